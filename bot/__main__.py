@@ -1,0 +1,102 @@
+"""Command line: `python -m bot run|webhook|doctor|db backup PATH|playground`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from telegram.error import InvalidToken, NetworkError
+
+from bot.config import ConfigError, ensure_data_dir, load_settings
+from bot.logging_setup import setup_logging
+
+NO_TOKEN = (
+    "BOT_TOKEN is not set. To run the real bot, get a token from @BotFather and run:\n"
+    "    BOT_TOKEN=123456789:AA... python -m bot run\n"
+)
+
+
+async def _wait_for_signal() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+async def _run(mode: str) -> int:
+    from bot.app import running
+
+    settings = load_settings()
+    setup_logging(settings.token)
+    ensure_data_dir(settings)
+    if not settings.token:
+        raise ConfigError("BOT_TOKEN is required for this mode (get one from @BotFather)")
+    if mode == "webhook":
+        if not settings.webhook.url:
+            raise ConfigError("BOT_WEBHOOK_URL is required for webhook mode (https://host/path)")
+        from bot.webhook import serve_webhook
+
+        async with running(settings, polling=False) as app:
+            runner = await serve_webhook(app, app.bot_data["rt"])
+            try:
+                await _wait_for_signal()
+            finally:
+                await runner.cleanup()
+        return 0
+    async with running(settings):
+        print("Bot is running (long polling). Press Ctrl+C to stop.", flush=True)
+        await _wait_for_signal()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Không Ma Túy bot")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="run with long polling (the playground when BOT_TOKEN is unset)")
+    sub.add_parser("webhook", help="run behind a webhook with a /healthz endpoint")
+    sub.add_parser("doctor", help="check settings, database, content and the token")
+    sub.add_parser("playground", help="chat with the bot locally, no Telegram account needed")
+    db = sub.add_parser("db", help="database tools")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    backup = db_sub.add_parser("backup", help="online backup of the database")
+    backup.add_argument("path", type=Path)
+    args = parser.parse_args(argv)
+    command = args.command or "run"
+    try:
+        if command == "doctor":
+            from bot.doctor import doctor
+
+            return asyncio.run(doctor())
+        if command == "db":
+            from bot.doctor import backup_database
+
+            return asyncio.run(backup_database(args.path))
+        if command == "playground" or (command == "run" and not load_settings().token):
+            from bot.playground import playground
+
+            if command == "run":
+                print(NO_TOKEN, file=sys.stderr)
+                print("Starting the local playground instead.\n", file=sys.stderr)
+            return asyncio.run(playground())
+        return asyncio.run(_run(command))
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except InvalidToken:
+        print("error: Telegram rejected BOT_TOKEN; check it with @BotFather", file=sys.stderr)
+        return 2
+    except NetworkError as exc:
+        print(f"error: cannot reach the Bot API ({type(exc).__name__}); check the network "
+              "and BOT_API_BASE_URL", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

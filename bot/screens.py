@@ -1,0 +1,35 @@
+"""Channel-independent screens: text (Telegram-style HTML subset) and buttons as plain data.
+
+Services and handlers build these; each channel renders them its own way (Telegram inline
+keyboards today, Zalo button templates later).
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Button:
+    text: str
+    data: str | None = None  # callback data, at most 64 bytes
+    url: str | None = None
+    switch_inline: str | None = None  # opens inline mode in a chat the user picks
+
+    def __post_init__(self) -> None:
+        if self.data is not None and len(self.data.encode()) > 64:
+            raise ValueError(f"callback data over 64 bytes: {self.data!r}")
+
+
+@dataclass
+class Screen:
+    text: str
+    buttons: list[list[Button]] = field(default_factory=list)
+    photo: bytes | None = None
+    document: tuple[str, bytes] | None = None  # (filename, content)
+
+
+def esc(text: object) -> str:
+    """Escape user or data text for Telegram's HTML parse mode."""
+    return html.escape(str(text), quote=False)

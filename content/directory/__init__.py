@@ -1,0 +1,1 @@
+"""Data files for bot.directory (see build_data.py and README.md)."""

@@ -1,0 +1,146 @@
+"""The one SQLite database: connection settings, numbered migrations, transactions, backup.
+
+WAL lets readers run beside the single writer; `secure_delete` overwrites deleted content so a
+purged tip or draft does not linger in free pages; a checkpoint after purges empties the WAL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sqlite3
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+MIGRATIONS_PACKAGE = "storage.migrations"
+_MIGRATION_RE = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
+
+
+class Database:
+    """A single aiosqlite connection used by every repository.
+
+    SQLite has one writer at a time; one connection with an asyncio lock around write
+    transactions keeps writes serial without `database is locked` retries.
+    """
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = str(path)
+        self._conn: aiosqlite.Connection | None = None
+        self._write_lock = asyncio.Lock()
+
+    @property
+    def conn(self) -> aiosqlite.Connection:
+        if self._conn is None:
+            raise RuntimeError("database is not open")
+        return self._conn
+
+    async def open(self) -> Database:
+        self._conn = await aiosqlite.connect(self.path, isolation_level=None)
+        self._conn.row_factory = aiosqlite.Row
+        for pragma in (
+            "PRAGMA journal_mode=WAL",
+            "PRAGMA foreign_keys=ON",
+            "PRAGMA busy_timeout=5000",
+            "PRAGMA synchronous=NORMAL",
+            "PRAGMA secure_delete=ON",
+        ):
+            await self._conn.execute(pragma)
+        await self.migrate()
+        return self
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            await self._conn.close()
+            self._conn = None
+
+    async def __aenter__(self) -> Database:
+        return await self.open()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # -- migrations ---------------------------------------------------------------------------
+    @staticmethod
+    def migration_files() -> list[tuple[int, str, str]]:
+        found = []
+        for entry in resources.files(MIGRATIONS_PACKAGE).iterdir():
+            match = _MIGRATION_RE.match(entry.name)
+            if match:
+                found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
+        return sorted(found)
+
+    async def migrate(self) -> list[str]:
+        """Apply every migration not yet recorded, each in its own transaction."""
+        conn = self.conn
+        await conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            " version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+            " applied_at TEXT NOT NULL DEFAULT (datetime('now')))"
+        )
+        async with conn.execute("SELECT version FROM schema_migrations") as cur:
+            done = {row[0] for row in await cur.fetchall()}
+        applied = []
+        for version, name, sql in self.migration_files():
+            if version in done:
+                continue
+            async with self.transaction():
+                for statement in _split_sql(sql):
+                    await conn.execute(statement)
+                await conn.execute(
+                    "INSERT INTO schema_migrations(version, name) VALUES (?, ?)", (version, name)
+                )
+            applied.append(name)
+        return applied
+
+    async def pending_migrations(self) -> list[str]:
+        async with self.conn.execute("SELECT version FROM schema_migrations") as cur:
+            done = {row[0] for row in await cur.fetchall()}
+        return [name for version, name, _ in self.migration_files() if version not in done]
+
+    # -- queries --------------------------------------------------------------------------------
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """BEGIN IMMEDIATE … COMMIT, serialised; rolls back on any exception."""
+        async with self._write_lock:
+            await self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                await self.conn.execute("ROLLBACK")
+                raise
+            else:
+                await self.conn.execute("COMMIT")
+
+    async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
+        """A single write statement in its own transaction; returns rowcount."""
+        async with self.transaction() as conn:
+            cur = await conn.execute(sql, tuple(params))
+            return cur.rowcount
+
+    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
+        async with self.conn.execute(sql, tuple(params)) as cur:
+            return await cur.fetchone()  # type: ignore[no-any-return]
+
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        async with self.conn.execute(sql, tuple(params)) as cur:
+            return list(await cur.fetchall())  # type: ignore[arg-type]
+
+    async def checkpoint(self) -> None:
+        """Fold the WAL into the main file and truncate it (after purges)."""
+        await self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    async def backup(self, target: Path) -> None:
+        """SQLite online backup: a consistent copy while the bot keeps running."""
+        target.parent.mkdir(parents=True, exist_ok=True)
+        async with aiosqlite.connect(str(target)) as dest:
+            await self.conn.backup(dest)
+
+
+def _split_sql(sql: str) -> list[str]:
+    # Migrations are plain statements separated by ';' at line ends (no triggers with bodies).
+    return [s.strip() for s in re.split(r";\s*\n", sql) if s.strip() and s.strip() != ";"]

@@ -1,0 +1,92 @@
+"""Shared fixtures: a fake Telegram Bot API server and the real bot running against it.
+
+    async def test_start(bot, tg):
+        lan = tg.user(id=1001, first_name="Lan", language_code="vi")
+        reply = await lan.send("/start")
+        assert "Không Ma Túy" in reply.text
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import running
+from bot.clock import FrozenClock
+from bot.config import Settings, load_settings
+from bot.runtime import Runtime
+
+pytest_plugins = ["fakegram.pytest_plugin"]
+
+NATIONAL_ADMIN_ID = 900001
+
+
+class BotHarness:
+    """The real application on the fake server, restartable on the same data directory."""
+
+    def __init__(self, settings: Settings, clock: FrozenClock) -> None:
+        self.settings = settings
+        self.clock = clock
+        self._stack: AsyncExitStack | None = None
+        self.app: Any = None
+
+    @property
+    def rt(self) -> Runtime:
+        runtime: Runtime = self.app.bot_data["rt"]
+        return runtime
+
+    async def start(self) -> None:
+        self._stack = AsyncExitStack()
+        self.app = await self._stack.enter_async_context(
+            running(self.settings, clock=self.clock, poll_timeout=5, jobs=False)
+        )
+
+    async def stop(self) -> None:
+        if self._stack is not None:
+            await self._stack.aclose()
+            self._stack = None
+
+    async def restart(self) -> None:
+        await self.stop()
+        await self.start()
+
+    def service(self, name: str) -> Any:
+        return self.rt.services[name]
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    """Override in a test module to change settings, e.g. {"admin_ids": frozenset({1})}."""
+    return {}
+
+
+@pytest.fixture
+async def bot(
+    fake_telegram: Any, tmp_path: Path, settings_overrides: dict[str, Any]
+) -> AsyncIterator[BotHarness]:
+    base = load_settings({})
+    settings = dataclasses.replace(
+        base,
+        token=fake_telegram.token,
+        api_base_url=fake_telegram.base_url,
+        api_file_url=fake_telegram.base_file_url,
+        data_dir=tmp_path / "data",
+        admin_ids=frozenset({NATIONAL_ADMIN_ID}),
+        **settings_overrides,
+    )
+    harness = BotHarness(settings, FrozenClock())
+    await harness.start()
+    try:
+        yield harness
+    finally:
+        await harness.stop()
+
+
+@pytest.fixture
+def tg(fake_telegram: Any) -> Any:
+    return fake_telegram

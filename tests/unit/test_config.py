@@ -1,0 +1,107 @@
+"""Settings: defaults, derived URLs, and one-line errors for bad values."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, load_settings
+
+TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_defaults_and_derived_file_url() -> None:
+    s = load_settings({})
+    assert s.default_locale == "vi"
+    assert s.timezone == "Asia/Ho_Chi_Minh"
+    assert s.api_base_url == "https://api.telegram.org/bot"
+    assert s.file_url == "https://api.telegram.org/file/bot"
+    local = load_settings({"BOT_API_BASE_URL": "http://127.0.0.1:8081/bot"})
+    assert local.file_url == "http://127.0.0.1:8081/file/bot"
+    explicit = load_settings(
+        {"BOT_API_BASE_URL": "http://a/bot", "BOT_API_FILE_URL": "http://files/file/bot"}
+    )
+    assert explicit.file_url == "http://files/file/bot"
+
+
+def test_admin_ids_and_toml(tmp_path: Path) -> None:
+    cfg = tmp_path / "bot.toml"
+    cfg.write_text(
+        f'token = "{TOKEN}"\nadmin_ids = [1, 2]\n[tips]\ndaily_limit = 3\n'
+        '[hotlines]\n"26740" = "028 0000 0000"\n',
+        encoding="utf-8",
+    )
+    s = load_settings({"BOT_CONFIG": str(cfg), "BOT_ADMIN_IDS": "7, 8"})
+    assert s.token == TOKEN
+    assert s.admin_ids == {7, 8}  # the environment wins over the file
+    assert s.tips.daily_limit == 3
+    assert s.unit_hotlines == {"26740": "028 0000 0000"}
+
+
+@pytest.mark.parametrize(
+    ("env", "fragment"),
+    [
+        ({"BOT_TOKEN": "not-a-token"}, "BOT_TOKEN is malformed"),
+        ({"BOT_ADMIN_IDS": "12,abc"}, "BOT_ADMIN_IDS"),
+        ({"BOT_DEFAULT_LOCALE": "fr"}, "BOT_DEFAULT_LOCALE"),
+        ({"BOT_TIMEZONE": "Mars/Olympus"}, "BOT_TIMEZONE"),
+        ({"BOT_WEBHOOK_PORT": "99999"}, "BOT_WEBHOOK_PORT"),
+        ({"BOT_API_BASE_URL": "ftp://x"}, "BOT_API_BASE_URL"),
+        ({"BOT_QUIET_HOURS": "late"}, "BOT_QUIET_HOURS"),
+        ({"BOT_BROADCAST_RATE": "0"}, "BOT_BROADCAST_RATE"),
+    ],
+)
+def test_bad_settings_name_the_setting(env: dict[str, str], fragment: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_settings(env)
+    assert fragment in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def _cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("BOT_")}
+    full_env.update(env)
+    full_env["PYTHONPATH"] = str(ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        env=full_env, cwd=cwd, capture_output=True, text=True, timeout=60, check=False,
+    )
+
+
+def test_cli_malformed_token_exits_2_without_traceback(tmp_path: Path) -> None:
+    result = _cli(["run"], {"BOT_TOKEN": "12:short", "BOT_DATA_DIR": str(tmp_path)}, tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith("error: BOT_TOKEN is malformed")
+    assert "Traceback" not in result.stderr
+
+
+def test_cli_unwritable_data_dir_exits_2(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = _cli(
+        ["run"], {"BOT_TOKEN": TOKEN, "BOT_DATA_DIR": str(blocker / "sub")}, tmp_path
+    )
+    assert result.returncode == 2, result.stderr
+    assert "BOT_DATA_DIR" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_doctor_on_fresh_data_dir(tmp_path: Path) -> None:
+    result = _cli(["doctor"], {"BOT_DATA_DIR": str(tmp_path / "d")}, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "[ok  ] database" in result.stdout
+    assert "doctor: all checks passed" in result.stdout
+
+
+def test_db_backup_copies_a_consistent_database(tmp_path: Path) -> None:
+    env = {"BOT_DATA_DIR": str(tmp_path / "d")}
+    assert _cli(["doctor"], env, tmp_path).returncode == 0  # creates the database
+    result = _cli(["db", "backup", str(tmp_path / "b.sqlite3")], env, tmp_path)
+    assert result.returncode == 0, result.stderr
+    import sqlite3
+
+    con = sqlite3.connect(tmp_path / "b.sqlite3")
+    assert con.execute("SELECT count(*) FROM schema_migrations").fetchone()[0] >= 1

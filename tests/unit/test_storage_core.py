@@ -1,0 +1,57 @@
+"""Database set-up, migrations, sealed sessions and update de-duplication."""
+
+import sqlite3
+from pathlib import Path
+
+from bot.clock import FrozenClock
+from bot.crypto import Keyring
+from bot.sessions import SessionStore
+from storage import updates
+from storage.db import Database
+
+
+async def test_pragmas_and_migrations_recorded(tmp_path: Path) -> None:
+    async with Database(tmp_path / "x.db") as db:
+        mode = await db.fetchone("PRAGMA journal_mode")
+        fks = await db.fetchone("PRAGMA foreign_keys")
+        secure = await db.fetchone("PRAGMA secure_delete")
+        assert mode is not None and mode[0] == "wal"
+        assert fks is not None and fks[0] == 1
+        assert secure is not None and secure[0] == 1
+        assert await db.pending_migrations() == []
+        assert await db.migrate() == []  # running again applies nothing
+    names = [r[0] for r in sqlite3.connect(tmp_path / "x.db").execute(
+        "SELECT name FROM schema_migrations ORDER BY version")]
+    assert names[0] == "001_core.sql"
+
+
+async def test_session_is_sealed_pseudonymous_and_expires(tmp_path: Path) -> None:
+    clock = FrozenClock()
+    keyring = Keyring.load_or_create(tmp_path)
+    assert (tmp_path / "master.key").stat().st_mode & 0o777 == 0o600
+    async with Database(tmp_path / "x.db") as db:
+        store = SessionStore(db, keyring, clock)
+        await store.set(987654321, {"flow": "tip", "text": "secret draft"}, ttl=3600)
+        assert (await store.get(987654321))["text"] == "secret draft"
+        await db.checkpoint()
+        raw = (tmp_path / "x.db").read_bytes()
+        assert b"987654321" not in raw and b"secret draft" not in raw
+        clock.advance(hours=2)
+        assert await store.get(987654321) == {}
+        assert await store.purge_expired() == 1
+
+
+async def test_restart_keeps_session(tmp_path: Path) -> None:
+    clock = FrozenClock()
+    async with Database(tmp_path / "x.db") as db:
+        await SessionStore(db, Keyring.load_or_create(tmp_path), clock).set(5, {"step": 3})
+    async with Database(tmp_path / "x.db") as db:
+        store = SessionStore(db, Keyring.load_or_create(tmp_path), clock)
+        assert await store.get(5) == {"step": 3}
+
+
+async def test_update_claimed_once(tmp_path: Path) -> None:
+    async with Database(tmp_path / "x.db") as db:
+        assert await updates.claim(db, 42, 1000)
+        assert not await updates.claim(db, 42, 1001)
+        assert await updates.prune(db, 2000) == 1
