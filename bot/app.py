@@ -26,6 +26,7 @@ from telegram.request import HTTPXRequest
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.logging_setup import protect_token
 from bot.runtime import Runtime
 from storage import updates as updates_repo
 
@@ -136,13 +137,15 @@ async def running(
     jobs: bool = True,
 ) -> AsyncIterator[Application]:  # type: ignore[type-arg]
     """Open storage, start the bot (polling by default) and stop everything on exit."""
+    protect_token(settings.token)
     runtime = await Runtime.open(settings, clock)
     app = build_application(runtime, rate_limit=rate_limit)
     try:
-        await install_features(app, runtime)
         async with app:
             me = await app.bot.get_me()
             runtime.bot_username = me.username or ""
+            # Features are installed once the bot's username is known (deep links need it).
+            await install_features(app, runtime)
             from handlers.commands import publish
 
             await publish(app.bot, installed_commands(app))

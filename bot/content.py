@@ -12,6 +12,7 @@ handled gently: a page number out of range is clamped, an unknown id raises
 from __future__ import annotations
 
 import datetime as dt
+import html
 import math
 import re
 import unicodedata
@@ -119,8 +120,11 @@ def _within_one_edit(a: str, b: str) -> bool:
     while i < la and a[i] == b[i]:
         i += 1
     if la == lb:
-        return a[i + 1 :] == b[i + 1 :] or (  # substitution, or swap of neighbours
-            i + 1 < la and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2 :] == b[i + 2 :]
+        return (
+            a[i + 1 :] == b[i + 1 :]
+            or (  # substitution, or swap of neighbours
+                i + 1 < la and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2 :] == b[i + 2 :]
+            )
         )
     return a[i:] == b[i + 1 :]
 
@@ -198,7 +202,9 @@ class _Index:
         """Vocabulary words one typo away from ``token`` (only for words of 4+ letters)."""
         if len(token) < 4 or token in self.df:
             return []
-        return [w for w in self.vocab if abs(len(w) - len(token)) <= 1 and _within_one_edit(token, w)]
+        return [
+            w for w in self.vocab if abs(len(w) - len(token)) <= 1 and _within_one_edit(token, w)
+        ]
 
     def search(self, query: str) -> list[tuple[float, Article]]:
         q = list(dict.fromkeys(tokens(query)))
@@ -262,6 +268,7 @@ class ContentService:
     ) -> None:
         self.library = library
         self._deep_link = deep_link
+        self._ids = frozenset(aid for aid, _ in library.articles)
         self._resolve: LinkResolver | None = self._resolver() if deep_link else None
         self._index = {lang: _Index(library.in_language(lang)) for lang in library.languages}
         self._topic_titles = {t.id: t for t in library.topics}
@@ -272,10 +279,6 @@ class ContentService:
         deep_link = self._deep_link
         assert deep_link is not None
         return lambda aid: deep_link(aid) if aid in self._ids else None
-
-    @property
-    def _ids(self) -> set[str]:
-        return {aid for aid, _ in self.library.articles}
 
     def language(self, locale: str | None) -> str:
         """The library language for a user locale ("vi", "en-US", None → default "vi")."""
@@ -348,7 +351,7 @@ class ContentService:
         for src in article.sources:
             label = escape(src.label())
             if src.url:
-                label = f'<a href="{escape(src.url).replace(chr(34), "&quot;")}">{label}</a>'
+                label = f'<a href="{html.escape(src.url, quote=True)}">{label}</a>'
             lines.append(f"• {label}")
         return "\n".join(lines)
 
@@ -378,17 +381,19 @@ class ContentService:
         for block in article.blocks:
             if block.kind == "heading" and len(parts) > 1:
                 break
-            html = block.html(self._resolve)
-            size = visible_len(html)
+            block_html = block.html(self._resolve)
+            size = visible_len(block_html)
             if len(parts) > 1 and used + size > TEASER_CHARS:
                 break
             if used + size > TEASER_CHARS:  # first block alone is long: use the summary
                 parts.append(escape(article.summary))
                 break
-            parts.append(html)
+            parts.append(block_html)
             used += size + 2
         if link:
-            parts.append(f'<a href="{escape(link)}">{escape(_READ_MORE.get(lang, "Read more"))} →</a>')
+            parts.append(
+                f'<a href="{html.escape(link, quote=True)}">{escape(_READ_MORE.get(lang, "Read more"))} →</a>'
+            )
         share = f"{article.title}\n{article.summary}" + (f"\n{link}" if link else "")
         return InlineCard(article.id, article.title, article.summary, "\n\n".join(parts), share)
 
@@ -417,4 +422,6 @@ class ContentService:
             title = self.library.get(fact.article, lang).title
         except KeyError:
             title = ""
-        return DidYouKnow(fact.id, fact.html(lang, self._resolve), fact.source, fact.article, title, index)
+        return DidYouKnow(
+            fact.id, fact.html(lang, self._resolve), fact.source, fact.article, title, index
+        )

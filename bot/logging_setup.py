@@ -1,54 +1,66 @@
-"""Logging that never carries the bot token or personal data.
+"""Logging that never carries the bot token.
 
-httpx and PTB log request URLs, and Bot API URLs contain the token: those loggers stay at
-WARNING, and a filter on every handler replaces the token anywhere it appears.
+httpx and PTB log request URLs, and Bot API URLs contain the token. Those loggers stay at
+WARNING, and every log record, from any library, is scrubbed as it is created (a record factory,
+so no handler added later — pytest's, a file handler — can see the raw token).
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 _TOKEN_IN_TEXT = re.compile(r"\d{3,20}:[A-Za-z0-9_-]{30,}")
 NOISY_LOGGERS = ("httpx", "httpcore", "telegram", "telegram.ext", "apscheduler", "aiohttp.access")
+_known_tokens: set[str] = set()
+_installed = False
 
 
-class TokenScrubber(logging.Filter):
-    """Replace any bot token in a record's message and arguments with a placeholder."""
+def scrub(text: str) -> str:
+    for token in _known_tokens:
+        text = text.replace(token, "<token>")
+    return _TOKEN_IN_TEXT.sub("<token>", text)
 
-    def __init__(self, token: str = "") -> None:
-        super().__init__()
-        self.token = token
 
-    def _scrub(self, text: str) -> str:
-        if self.token:
-            text = text.replace(self.token, "<token>")
-        return _TOKEN_IN_TEXT.sub("<token>", text)
+def _install_factory() -> None:
+    global _installed
+    if _installed:
+        return
+    previous = logging.getLogRecordFactory()
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        scrubbed = self._scrub(message)
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed %-format must not break logging
+            message = str(record.msg)
+        record.msg, record.args = scrub(message), ()
         if record.exc_info and record.exc_info[1] is not None:
-            # Exceptions from httpx quote the URL: render now, scrubbed, and drop the raw info.
-            formatted = logging.Formatter().formatException(record.exc_info)
-            scrubbed = scrubbed + "\n" + self._scrub(formatted)
-            record.exc_info = None
-            record.exc_text = None
-        record.msg, record.args = scrubbed, ()
-        return True
+            # Exceptions from httpx quote the URL: render now, scrubbed; formatters reuse exc_text.
+            record.exc_text = scrub(logging.Formatter().formatException(record.exc_info))
+        return record
+
+    logging.setLogRecordFactory(factory)
+    _installed = True
 
 
-def setup_logging(token: str = "", level: int = logging.INFO) -> TokenScrubber:
-    scrubber = TokenScrubber(token)
+def protect_token(token: str) -> None:
+    """Scrub this token from every log record from now on and quieten URL-logging libraries."""
+    if token:
+        _known_tokens.add(token)
+    _install_factory()
+    for name in NOISY_LOGGERS:
+        logger = logging.getLogger(name)
+        if logger.level == logging.NOTSET or logger.level < logging.WARNING:
+            logger.setLevel(logging.WARNING)
+
+
+def setup_logging(token: str = "", level: int = logging.INFO) -> None:
     root = logging.getLogger()
     root.setLevel(level)
     if not root.handlers:
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         root.addHandler(handler)
-    for handler in root.handlers:
-        if not any(isinstance(f, TokenScrubber) for f in handler.filters):
-            handler.addFilter(scrubber)
-    for name in NOISY_LOGGERS:
-        logging.getLogger(name).setLevel(max(level, logging.WARNING))
-    return scrubber
+    protect_token(token)

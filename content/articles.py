@@ -192,7 +192,9 @@ class Library:
         return sorted({aid for aid, _ in self.articles})
 
     def in_topic(self, topic: str, language: str) -> list[Article]:
-        found = [a for (_, lang), a in self.articles.items() if lang == language and a.topic == topic]
+        found = [
+            a for (_, lang), a in self.articles.items() if lang == language and a.topic == topic
+        ]
         return sorted(found, key=lambda a: (a.order, a.title.casefold(), a.id))
 
     def in_language(self, language: str) -> list[Article]:
@@ -218,6 +220,20 @@ class _FrontMatter:
 
 def _nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
+
+
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _parse_yaml(text: str) -> tuple[Any, yaml.Node | None]:
+    """Parse YAML once, keeping both the values and the node tree (for line numbers)."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
+    return data, node
 
 
 def _yaml_mapping_lines(
@@ -255,8 +271,7 @@ def _read_front_matter(path: Path, problems: list[Problem]) -> _FrontMatter | No
         return None
     header = "\n".join(lines[1:end])
     try:
-        node = yaml.compose(header, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(header)
+        data, node = _parse_yaml(header)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = 2 + (mark.line if mark else 0)
@@ -355,13 +370,13 @@ class _Draft:
     item_lines: dict[str, list[int]]
 
 
-def _read_article(
-    path: Path, today: dt.date, problems: list[Problem]
-) -> _Draft | None:
+def _read_article(path: Path, today: dt.date, problems: list[Problem]) -> _Draft | None:
     m = FILE_RE.match(path.name)
     if not m:
         problems.append(
-            Problem(path, 1, "an article file must be named '<id>.<language>.md', e.g. 'ketamine.vi.md'")
+            Problem(
+                path, 1, "an article file must be named '<id>.<language>.md', e.g. 'ketamine.vi.md'"
+            )
         )
         return None
     file_id, file_lang = m.group("id"), m.group("lang")
@@ -386,8 +401,11 @@ def _read_article(
     article_id = _str(data.get("id")) or ""
     if "id" in data and article_id:
         if not ID_RE.match(article_id) or len(article_id) > MAX_ID:
-            bad("id", f"id '{article_id}' must be lowercase letters, digits and hyphens "
-                f"(at most {MAX_ID} characters), e.g. 'laughing-gas'")
+            bad(
+                "id",
+                f"id '{article_id}' must be lowercase letters, digits and hyphens "
+                f"(at most {MAX_ID} characters), e.g. 'laughing-gas'",
+            )
         if article_id != file_id:
             bad("id", f"id '{article_id}' does not match the file name '{path.name}'")
     language = _str(data.get("language")) or ""
@@ -463,15 +481,23 @@ def _read_article(
         for link in iter_links(block.nodes):
             if not link.internal and not link.target.startswith(ALLOWED_SCHEMES):
                 problems.append(
-                    Problem(path, block.line, f"link '{link.target}' must start with https:// "
-                            "or be an internal link 'article:<id>'")
+                    Problem(
+                        path,
+                        block.line,
+                        f"link '{link.target}' must start with https:// "
+                        "or be an internal link 'article:<id>'",
+                    )
                 )
     ranges, oversize = paginate(blocks)
     for big in oversize:
         problems.append(
-            Problem(path, big.line, f"this paragraph is too long for one page ({big.visible} "
-                    f"characters, {big.raw} with formatting; at most {PAGE_TARGET} and "
-                    f"{PAGE_RAW_TARGET}): split it into shorter paragraphs")
+            Problem(
+                path,
+                big.line,
+                f"this paragraph is too long for one page ({big.visible} "
+                f"characters, {big.raw} with formatting; at most {PAGE_TARGET} and "
+                f"{PAGE_RAW_TARGET}): split it into shorter paragraphs",
+            )
         )
 
     if len(problems) > before and not (article_id and language and topic):
@@ -501,8 +527,7 @@ def _read_article(
 
 def _load_yaml(path: Path, problems: list[Problem]) -> tuple[Any, yaml.Node | None]:
     try:
-        text = _nfc(path.read_text(encoding="utf-8-sig"))
-        return yaml.safe_load(text), yaml.compose(text, Loader=yaml.SafeLoader)
+        return _parse_yaml(_nfc(path.read_text(encoding="utf-8-sig")))
     except FileNotFoundError:
         problems.append(Problem(path, 1, "file is missing"))
     except (OSError, UnicodeDecodeError) as exc:
@@ -535,13 +560,20 @@ def _read_topics(path: Path, problems: list[Problem]) -> tuple[Topic, ...]:
         for lang, value in clean.items():
             if value is None:
                 problems.append(
-                    Problem(path, key_lines.get(topic_id, 1), f"topic '{topic_id}' has no '{lang}' title")
+                    Problem(
+                        path,
+                        key_lines.get(topic_id, 1),
+                        f"topic '{topic_id}' has no '{lang}' title",
+                    )
                 )
         topics.append(Topic(topic_id, {k: v for k, v in clean.items() if v}))
     for unknown in sorted(set(map(str, data)) - set(TOPICS)):
         problems.append(
-            Problem(path, key_lines.get(unknown, 1), f"unknown topic '{unknown}' "
-                    "(topics are listed in content/articles.py, TOPICS)")
+            Problem(
+                path,
+                key_lines.get(unknown, 1),
+                f"unknown topic '{unknown}' (topics are listed in content/articles.py, TOPICS)",
+            )
         )
     return tuple(topics)
 
@@ -574,16 +606,23 @@ def _read_facts(path: Path, problems: list[Problem]) -> list[tuple[Fact, int]]:
                 problems.append(Problem(path, line, f"fact '{fact_id}' has no '{lang}' text"))
             elif len(text) > MAX_FACT:
                 problems.append(
-                    Problem(path, line, f"fact '{fact_id}' ({lang}) is too long "
-                            f"({len(text)} characters, at most {MAX_FACT})")
+                    Problem(
+                        path,
+                        line,
+                        f"fact '{fact_id}' ({lang}) is too long "
+                        f"({len(text)} characters, at most {MAX_FACT})",
+                    )
                 )
             else:
                 texts[lang] = text
         unknown = sorted(set(map(str, raw)) - {"id", "source", "article", *LANGUAGES})
         if unknown:
-            problems.append(Problem(path, line, f"fact '{fact_id}' has unknown field(s): "
-                                    f"{', '.join(unknown)}"))
-        source = _parse_source(raw.get("source"), path, line, problems, where=f"fact '{fact_id}' source")
+            problems.append(
+                Problem(path, line, f"fact '{fact_id}' has unknown field(s): {', '.join(unknown)}")
+            )
+        source = _parse_source(
+            raw.get("source"), path, line, problems, where=f"fact '{fact_id}' source"
+        )
         article = _str(raw.get("article"))
         if article is None:
             problems.append(Problem(path, line, f"fact '{fact_id}' has no 'article'"))
@@ -618,8 +657,11 @@ def _scan(root: Path, today: dt.date | None) -> tuple[Library, list[Problem]]:
         if key in drafts:
             other = drafts[key].article.path
             problems.append(
-                Problem(path, draft.key_lines.get("id", 1),
-                        f"id '{key[0]}' ({key[1]}) is also used by {other}")
+                Problem(
+                    path,
+                    draft.key_lines.get("id", 1),
+                    f"id '{key[0]}' ({key[1]}) is also used by {other}",
+                )
             )
             continue
         drafts[key] = draft
@@ -630,15 +672,21 @@ def _scan(root: Path, today: dt.date | None) -> tuple[Library, list[Problem]]:
         for other_lang in LANGUAGES:
             if other_lang != lang and (aid, other_lang) not in drafts:
                 problems.append(
-                    Problem(art.path, kl.get("language", kl.get("id", 1)),
-                            f"'{aid}' has no {other_lang} version: add {aid}.{other_lang}.md")
+                    Problem(
+                        art.path,
+                        kl.get("language", kl.get("id", 1)),
+                        f"'{aid}' has no {other_lang} version: add {aid}.{other_lang}.md",
+                    )
                 )
             twin = drafts.get((aid, other_lang))
             if twin is not None and twin.article.topic != art.topic and lang == LANGUAGES[0]:
                 problems.append(
-                    Problem(art.path, kl.get("topic", 1),
-                            f"topic '{art.topic}' differs from {twin.article.path.name} "
-                            f"('{twin.article.topic}')")
+                    Problem(
+                        art.path,
+                        kl.get("topic", 1),
+                        f"topic '{art.topic}' differs from {twin.article.path.name} "
+                        f"('{twin.article.topic}')",
+                    )
                 )
         rel_lines = draft.item_lines.get("related", [])
         for k, rid in enumerate(art.related):
@@ -647,15 +695,22 @@ def _scan(root: Path, today: dt.date | None) -> tuple[Library, list[Problem]]:
                 problems.append(Problem(art.path, line, "an article cannot be related to itself"))
             elif (rid, lang) not in drafts:
                 problems.append(
-                    Problem(art.path, line, f"related article '{rid}' does not exist in '{lang}'"
-                            + ("" if rid in ids else " (no such id)"))
+                    Problem(
+                        art.path,
+                        line,
+                        f"related article '{rid}' does not exist in '{lang}'"
+                        + ("" if rid in ids else " (no such id)"),
+                    )
                 )
         for block in art.blocks:
             for link in iter_links(block.nodes):
                 if link.internal and (link.target, lang) not in drafts:
                     problems.append(
-                        Problem(art.path, block.line,
-                                f"internal link 'article:{link.target}' points to no {lang} article")
+                        Problem(
+                            art.path,
+                            block.line,
+                            f"internal link 'article:{link.target}' points to no {lang} article",
+                        )
                     )
 
     topics = _read_topics(root / "topics.yaml", problems)
@@ -673,7 +728,9 @@ def _scan(root: Path, today: dt.date | None) -> tuple[Library, list[Problem]]:
     return Library(root, articles, topics, tuple(facts)), problems
 
 
-def validate_library(root: Path | str = DEFAULT_ROOT, *, today: dt.date | None = None) -> list[Problem]:
+def validate_library(
+    root: Path | str = DEFAULT_ROOT, *, today: dt.date | None = None
+) -> list[Problem]:
     """Every problem in the library at ``root`` (empty when all is well)."""
     return _scan(Path(root), today)[1]
 

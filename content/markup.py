@@ -337,7 +337,9 @@ def parse_blocks(body: str, first_line: int = 1) -> list[Block]:
             para.append(lines[i])
             i += 1
         blocks.append(
-            Block("paragraph", lineno, parse_inline(_join_lines(para)), tight=prev_kind == "heading")
+            Block(
+                "paragraph", lineno, parse_inline(_join_lines(para)), tight=prev_kind == "heading"
+            )
         )
         prev_kind = "paragraph"
     return blocks

@@ -10,7 +10,18 @@ from bot.runtime import Runtime
 # Feature modules, each with `async def setup(app, runtime)` (creates its services and
 # registers its handlers). Order matters only for overlapping patterns; the frame's
 # fallbacks are always added last.
-FEATURES: tuple[str, ...] = ()
+FEATURES: tuple[str, ...] = (
+    "learn",
+    "units",
+    "tip_police",
+    "tips",
+    "subscriptions",
+    "broadcast",
+    "events",
+    "quiz",
+    "quiz_teacher",
+    "quiz_group",
+)
 
 
 async def install(app: Any, runtime: Runtime) -> None:

@@ -72,6 +72,21 @@ class NameIndex:
         self._groups = [tuple(groups[k]) for k in self._keys]
         self._by_key = dict(zip(self._keys, self._groups, strict=True))
         self._sorted = sorted(self._keys)
+        self._by_len: dict[int, list[str]] = {}
+        for key in self._keys:
+            self._by_len.setdefault(len(key), []).append(key)
+        self._windows: dict[int, list[str]] = {}
+
+    def _window(self, length: int) -> list[str]:
+        """Keys within the widest edit budget in length: the only ones worth comparing."""
+        if length not in self._windows:
+            spread = max_typos(99)
+            self._windows[length] = [
+                k
+                for n in range(length - spread, length + spread + 1)
+                for k in self._by_len.get(n, ())
+            ]
+        return self._windows[length]
 
     def __len__(self) -> int:
         return len(self._keys)
@@ -89,7 +104,11 @@ class NameIndex:
         else:
             # Widest budget any key could allow; each key's own budget is checked below.
             found = process.extract(
-                ckey, self._keys, scorer=OSA.distance, score_cutoff=max_typos(99), limit=None
+                ckey,
+                self._window(len(ckey)),
+                scorer=OSA.distance,
+                score_cutoff=max_typos(99),
+                limit=None,
             )
             matches = [(key, int(dist)) for key, dist, _ in found]
         for key, dist in matches:
@@ -128,8 +147,9 @@ def district_matches(query_key: str, district_key: str) -> bool:
     """Old district given by the user ('1', 'dan phuong', 'cu chi') vs the data's key."""
     if query_key == district_key:
         return True
-    budget = max_typos(len(district_key))
-    if budget == 0 or not query_key:
+    # Stricter than ward names: district names are short and many differ by two letters.
+    budget = max_typos(len(district_key)) - 1
+    if budget <= 0 or not query_key:
         return False
     return OSA.distance(query_key, district_key, score_cutoff=budget) <= budget
 

@@ -10,6 +10,7 @@ Two keys per string:
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -28,6 +29,7 @@ def clean(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text).split())
 
 
+@functools.lru_cache(maxsize=1 << 15)  # names repeat a lot across old wards and districts
 def fold(text: str) -> str:
     """ASCII matching key: 'Phường Bến Nghé' -> 'phuong ben nghe'."""
     decomposed = unicodedata.normalize("NFD", text.translate(_D_MAP))

@@ -51,7 +51,9 @@ def _read_wheel(wheel: Path, tmp: Path) -> tuple[sqlite3.Connection, dict[str, A
         names = zf.namelist()
         db_name = next(n for n in names if n.endswith("data/dataset.db"))
         conv_name = next(n for n in names if n.endswith("data/converter_2025.json"))
-        lic_name = next(n for n in names if n.endswith("licenses/LICENSE") or n.endswith("/LICENSE"))
+        lic_name = next(
+            n for n in names if n.endswith("licenses/LICENSE") or n.endswith("/LICENSE")
+        )
         (tmp / "dataset.db").write_bytes(zf.read(db_name))
         converter = json.loads(zf.read(conv_name))
         licence = zf.read(lic_name).decode()
@@ -113,8 +115,8 @@ def _legacy(
         old: new_prov_code[new] for new, olds in converter["DICT_PROVINCE"].items() for old in olds
     }
     targets: dict[str, list[int]] = {}
-    for pkey, wards in converter["DICT_PROVINCE_WARD_NO_DIVIDED"].items():
-        for wkey, olds in wards.items():
+    for pkey, new_wards in converter["DICT_PROVINCE_WARD_NO_DIVIDED"].items():
+        for wkey, olds in new_wards.items():
             for old in olds:
                 targets[old] = [mapping[(pkey, wkey)]]
     for pkey, olds in converter["DICT_PROVINCE_WARD_DIVIDED"].items():
@@ -154,17 +156,9 @@ def _legacy(
     return data, unmapped
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("wheel", type=Path, help="vietnamadminunits-1.0.4-py3-none-any.whl")
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        conn, converter, licence = _read_wheel(args.wheel, Path(tmp))
-        rows = list(conn.execute("SELECT * FROM admin_units"))
-        mapping, report = _join(rows)
-        legacy, unmapped = _legacy(conn, converter, rows, mapping)
-        conn.close()
-
+def _write(
+    rows: list[sqlite3.Row], mapping: dict[tuple[str, str], int], legacy: dict, licence: str
+) -> None:
     with (OUT / "centroids.csv").open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(["level", "code", "lat", "lon", "area_km2"])
@@ -174,17 +168,61 @@ def main() -> None:
     )
     (OUT / "LICENSE.vietnamadminunits").write_text(licence, encoding="utf-8")
 
+
+def _evaluate_nearest(conn: sqlite3.Connection, legacy: dict[str, Any]) -> None:
+    """Score bot.directory.nearest() on old ward centroids whose whole ward moved to one ward."""
+    from bot.directory import get_ward, nearest
+
+    query = "SELECT ward, district, wardLat, wardLon FROM admin_units_legacy WHERE ward IS NOT NULL"
+    located = {(clean(r[1]), clean(r[0])): (r[2], r[3]) for r in conn.execute(query)}
+    n = top1 = top3 = province = 0
+    for dist_idx, ward, codes in legacy["wards"]:
+        point = located.get((legacy["districts"][dist_idx][1], ward))
+        if len(codes) != 1 or point is None or point[0] is None:
+            continue
+        got = nearest(point[0], point[1])
+        target = get_ward(codes[0])
+        n += 1
+        top1 += bool(got) and got[0].unit.code == codes[0]
+        top3 += codes[0] in [c.unit.code for c in got[:3]]
+        province += (
+            bool(got) and target is not None and got[0].unit.province_code == (target.province_code)
+        )
+    print(f"nearest() on {n} old ward centroids (whole moves): right ward first {top1 / n:.1%},"
+          f" in top 3 {top3 / n:.1%}, right province {province / n:.1%}")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("wheel", type=Path, help="vietnamadminunits-1.0.4-py3-none-any.whl")
+    parser.add_argument("--evaluate", action="store_true", help="also score nearest()")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        conn, converter, licence = _read_wheel(args.wheel, Path(tmp))
+        rows = list(conn.execute("SELECT * FROM admin_units"))
+        mapping, report = _join(rows)
+        legacy, unmapped = _legacy(conn, converter, rows, mapping)
+        if args.evaluate:
+            _write(rows, mapping, legacy, licence)
+            _evaluate_nearest(conn, legacy)
+        conn.close()
+    _write(rows, mapping, legacy, licence)
+
     n_prov = sum(1 for _ in Province.iter_all())
     print(f"codes from vietnam-provinces {vp_version}: {n_prov} provinces")
     print(f"joined {report.joined} wards; unjoined {len(report.unjoined)}: {report.unjoined}")
     print(f"  resolved by tone key (fold collisions): {len(report.by_tone_key)}")
-    print(f"  wheel code differs: {report.code_differs}; name spelled differently:"
-          f" {len(report.name_differs)}")
+    print(
+        f"  wheel code differs: {report.code_differs}; name spelled differently:"
+        f" {len(report.name_differs)}"
+    )
     for line in report.name_differs:
         print(f"    {line}")
     n_split = sum(len(w[2]) > 1 for w in legacy["wards"])
-    print(f"legacy rows {len(legacy['wards'])} (split {n_split}), unmapped {unmapped},"
-          f" districts {len(legacy['districts'])}, provinces {len(legacy['provinces'])}")
+    print(
+        f"legacy rows {len(legacy['wards'])} (split {n_split}), unmapped {unmapped},"
+        f" districts {len(legacy['districts'])}, provinces {len(legacy['provinces'])}"
+    )
     if report.unjoined or unmapped:
         raise SystemExit("join incomplete: fix before shipping")
 

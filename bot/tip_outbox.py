@@ -1,0 +1,247 @@
+"""Durable delivery of tip notifications (cards, answers, reminders, pings).
+
+Rows of `tip_outbox` are written in the same transaction as the tip or action they announce.
+This worker sends them: one task per destination chat (so a backed-up police group does not
+hold up the others), each sending its rows in order, paced to Telegram's 20 messages a minute
+per group, honouring 429 `retry_after`, retrying other failures with exponential backoff.
+A row is marked sent as soon as Telegram accepts it, and a multi-part card records each part
+(`step`), so a restart resumes where it stopped and a unit does not get the same card twice in
+normal operation. Nothing is dropped: a row stays pending until it is sent, or is marked
+failed only when Telegram says the chat can never be reached (bot removed, chat gone).
+
+No Telegram types here: the adapter (handlers/tip_police.py) implements `Sender` and maps
+Telegram errors to `RetryLater` / `Undeliverable`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from bot.screens import Button
+from storage import tips as repo
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+GROUP_PER_MINUTE = 20
+PRIVATE_PER_SECOND = 1
+MAX_BACKOFF = 60.0
+PING = 0  # destination key for opted-in tipster pings (resolved per row, sealed)
+
+
+class RetryLater(Exception):
+    def __init__(self, seconds: float) -> None:
+        super().__init__(seconds)
+        self.seconds = max(0.0, float(seconds))
+
+
+class Undeliverable(Exception):
+    """The chat cannot be reached and retrying will not help (bot removed, chat deleted)."""
+
+
+@dataclass
+class Part:
+    kind: str  # "text" | "photos" | "location"
+    text: str = ""
+    buttons: list[list[Button]] = field(default_factory=list)
+    photos: list[bytes] = field(default_factory=list)
+    lat: float = 0.0
+    lon: float = 0.0
+    reply_to_card: bool = False  # reply to the tip's card in this chat (or to step 0's message)
+
+
+@dataclass
+class Delivery:
+    chat_id: int
+    parts: list[Part]
+    card: bool = False  # step 0's message is the tip's card in this chat
+
+
+class Sender(Protocol):
+    async def send_text(
+        self, chat_id: int, html: str, buttons: list[list[Button]], reply_to: int | None
+    ) -> int: ...
+
+    async def send_photos(self, chat_id: int, photos: list[bytes], reply_to: int | None) -> int: ...
+
+    async def send_location(self, chat_id: int, lat: float, lon: float, reply_to: int | None) -> int: ...
+
+
+class Renderer(Protocol):
+    async def render(self, row: Any) -> Delivery | None: ...
+
+    async def card_message(self, tip_id: int, chat_id: int) -> int | None: ...
+
+    async def delivered(self, row: Any, message_id: int) -> None: ...
+
+
+class _Pacer:
+    """Sliding window per chat: ≤ 20 a minute into a group, ≤ 1 a second into a private chat."""
+
+    def __init__(self) -> None:
+        self._sent: dict[int, deque[float]] = {}
+
+    def wait(self, chat_id: int) -> float:
+        limit, window = (GROUP_PER_MINUTE, 60.0) if chat_id < 0 else (PRIVATE_PER_SECOND, 1.0)
+        q = self._sent.setdefault(chat_id, deque())
+        now = time.monotonic()
+        while q and now - q[0] >= window:
+            q.popleft()
+        return 0.0 if len(q) < limit else window - (now - q[0]) + 0.01
+
+    def note(self, chat_id: int) -> None:
+        self._sent.setdefault(chat_id, deque()).append(time.monotonic())
+
+    def forget(self, chat_id: int) -> None:
+        q = self._sent.get(chat_id)
+        if q is not None and not q:
+            self._sent.pop(chat_id, None)
+
+
+class OutboxWorker:
+    def __init__(
+        self, db: Database, renderer: Renderer, now: Callable[[], int],
+        *, base_backoff: float = 0.5,
+    ) -> None:
+        self.db = db
+        self.renderer = renderer
+        self.now = now
+        self.base_backoff = base_backoff
+        self.sender: Sender | None = None
+        self.running: Callable[[], bool] = lambda: True
+        self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._wake = asyncio.Event()
+        self._pacer = _Pacer()
+        self.sent_count = 0
+        self.retries = 0
+
+    # -- control ------------------------------------------------------------------------
+    def kick(self) -> None:
+        """Something was queued: look now (called right after a commit)."""
+        self._wake.set()
+
+    async def run(self, sender: Sender, running: Callable[[], bool], idle: float = 5.0) -> None:
+        """The long-lived loop: drain at start (restart recovery), then on every kick."""
+        self.sender = sender
+        self.running = running
+        try:
+            while self.running():
+                self._wake.clear()
+                try:
+                    await self.drain()
+                except Exception as exc:  # keep the loop alive; the rows stay pending
+                    log.error("tip outbox drain failed: %s", type(exc).__name__)
+                deadline = time.monotonic() + idle
+                while self.running() and not self._wake.is_set() and time.monotonic() < deadline:
+                    try:
+                        await asyncio.wait_for(self._wake.wait(), 0.2)
+                    except TimeoutError:
+                        pass
+        finally:
+            await self.wait_idle(timeout=5.0)
+
+    async def wait_idle(self, timeout: float | None = None) -> None:  # noqa: ASYNC109
+        tasks = [t for t in self._tasks.values() if not t.done()]
+        if tasks:
+            await asyncio.wait(tasks, timeout=timeout)
+
+    async def drain(self) -> None:
+        """Start a sender task for every destination with pending rows and no task yet."""
+        rows = await repo.pending(self.db, limit=100000)
+        keys = {PING if r["kind"] == "ping" else int(r["chat_id"]) for r in rows}
+        for key in keys:
+            task = self._tasks.get(key)
+            if task is None or task.done():
+                self._tasks[key] = asyncio.create_task(self._destination(key))
+
+    # -- one destination -------------------------------------------------------------------
+    async def _sleep(self, seconds: float) -> bool:
+        """Sleep, waking early on shutdown; False if the bot is stopping."""
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            if not self.running():
+                return False
+            await asyncio.sleep(min(0.1, max(0.0, end - time.monotonic())))
+        return self.running()
+
+    async def _rows(self, key: int) -> list[Any]:
+        if key == PING:
+            return await self.db.fetchall(
+                "SELECT * FROM tip_outbox WHERE state = 'pending' AND kind = 'ping' ORDER BY id"
+            )
+        return await self.db.fetchall(
+            "SELECT * FROM tip_outbox WHERE state = 'pending' AND chat_id = ? ORDER BY id", (key,)
+        )
+
+    async def _destination(self, key: int) -> None:
+        failures = 0
+        try:
+            while self.running():
+                rows = await self._rows(key)
+                if not rows:
+                    return
+                for row in rows:
+                    if not self.running():
+                        return
+                    try:
+                        await self._send_row(row)
+                        failures = 0
+                    except RetryLater as exc:
+                        self.retries += 1
+                        if not await self._sleep(exc.seconds + 0.05):
+                            return
+                        break  # re-read the queue (the row is still pending)
+                    except Undeliverable:
+                        await repo.mark(self.db, int(row["id"]), "failed", self.now())
+                        log.warning("tip notification undeliverable (kind %s)", row["kind"])
+                    except Exception as exc:  # 5xx, timeouts, network: back off and retry
+                        self.retries += 1
+                        failures += 1
+                        await repo.bump_attempts(self.db, int(row["id"]))
+                        delay = min(MAX_BACKOFF, self.base_backoff * 2 ** min(failures - 1, 8))
+                        delay *= 0.8 + 0.4 * random.random()
+                        log.info("tip notification retry in %.1fs: %s", delay, type(exc).__name__)
+                        if not await self._sleep(delay):
+                            return
+                        break
+        finally:
+            if self._tasks.get(key) is asyncio.current_task():
+                self._tasks.pop(key, None)
+            self._pacer.forget(key)
+
+    async def _send_row(self, row: Any) -> None:
+        assert self.sender is not None
+        delivery = await self.renderer.render(row)
+        if delivery is None:  # nothing to send any more (acknowledged, closed, purged, unwatched)
+            await repo.mark(self.db, int(row["id"]), "skipped", self.now())
+            return
+        chat_id = delivery.chat_id
+        step = int(row["step"])
+        anchor = await self.renderer.card_message(int(row["tip_id"]), chat_id)
+        for index in range(step, len(delivery.parts)):
+            part = delivery.parts[index]
+            wait = self._pacer.wait(chat_id)
+            if wait > 0 and not await self._sleep(wait):
+                raise RetryLater(0)
+            reply_to = anchor if part.reply_to_card else None
+            if part.kind == "text":
+                mid = await self.sender.send_text(chat_id, part.text, part.buttons, reply_to)
+            elif part.kind == "photos":
+                mid = await self.sender.send_photos(chat_id, part.photos, reply_to)
+            else:
+                mid = await self.sender.send_location(chat_id, part.lat, part.lon, reply_to)
+            self._pacer.note(chat_id)
+            self.sent_count += 1
+            if index == 0 and delivery.card:
+                await self.renderer.delivered(row, mid)
+                anchor = mid
+            if index + 1 < len(delivery.parts):
+                await repo.set_step(self.db, int(row["id"]), index + 1)
+        await repo.mark(self.db, int(row["id"]), "sent", self.now())

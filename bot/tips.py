@@ -1,0 +1,742 @@
+"""Anonymous tips, the citizen's side: categories, the draft, submit, receipt, follow-up,
+opt-in reply pings, abuse limits and retention.
+
+What is stored about a tip names nobody: no Telegram user id, chat id, username, name or phone
+(see docs/TIPS.md). The draft lives in the chat's sealed session; the tip's text, place, pin,
+thread and cleaned photos are sealed with tip-purpose keys; the receipt is kept only as an
+argon2id hash plus a short keyed lookup tag. Abuse limits key counters by an HMAC of the user id
+under a random key of the day, which is deleted with the counters the next day.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from bot import directory
+from bot.clock import Clock
+from bot.config import Settings
+from bot.crypto import Keyring, random_code, random_digits
+from bot.i18n import N_, Translator
+from bot.screens import Button, Screen, esc
+from storage import tips as repo
+from storage.db import Database
+
+FLOW = "tip"
+FOLLOWUP_FLOW = "tip_fu"
+MAX_TEXT = 3000
+MAX_PLACE = 300
+MAX_PHOTOS = 5
+MAX_ANSWER = 3000
+RECEIPT_DIGITS = 16
+CODE_LENGTH = 6
+FOLLOWUP_FAILURES_PER_DAY = 10
+FOLLOWUP_TTL = 30 * 60  # the follow-up session (it names a tip) is short-lived
+
+P_BODY = "tips/body/v1"
+P_ATTACHMENT = "tips/attachment/v1"
+P_MESSAGE = "tips/message/v1"
+P_WATCH = "tips/watch/v1"
+P_LOOKUP = "tips/receipt-lookup/v1"
+P_RATE_KEY = "tips/rate-day-key/v1"
+P_WATCH_CB = "tips/watch-button/v1"
+LOOKUP_BYTES = 5
+
+# (key, label). Order as in the issue.
+CATEGORIES: tuple[tuple[str, str], ...] = (
+    ("spot", N_("📍 Selling or using spot (điểm, tụ điểm)")),
+    ("trafficking", N_("🚚 Trafficking or transport")),
+    ("plants", N_("🌿 Drug plants (cannabis, poppy…)")),
+    ("production", N_("⚗️ Production")),
+    ("online", N_("📱 Online advertising or sale (social media)")),
+    ("premises", N_("🎤 Business premises (karaoke, bar, guest house)")),
+    ("laughing_gas", N_("🎈 Laughing gas selling")),
+    ("psychosis", N_("🚨 Someone in drug psychosis (“ngáo đá”) endangering others")),
+    ("driving", N_("🚗 Driving under drugs")),
+    ("other", N_("❔ Other")),
+)
+CATEGORY_KEYS = {k for k, _ in CATEGORIES}
+URGENT = {"psychosis"}
+
+WHEN: tuple[tuple[str, str], ...] = (
+    ("now", N_("Just now")),
+    ("today", N_("Today")),
+    ("week", N_("This week")),
+    ("earlier", N_("Earlier")),
+)
+WHEN_KEYS = {k for k, _ in WHEN}
+
+STATUS_LABELS = {
+    "new": N_("received, waiting for the police"),
+    "acknowledged": N_("the police are handling it"),
+    "closed": N_("closed"),
+}
+
+OUTCOMES: tuple[tuple[str, str], ...] = (
+    ("actioned", N_("Actioned")),
+    ("unfounded", N_("Unfounded")),
+    ("duplicate", N_("Duplicate")),
+    ("spam", N_("Prank / spam")),
+)
+OUTCOME_KEYS = {k for k, _ in OUTCOMES}
+
+
+def label(options: tuple[tuple[str, str], ...], key: str | None, t: Translator) -> str:
+    for k, text in options:
+        if k == key:
+            return t.gettext(text)
+    return "—"
+
+
+def ward_label(ward_code: Any) -> str:
+    ward = directory.get_ward(ward_code) if ward_code not in (None, "") else None
+    return ward.label if ward else "—"
+
+
+class TipError(Exception):
+    """A refusal the person can understand; `message` is an English msgid."""
+
+    def __init__(self, message: str, **params: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.params = params
+
+    def text(self, t: Translator) -> str:
+        return t.gettext(self.message).format(**self.params)
+
+
+class Police(Protocol):
+    """What the citizen side needs from the police side (bot.tip_police.TipPolice)."""
+
+    async def route_new(self, conn: Any, tip_id: int, ward_code: str, now: int) -> None: ...
+
+    async def on_tipster_message(self, conn: Any, tip: Any, msg_id: int, now: int) -> None: ...
+
+    async def on_tipster_photo(self, conn: Any, tip: Any, att_id: int, now: int) -> None: ...
+
+
+# -- the draft (a plain dict in the sealed session) -----------------------------------------
+def new_draft() -> dict[str, Any]:
+    return {"flow": FLOW, "step": "intro", "d": {"photos": []}}
+
+
+def draft_missing(d: dict[str, Any]) -> list[str]:
+    """Steps still needed before the draft can be submitted."""
+    missing = []
+    if d.get("category") not in CATEGORY_KEYS:
+        missing.append("category")
+    if not d.get("ward"):
+        missing.append("place")
+    if not (d.get("text") or "").strip():
+        missing.append("text")
+    if d.get("when") not in WHEN_KEYS:
+        missing.append("when")
+    return missing
+
+
+def check_text(text: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise TipError(N_("Please write what happened."))
+    if len(text) > MAX_TEXT:
+        raise TipError(
+            N_("That is {n} characters; the limit is {max}. Please shorten it."),
+            n=len(text), max=MAX_TEXT,
+        )
+    return text
+
+
+def add_photo(d: dict[str, Any], cleaned: bytes) -> int:
+    photos: list[str] = d.setdefault("photos", [])
+    if len(photos) >= MAX_PHOTOS:
+        raise TipError(N_("You can attach at most {max} photos."), max=MAX_PHOTOS)
+    photos.append(base64.b64encode(cleaned).decode())
+    return len(photos)
+
+
+def draft_photos(d: dict[str, Any]) -> list[bytes]:
+    return [base64.b64decode(p) for p in d.get("photos", [])]
+
+
+# -- results ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Submitted:
+    tip_id: int
+    code: str
+    receipt: str  # shown once, never stored
+
+    @property
+    def pretty_receipt(self) -> str:
+        r = self.receipt
+        return " ".join(r[i : i + 4] for i in range(0, len(r), 4))
+
+
+@dataclass(frozen=True)
+class ThreadItem:
+    author: str  # "police" | "tipster"
+    text: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class FollowupView:
+    tip_id: int
+    status: str
+    outcome: str | None
+    category: str
+    ward_code: str
+    when_code: str
+    created_at: datetime
+    thread: list[ThreadItem] = field(default_factory=list)
+    photos: int = 0
+    watching: bool = False
+
+
+def normalise_receipt(text: str) -> str | None:
+    digits = "".join(ch for ch in str(text or "") if ch.isdigit())
+    other = "".join(ch for ch in str(text or "") if not ch.isdigit() and not ch.isspace() and ch != "-")
+    if len(digits) != RECEIPT_DIGITS or other:
+        return None
+    return digits
+
+
+# -- the service --------------------------------------------------------------------------------
+class TipService:
+    def __init__(
+        self, db: Database, keyring: Keyring, clock: Clock, settings: Settings, police: Police
+    ) -> None:
+        self.db = db
+        self.keyring = keyring
+        self.clock = clock
+        self.settings = settings
+        self.police = police
+        # argon2id with OWASP's minimum (19 MiB, t=2, p=1): slow enough for 16 random digits
+        # that already resist guessing, light enough for a thousand tips a minute on 2 cores.
+        self.hasher = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
+        self._day: tuple[str, bytes] | None = None
+        self._day_lock = asyncio.Lock()
+        # Called after a commit that queued notifications (the outbox worker's wake-up).
+        self.on_outbox: Callable[[], Any] | None = None
+        self._checkpoint_task: asyncio.Task[None] | None = None
+
+    # -- helpers --------------------------------------------------------------------------
+    def lookup_tag(self, receipt: str) -> bytes:
+        return hmac.new(self.keyring.key(P_LOOKUP), receipt.encode(), hashlib.sha256).digest()[
+            :LOOKUP_BYTES
+        ]
+
+    def seal(self, purpose: str, code: str, data: bytes) -> bytes:
+        return self.keyring.seal(purpose, data, aad=code.encode())
+
+    def open(self, purpose: str, code: str, blob: bytes) -> bytes:
+        return self.keyring.open(purpose, bytes(blob), aad=code.encode())
+
+    def body(self, tip: Any) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads(self.open(P_BODY, tip["code"], tip["body"]))
+        return data
+
+    def _wake(self) -> None:
+        if self.on_outbox is not None:
+            self.on_outbox()
+
+    def checkpoint_soon(self, delay: float = 1.0) -> None:
+        """Checkpoint the WAL shortly (debounced: one checkpoint covers a burst of deletes)."""
+        if self._checkpoint_task is not None and not self._checkpoint_task.done():
+            return
+
+        async def later() -> None:
+            await asyncio.sleep(delay)
+            try:
+                await repo.checkpoint(self.db)
+            except (RuntimeError, ValueError):  # the database closed meanwhile (shutdown)
+                pass
+
+        self._checkpoint_task = asyncio.get_running_loop().create_task(later())
+
+    # -- abuse limits ---------------------------------------------------------------------
+    def _today(self) -> str:
+        return self.clock.now().strftime("%Y-%m-%d")
+
+    async def _day_key(self) -> tuple[str, bytes]:
+        day = self._today()
+        if self._day and self._day[0] == day:
+            return self._day
+        async with self._day_lock:
+            if self._day and self._day[0] == day:
+                return self._day
+            sealed = await repo.day_key(self.db, day)
+            if sealed is None:
+                await repo.save_day_key(
+                    self.db, day, self.keyring.seal(P_RATE_KEY, secrets.token_bytes(32), aad=day.encode())
+                )
+                sealed = await repo.day_key(self.db, day)
+                assert sealed is not None
+            key = self.keyring.open(P_RATE_KEY, sealed, aad=day.encode())
+            self._day = (day, key)
+            return self._day
+
+    async def _who(self, user_id: int) -> tuple[str, bytes]:
+        day, key = await self._day_key()
+        return day, hmac.new(key, str(int(user_id)).encode(), hashlib.sha256).digest()
+
+    async def limit_reason(self, user_id: int) -> str | None:
+        """"daily" or "burst" when this person may not send another tip now, else None."""
+        _day, who = await self._who(user_id)
+        now = self.clock.timestamp()
+        lim = self.settings.tips
+        if await repo.count_rate(self.db, who, "tip", 0) >= lim.daily_limit:
+            return "daily"
+        if await repo.count_rate(self.db, who, "tip", now - lim.burst_minutes * 60) >= lim.burst_limit:
+            return "burst"
+        return None
+
+    # -- submit ---------------------------------------------------------------------------
+    async def submit(self, user_id: int, d: dict[str, Any]) -> Submitted:
+        """Store the tip and queue its police notifications in one transaction."""
+        missing = draft_missing(d)
+        if missing:
+            raise TipError(N_("The tip is not complete yet."))
+        reason = await self.limit_reason(user_id)
+        if reason == "daily":
+            raise TipError(
+                N_("You have sent {n} tips today, the daily limit. Please try again tomorrow. "
+                   "In an emergency call 113."), n=self.settings.tips.daily_limit,
+            )
+        if reason == "burst":
+            raise TipError(
+                N_("You sent several tips just now. Please wait {m} minutes. "
+                   "In an emergency call 113."), m=self.settings.tips.burst_minutes,
+            )
+        ward = directory.get_ward(d["ward"])
+        if ward is None:
+            raise TipError(N_("Please choose the commune or ward again."))
+        text = check_text(str(d.get("text", "")))
+        receipt = random_digits(RECEIPT_DIGITS)
+        receipt_hash = await asyncio.to_thread(self.hasher.hash, receipt)
+        code = await self._new_code()
+        body = {
+            "text": text,
+            "place": str(d.get("place") or "")[:MAX_PLACE],
+            "lat": d.get("lat"),
+            "lon": d.get("lon"),
+        }
+        photos = draft_photos(d)
+        now = self.clock.timestamp()
+        created = now - now % 60
+        day, who = await self._who(user_id)
+        async with self.db.transaction() as conn:
+            tip_id = await repo.insert_tip(
+                conn,
+                code=code,
+                lookup=self.lookup_tag(receipt),
+                receipt_hash=receipt_hash,
+                category=d["category"],
+                ward_code=f"{ward.code:05d}",
+                province_code=f"{ward.province_code:02d}",
+                when_code=d["when"],
+                body=self.seal(P_BODY, code, json.dumps(body, ensure_ascii=False).encode()),
+                unit_id=None,
+                created_at=created,
+                routed_at=now,
+            )
+            for data in photos:
+                await repo.add_attachment(conn, tip_id, self.seal(P_ATTACHMENT, code, data), now)
+            await self.police.route_new(conn, tip_id, f"{ward.code:05d}", now)
+            await repo.add_rate(conn, day, who, "tip", now)
+        self._wake()
+        return Submitted(tip_id, code, receipt)
+
+    async def _new_code(self) -> str:
+        while True:
+            code = random_code(CODE_LENGTH)
+            if not await repo.code_exists(self.db, code):
+                return code
+
+    # -- follow-up ------------------------------------------------------------------------
+    async def find_by_receipt(self, user_id: int, text: str) -> int | None:
+        """The tip id for a receipt, or None. Wrong receipts count against a daily limit."""
+        day, who = await self._who(user_id)
+        if await repo.count_rate(self.db, who, "followup_fail", 0) >= FOLLOWUP_FAILURES_PER_DAY:
+            raise TipError(N_("Too many wrong receipt numbers today. Please try again tomorrow."))
+        receipt = normalise_receipt(text)
+        found: int | None = None
+        if receipt is not None:
+            for row in await repo.by_lookup(self.db, self.lookup_tag(receipt)):
+                if await asyncio.to_thread(self._verify, row["receipt_hash"], receipt):
+                    found = int(row["id"])
+                    break
+        if found is None:
+            async with self.db.transaction() as conn:
+                await repo.add_rate(conn, day, who, "followup_fail", self.clock.timestamp())
+        return found
+
+    def _verify(self, hashed: str, receipt: str) -> bool:
+        try:
+            return self.hasher.verify(hashed, receipt)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
+
+    async def view(self, tip_id: int) -> FollowupView | None:
+        tip = await repo.get(self.db, tip_id)
+        if tip is None:
+            return None
+        code = tip["code"]
+        thread = [
+            ThreadItem(
+                str(m["author"]),
+                self.open(P_MESSAGE, code, m["body"]).decode(),
+                datetime.fromtimestamp(int(m["created_at"]), self.clock.now().tzinfo),
+            )
+            for m in await repo.messages(self.db, tip_id)
+        ]
+        return FollowupView(
+            tip_id=tip_id,
+            status=str(tip["status"]),
+            outcome=tip["outcome"],
+            category=str(tip["category"]),
+            ward_code=str(tip["ward_code"]),
+            when_code=str(tip["when_code"]),
+            created_at=datetime.fromtimestamp(int(tip["created_at"]), self.clock.now().tzinfo),
+            thread=thread,
+            photos=await repo.attachment_count(self.db, tip_id),
+            watching=await repo.watcher(self.db, tip_id) is not None,
+        )
+
+    async def add_answer(self, tip_id: int, text: str) -> None:
+        text = (text or "").strip()
+        if not text:
+            raise TipError(N_("Please write your answer or the new details."))
+        if len(text) > MAX_ANSWER:
+            raise TipError(
+                N_("That is {n} characters; the limit is {max}. Please shorten it."),
+                n=len(text), max=MAX_ANSWER,
+            )
+        tip = await repo.get(self.db, tip_id)
+        if tip is None or tip["status"] == "closed":
+            raise TipError(N_("This tip is closed; it cannot take more details."))
+        now = self.clock.timestamp()
+        async with self.db.transaction() as conn:
+            msg_id = await repo.add_message(
+                conn, tip_id, "tipster", self.seal(P_MESSAGE, tip["code"], text.encode()), now
+            )
+            await self.police.on_tipster_message(conn, tip, msg_id, now)
+        self._wake()
+
+    async def add_followup_photo(self, tip_id: int, cleaned: bytes) -> None:
+        tip = await repo.get(self.db, tip_id)
+        if tip is None or tip["status"] == "closed":
+            raise TipError(N_("This tip is closed; it cannot take more details."))
+        if await repo.attachment_count(self.db, tip_id) >= MAX_PHOTOS * 2:
+            raise TipError(N_("This tip already has the most photos it can take."))
+        now = self.clock.timestamp()
+        async with self.db.transaction() as conn:
+            att_id = await repo.add_attachment(
+                conn, tip_id, self.seal(P_ATTACHMENT, tip["code"], cleaned), now
+            )
+            await self.police.on_tipster_photo(conn, tip, att_id, now)
+        self._wake()
+
+    # -- opt-in reply pings ---------------------------------------------------------------
+    def watch_token(self, tip_id: int) -> str:
+        return self.keyring.pseudonym(P_WATCH_CB, tip_id).hex()[:16]
+
+    def check_watch_token(self, tip_id: int, token: str) -> bool:
+        return hmac.compare_digest(self.watch_token(tip_id), str(token))
+
+    async def watch(self, tip_id: int, chat_id: int) -> bool:
+        tip = await repo.get(self.db, tip_id)
+        if tip is None or tip["status"] == "closed":
+            return False
+        sealed = self.seal(P_WATCH, tip["code"], str(int(chat_id)).encode())
+        await repo.set_watcher(self.db, tip_id, sealed, self.clock.timestamp())
+        return True
+
+    async def unwatch(self, tip_id: int) -> None:
+        async with self.db.transaction() as conn:
+            await repo.delete_watcher(conn, tip_id)
+        await repo.checkpoint(self.db)
+
+    async def watcher_chat(self, tip_id: int) -> int | None:
+        tip = await repo.get(self.db, tip_id)
+        sealed = await repo.watcher(self.db, tip_id)
+        if tip is None or sealed is None:
+            return None
+        return int(self.open(P_WATCH, tip["code"], sealed).decode())
+
+    # -- retention ------------------------------------------------------------------------
+    async def purge(self) -> int:
+        """Delete closed tips (and their photos, thread, cards) past the retention period."""
+        before = self.clock.timestamp() - self.settings.tips.retention_days * 86400
+        ids = await repo.closed_before(self.db, before)
+        if ids:
+            async with self.db.transaction() as conn:
+                await repo.delete_tips(conn, ids)
+                for tip_id in ids:
+                    await repo.audit(conn, self.clock.timestamp(), None, tip_id, None, "purged")
+            await repo.checkpoint(self.db)
+        return len(ids)
+
+
+# -- screens (citizen) ----------------------------------------------------------------------
+def intro_screen(t: Translator) -> Screen:
+    _ = t.gettext
+    text = _(
+        "🛡 <b>Report drug activity anonymously</b>\n\n"
+        "🚨 <b>In immediate danger? Call 113 now.</b> This bot is not an emergency line.\n\n"
+        "<b>What is kept:</b> only what you put in the tip — category, commune/ward, when, your "
+        "text, photos (cleaned of location and camera data) and a location pin if you send one. "
+        "It is encrypted and goes only to the police of that ward.\n"
+        "<b>What is not kept:</b> your Telegram id, chat, username, name or phone. The police "
+        "cannot see who you are.\n\n"
+        "Telegram itself knows you use this bot: see /privacy."
+    )
+    return Screen(
+        text,
+        [
+            [Button(_("✍️ Start a tip"), data="tip:go")],
+            [Button(_("🔎 Follow up on a tip"), data="tip:fu")],
+            [Button(_("🔒 Privacy"), data="tip:privacy"), Button(_("✖️ Cancel"), data="tip:x")],
+        ],
+    )
+
+
+def category_screen(t: Translator) -> Screen:
+    _ = t.gettext
+    rows = [[Button(t.gettext(text), data=f"tip:c:{key}")] for key, text in CATEGORIES]
+    rows.append([Button(_("✖️ Cancel"), data="tip:x")])
+    return Screen(_("<b>1/5 · What is it about?</b>"), rows)
+
+
+def urgent_screen(t: Translator) -> Screen:
+    _ = t.gettext
+    text = _(
+        "🚨🚨 <b>CALL 113 FIRST</b> 🚨🚨\n\n"
+        "Someone in drug psychosis can hurt themselves or others within minutes. "
+        "If anyone is in danger now, call <b>113</b> (police) or <b>115</b> (ambulance) before "
+        "writing anything here. Keep a safe distance.\n\n"
+        "When everyone is safe, you can continue the tip."
+    )
+    return Screen(
+        text,
+        [[Button(_("I have called / no one is in danger now — continue"), data="tip:urgent_ok")],
+         [Button(_("✖️ Cancel"), data="tip:x")]],
+    )
+
+
+def province_screen(t: Translator, page: int) -> Screen:
+    _ = t.gettext
+    provinces = directory.provinces()
+    per_page = 12
+    pages = (len(provinces) + per_page - 1) // per_page
+    page = max(0, min(page, pages - 1))
+    chunk = provinces[page * per_page : (page + 1) * per_page]
+    buttons = [Button(p.short_name, data=f"tip:p:{p.code}") for p in chunk]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    nav = []
+    if page > 0:
+        nav.append(Button("◀", data=f"tip:pp:{page - 1}"))
+    nav.append(Button(f"{page + 1}/{pages}", data=f"tip:pp:{page}"))
+    if page + 1 < pages:
+        nav.append(Button("▶", data=f"tip:pp:{page + 1}"))
+    rows.append(nav)
+    rows.append([Button(_("✖️ Cancel"), data="tip:x")])
+    text = _(
+        "<b>2/5 · Where?</b>\n\nChoose the province or city, or type its name. "
+        "You can also type the commune/ward name directly, or send a location pin "
+        "(📎 → Location)."
+    )
+    return Screen(text, rows)
+
+
+def ward_prompt(t: Translator, province_code: int) -> Screen:
+    _ = t.gettext
+    province = directory.get_province(province_code)
+    name = esc(province.name) if province else ""
+    return Screen(
+        _("<b>{province}</b>\n\nType part of the commune or ward name (for example "
+          "“Bến Thành” or an old name you know).").format(province=name),
+        [[Button(_("⬅️ Other province"), data="tip:pp:0"), Button(_("✖️ Cancel"), data="tip:x")]],
+    )
+
+
+def candidates_screen(t: Translator, cands: list[directory.Candidate], *, pin: bool = False) -> Screen:
+    _ = t.gettext
+    if not cands:
+        return Screen(
+            _("I could not find that commune or ward. Please type it again (a part of the name "
+              "is enough), or choose the province first."),
+            [[Button(_("⬅️ Choose province"), data="tip:pp:0"), Button(_("✖️ Cancel"), data="tip:x")]],
+        )
+    rows = [[Button(c.unit.label[:60], data=f"tip:w:{c.unit.code}")] for c in cands[:8]]
+    rows.append([Button(_("None of these"), data="tip:pp:0"), Button(_("✖️ Cancel"), data="tip:x")])
+    text = (
+        _("📍 The pin is near these communes/wards. Which one is it?")
+        if pin
+        else _("Which one do you mean?")
+    )
+    return Screen(text, rows)
+
+
+def confirm_ward_screen(t: Translator, ward_code: int) -> Screen:
+    _ = t.gettext
+    ward = directory.get_ward(ward_code)
+    label_ = esc(ward.name) + ", " + esc(ward.province_name) if ward else "—"
+    return Screen(
+        _("Is the place in <b>{ward}</b>?").format(ward=label_),
+        [[Button(_("✅ Yes"), data=f"tip:wc:{ward_code}"), Button(_("❌ No, choose again"), data="tip:pp:0")]],
+    )
+
+
+def place_prompt(t: Translator) -> Screen:
+    _ = t.gettext
+    return Screen(
+        _("Optionally describe the place: street, house number, landmark, name of the shop… "
+          "(up to {max} characters). Or skip.").format(max=MAX_PLACE),
+        [[Button(_("Skip ➡️"), data="tip:ps")]],
+    )
+
+
+def text_prompt(t: Translator) -> Screen:
+    _ = t.gettext
+    return Screen(
+        _("<b>3/5 · What happened?</b>\n\nDescribe what you saw: who (appearance, not your "
+          "relation to them), what, vehicles, times. Up to {max} characters. Do not write your "
+          "own name or anything that identifies you.").format(max=MAX_TEXT),
+        [[Button(_("✖️ Cancel"), data="tip:x")]],
+    )
+
+
+def photos_prompt(t: Translator, count: int) -> Screen:
+    _ = t.gettext
+    text = _(
+        "📷 You may add up to {max} photos (sent as photos or image files). Location and camera "
+        "data are removed before anyone sees them. Voice and video messages are not accepted: "
+        "they can identify you.\n\nPhotos so far: {n}."
+    ).format(max=MAX_PHOTOS, n=count)
+    return Screen(text, [[Button(_("Done ➡️") if count else _("No photos ➡️"), data="tip:phd")]])
+
+
+def when_screen(t: Translator) -> Screen:
+    _ = t.gettext
+    rows = [[Button(t.gettext(text), data=f"tip:t:{key}") for key, text in WHEN[:2]],
+            [Button(t.gettext(text), data=f"tip:t:{key}") for key, text in WHEN[2:]]]
+    return Screen(_("<b>4/5 · When did it happen?</b>"), rows)
+
+
+def review_screen(t: Translator, d: dict[str, Any]) -> Screen:
+    _ = t.gettext
+    text = str(d.get("text") or "")
+    short = text if len(text) <= 600 else text[:600] + "…"
+    lines = [
+        _("<b>5/5 · Check your tip</b>"),
+        "",
+        _("<b>Category:</b> {v}").format(v=esc(label(CATEGORIES, d.get("category"), t))),
+        _("<b>Place:</b> {v}").format(v=esc(ward_label(d.get("ward")))),
+    ]
+    if d.get("place"):
+        lines.append(_("<b>Details of the place:</b> {v}").format(v=esc(d["place"])))
+    if d.get("lat") is not None:
+        lines.append(_("<b>Location pin:</b> attached"))
+    lines += [
+        _("<b>When:</b> {v}").format(v=esc(label(WHEN, d.get("when"), t))),
+        _("<b>Photos:</b> {n}").format(n=len(d.get("photos", []))),
+        "",
+        esc(short),
+    ]
+    rows = [
+        [Button(_("✏️ Category"), data="tip:e:cat"), Button(_("✏️ Place"), data="tip:e:place")],
+        [Button(_("✏️ Text"), data="tip:e:text"), Button(_("✏️ Photos"), data="tip:e:photos")],
+        [Button(_("✏️ When"), data="tip:e:when")],
+    ]
+    if d.get("lat") is not None:
+        rows.append([Button(_("🗑 Remove the location pin"), data="tip:e:nopin")])
+    rows.append([Button(_("📨 Send to the police"), data="tip:send")])
+    rows.append([Button(_("✖️ Cancel"), data="tip:x")])
+    return Screen("\n".join(lines), rows)
+
+
+def receipt_screen(t: Translator, sub: Submitted, watch_token: str) -> Screen:
+    _ = t.gettext
+    text = _(
+        "✅ <b>Your tip was sent to the police.</b> Thank you.\n\n"
+        "Your receipt number (shown only this once):\n<code>{receipt}</code>\n\n"
+        "Write it down somewhere safe. With it, /followup shows the status and any questions "
+        "from the police, from any Telegram account. It is stored only as a one-way hash: if "
+        "you lose it, nobody can find your tip for you. You may delete this chat afterwards."
+    ).format(receipt=sub.pretty_receipt)
+    return Screen(
+        text,
+        [[Button(_("🔔 Tell me when police reply"), data=f"tip:wq:{sub.tip_id}:{watch_token}")],
+         [Button(_("⬅️ Main menu"), data="m:home")]],
+    )
+
+
+def watch_explain_screen(t: Translator, tip_id: int, token: str) -> Screen:
+    _ = t.gettext
+    text = _(
+        "🔔 <b>Reply notifications (optional)</b>\n\n"
+        "If you turn this on, the bot keeps this chat's id, encrypted and stored apart from the "
+        "tip, only to send you a short message “the police replied” — never the content. "
+        "It is deleted when the tip is closed. Note that this links this chat to the tip inside "
+        "the bot's encrypted database; without it, nothing does. Use /followup with your "
+        "receipt to read replies either way."
+    )
+    return Screen(
+        text,
+        [[Button(_("Turn on"), data=f"tip:won:{tip_id}:{token}")],
+         [Button(_("No, thanks"), data="m:home")]],
+    )
+
+
+def followup_prompt(t: Translator) -> Screen:
+    _ = t.gettext
+    return Screen(
+        _("🔎 Send your 16-digit receipt number."),
+        [[Button(_("✖️ Cancel"), data="tip:x")]],
+    )
+
+
+def followup_screen(t: Translator, v: FollowupView, watch_token: str = "") -> Screen:
+    _ = t.gettext
+    status = t.gettext(STATUS_LABELS.get(v.status, v.status))
+    if v.status == "closed" and v.outcome:
+        status += " — " + label(OUTCOMES, v.outcome, t)
+    lines = [
+        _("<b>Your tip</b> ({date})").format(date=esc(t.date(v.created_at))),
+        _("<b>Status:</b> {v}").format(v=esc(status)),
+        _("<b>Category:</b> {v}").format(v=esc(label(CATEGORIES, v.category, t))),
+        _("<b>Place:</b> {v}").format(v=esc(ward_label(v.ward_code))),
+        _("<b>Photos:</b> {n}").format(n=v.photos),
+    ]
+    if v.thread:
+        lines += ["", _("<b>Messages</b>")]
+        for item in v.thread[-10:]:
+            who = _("👮 Police") if item.author == "police" else _("🙋 You")
+            lines.append(f"{who}: {esc(item.text[:700])}")
+    else:
+        lines += ["", _("No questions from the police yet.")]
+    rows = []
+    if v.status != "closed":
+        rows.append([Button(_("✍️ Answer / add details"), data="tip:fa")])
+        rows.append([Button(_("📷 Add a photo"), data="tip:fph")])
+        if not v.watching and watch_token:
+            rows.append([Button(_("🔔 Tell me when police reply"), data=f"tip:wq:{v.tip_id}:{watch_token}")])
+    rows.append([Button(_("✅ Done"), data="tip:fx")])
+    return Screen("\n".join(lines), rows)
+
+
+def ping_text(t: Translator) -> str:
+    return t.gettext(
+        "🔔 The police replied to a tip you sent. Use /followup with your receipt number to read it."
+    )

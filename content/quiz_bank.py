@@ -1,0 +1,609 @@
+"""The quiz question bank: ``content/quiz/<topic>.yaml`` files, their loader and validator.
+
+One file per topic. A file is a mapping::
+
+    topic: laughing-gas          # optional; when given, every question must have this topic
+    audiences:                   # optional; YAML anchors for audience lists
+      all: &all [lower-secondary, upper-secondary, university, adults]
+    sources:                     # optional; YAML anchors for sources reused by the questions
+      bachmai: &bachmai {title: ..., publisher: ..., date: "2025-11", ref: "..."}
+    questions:
+      - id: laughing-gas-b12     # stable slug, unique across the bank (scores refer to it)
+        topic: laughing-gas
+        difficulty: easy         # easy | medium | hard
+        audience: *all
+        text: {vi: "...", en: "..."}
+        options: {vi: ["...", "..."], en: ["...", "..."]}   # 2–6, same count in both languages
+        correct: [1]             # indexes into options (usually one)
+        explanation: {vi: "...", en: "..."}
+        source: *bachmai         # title + publisher + (date | url | ref)
+        article: laughing-gas    # optional: the article that explains more
+
+Lengths are checked against Telegram's quiz polls (UTF-16 code units, as Telegram counts):
+question ≤ 300, each option ≤ 100, explanation ≤ 200 with at most 2 line feeds.
+
+``python -m content.quiz_bank check [DIR]`` prints ``file:line: message`` per problem and exits 1
+when there is any.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+import sys
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from content.markup import tg_len
+
+DEFAULT_DIR = Path(__file__).resolve().parent / "quiz"
+
+TOPICS: tuple[str, ...] = (
+    "synthetic-drugs",
+    "laughing-gas",
+    "stamp-paper",
+    "synthetic-cannabinoids",
+    "disguised-drugs",
+    "dealer-tactics",
+    "helping-a-friend",
+    "saying-no",
+    "law",
+    "getting-help",
+    "scale",
+)
+DIFFICULTIES: tuple[str, ...] = ("easy", "medium", "hard")
+AUDIENCES: tuple[str, ...] = ("lower-secondary", "upper-secondary", "university", "adults")
+LANGUAGES: tuple[str, ...] = ("vi", "en")
+DEFAULT_LANGUAGE = "vi"
+
+MAX_QUESTION = 300
+MAX_OPTION = 100
+MAX_EXPLANATION = 200
+MAX_EXPLANATION_LINE_FEEDS = 2
+MIN_OPTIONS = 2
+MAX_OPTIONS = 6
+
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_REQUIRED = ("id", "topic", "difficulty", "audience", "text", "options", "correct",
+             "explanation", "source")
+_OPTIONAL = ("article",)
+_SOURCE_REQUIRED = ("title", "publisher")
+_SOURCE_ONE_OF = ("date", "url", "ref")
+_SOURCE_KEYS = (*_SOURCE_REQUIRED, *_SOURCE_ONE_OF, "note")
+# Options are shown in a shuffled order, so an option may not refer to the others.
+_POSITIONAL = re.compile(
+    r"\b(all|none|both) of the (above|options)\b|tất cả các (ý|đáp án)|cả (hai|ba) (ý|đáp án)|"
+    r"không (ý|đáp án) nào",
+    re.IGNORECASE,
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# Data
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Source:
+    title: str
+    publisher: str
+    date: str | None = None
+    url: str | None = None
+    ref: str | None = None
+    """Where the claim sits in the project's facts file (``awareness-facts.md#section``)."""
+    note: str | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class Question:
+    id: str
+    topic: str
+    difficulty: str
+    audience: tuple[str, ...]
+    text: dict[str, str]
+    options: dict[str, tuple[str, ...]]
+    correct: tuple[int, ...]
+    explanation: dict[str, str]
+    source: Source
+    article: str | None = None
+    path: str = ""
+    line: int = 0
+
+    def text_for(self, locale: str) -> str:
+        return self.text.get(locale) or self.text[DEFAULT_LANGUAGE]
+
+    def options_for(self, locale: str) -> tuple[str, ...]:
+        return self.options.get(locale) or self.options[DEFAULT_LANGUAGE]
+
+    def explanation_for(self, locale: str) -> str:
+        return self.explanation.get(locale) or self.explanation[DEFAULT_LANGUAGE]
+
+    @property
+    def option_count(self) -> int:
+        return len(self.options[DEFAULT_LANGUAGE])
+
+
+@dataclass(frozen=True)
+class QuestionBank:
+    questions: tuple[Question, ...]
+    by_id: dict[str, Question] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_id", {q.id: q for q in self.questions})
+
+    def __len__(self) -> int:
+        return len(self.questions)
+
+    def __iter__(self) -> Iterator[Question]:
+        return iter(self.questions)
+
+    def __contains__(self, question_id: object) -> bool:
+        return question_id in self.by_id
+
+    def get(self, question_id: str) -> Question | None:
+        return self.by_id.get(question_id)
+
+    def topics(self) -> dict[str, int]:
+        """Questions per topic, in the order of :data:`TOPICS`."""
+        counts = Counter(q.topic for q in self.questions)
+        return {t: counts[t] for t in TOPICS if counts[t]}
+
+    def filter(
+        self,
+        topics: Iterable[str] | None = None,
+        difficulty: str | Iterable[str] | None = None,
+        audience: str | None = None,
+    ) -> list[Question]:
+        """Questions matching every given criterion (``None`` = any)."""
+        topic_set = set(topics) if topics is not None else None
+        if isinstance(difficulty, str):
+            difficulty = (difficulty,)
+        difficulty_set = set(difficulty) if difficulty is not None else None
+        return [
+            q
+            for q in self.questions
+            if (topic_set is None or q.topic in topic_set)
+            and (difficulty_set is None or q.difficulty in difficulty_set)
+            and (audience is None or audience in q.audience)
+        ]
+
+
+class BankError(ValueError):
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = list(problems)
+        shown = "\n".join(str(p) for p in self.problems[:20])
+        more = f"\n… and {len(self.problems) - 20} more" if len(self.problems) > 20 else ""
+        super().__init__(f"{len(self.problems)} problem(s) in the quiz bank:\n{shown}{more}")
+
+
+# ---------------------------------------------------------------------------------------------
+# YAML with line numbers
+
+
+class _Map(dict[Any, Any]):
+    """A mapping that remembers the line of itself, of each value and of duplicate keys."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__()
+        self.line = line
+        self.lines: dict[Any, int] = {}
+        self.duplicates: list[tuple[Any, int]] = []
+
+    def line_of(self, key: Any) -> int:
+        return self.lines.get(key, self.line)
+
+
+class _Seq(list[Any]):
+    def __init__(self, line: int, items: Iterable[Any], item_lines: list[int]) -> None:
+        super().__init__(items)
+        self.line = line
+        self.item_lines = item_lines
+
+    def line_of(self, index: int) -> int:
+        return self.item_lines[index] if 0 <= index < len(self.item_lines) else self.line
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+def _construct_map(loader: _Loader, node: yaml.MappingNode) -> _Map:
+    loader.flatten_mapping(node)
+    result = _Map(node.start_mark.line + 1)
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            hash(key)
+        except TypeError:
+            key = repr(key)
+        if key in result:
+            result.duplicates.append((key, key_node.start_mark.line + 1))
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.lines[key] = value_node.start_mark.line + 1
+    return result
+
+
+def _construct_seq(loader: _Loader, node: yaml.SequenceNode) -> _Seq:
+    items = [loader.construct_object(child, deep=True) for child in node.value]
+    return _Seq(node.start_mark.line + 1, items, [c.start_mark.line + 1 for c in node.value])
+
+
+_Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
+_Loader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation
+
+
+_Report = Callable[[str, str], None]
+"""Reports a problem of one question at the line of one of its keys: ``bad(key, message)``."""
+
+
+class _FileChecker:
+    def __init__(self, path: Path, display: str) -> None:
+        self.path = path
+        self.display = display
+        self.problems: list[Problem] = []
+
+    def problem(self, line: int, message: str) -> None:
+        self.problems.append(Problem(self.display, line, message))
+
+    def duplicates(self, node: _Map, where: str) -> None:
+        for key, line in node.duplicates:
+            self.problem(line, f"{where}: key {key!r} appears twice")
+
+    def load(self) -> list[Question]:
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            self.problem(1, f"cannot read file: {exc}")
+            return []
+        try:
+            data = yaml.load(text, Loader=_Loader)  # a SafeLoader subclass: no arbitrary objects
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+            line = mark.line + 1 if mark is not None else 1
+            reason = getattr(exc, "problem", None) or str(exc)
+            self.problem(line, f"YAML error: {reason}")
+            return []
+        if not isinstance(data, _Map):
+            self.problem(1, "the file must be a mapping with a 'questions' list")
+            return []
+        self.duplicates(data, "file")
+        for key in data:
+            if key not in ("topic", "sources", "audiences", "questions"):
+                self.problem(data.line_of(key), f"unknown top-level key {key!r}")
+        file_topic = data.get("topic")
+        if file_topic is not None and file_topic not in TOPICS:
+            self.problem(data.line_of("topic"), f"unknown topic {file_topic!r}")
+            file_topic = None
+        for key in ("sources", "audiences"):
+            if key in data and not isinstance(data[key], _Map):
+                self.problem(data.line_of(key), f"{key!r} must be a mapping")
+        items = data.get("questions")
+        if not isinstance(items, _Seq) or not items:
+            self.problem(data.line_of("questions"), "'questions' must be a non-empty list")
+            return []
+        questions = []
+        for index, item in enumerate(items):
+            question = self.question(item, items.line_of(index), file_topic)
+            if question is not None:
+                questions.append(question)
+        return questions
+
+    # -- one question ---------------------------------------------------------------------
+
+    def question(self, item: Any, line: int, file_topic: str | None) -> Question | None:
+        if not isinstance(item, _Map):
+            self.problem(line, "a question must be a mapping")
+            return None
+        ok = True
+        qid = item.get("id")
+        label = f"question {qid!r}" if isinstance(qid, str) else "question"
+        self.duplicates(item, label)
+
+        def bad(key: str, message: str) -> None:
+            nonlocal ok
+            ok = False
+            self.problem(item.line_of(key), f"{label}: {message}")
+
+        for key in _REQUIRED:
+            if key not in item:
+                bad(key, f"missing {key!r}")
+        for key in item:
+            if key not in _REQUIRED and key not in _OPTIONAL:
+                bad(key, f"unknown key {key!r}")
+        if not ok:
+            return None
+
+        if not isinstance(qid, str) or not _SLUG.match(qid):
+            bad("id", f"id must be a lowercase slug (a-z, 0-9, '-'), got {qid!r}")
+        topic = item["topic"]
+        if topic not in TOPICS:
+            bad("topic", f"unknown topic {topic!r} (known: {', '.join(TOPICS)})")
+        elif file_topic is not None and topic != file_topic:
+            bad("topic", f"topic {topic!r} differs from the file's topic {file_topic!r}")
+        difficulty = item["difficulty"]
+        if difficulty not in DIFFICULTIES:
+            bad("difficulty", f"unknown difficulty {difficulty!r} (known: {', '.join(DIFFICULTIES)})")
+
+        audience = item["audience"]
+        if not isinstance(audience, list) or not audience:
+            bad("audience", "audience must be a non-empty list")
+            audience = []
+        else:
+            for value in audience:
+                if value not in AUDIENCES:
+                    bad("audience", f"unknown audience {value!r} (known: {', '.join(AUDIENCES)})")
+            if len(set(map(str, audience))) != len(audience):
+                bad("audience", "audience lists a value twice")
+
+        text = self.texts(item, "text", MAX_QUESTION, bad)
+        explanation = self.texts(item, "explanation", MAX_EXPLANATION, bad)
+        if explanation:
+            for lang, value in explanation.items():
+                if value.count("\n") > MAX_EXPLANATION_LINE_FEEDS:
+                    bad("explanation", f"explanation.{lang} has more than "
+                        f"{MAX_EXPLANATION_LINE_FEEDS} line feeds")
+
+        options = self.options(item, bad)
+        correct = self.correct(item, options, bad)
+        source = self.source(item, bad)
+
+        article = item.get("article")
+        if article is not None and (not isinstance(article, str) or not _SLUG.match(article)):
+            bad("article", f"article must be an article id (slug), got {article!r}")
+
+        if (not ok or not isinstance(qid, str) or text is None or explanation is None
+                or options is None or correct is None or source is None):
+            return None
+        return Question(
+            id=qid,
+            topic=topic,
+            difficulty=difficulty,
+            audience=tuple(audience),
+            text=text,
+            options=options,
+            correct=correct,
+            explanation=explanation,
+            source=source,
+            article=article,
+            path=self.display,
+            line=line,
+        )
+
+    def texts(self, item: _Map, key: str, limit: int, bad: _Report) -> dict[str, str] | None:
+        value = item[key]
+        if not isinstance(value, _Map):
+            bad(key, f"{key} must be a mapping of languages ({', '.join(LANGUAGES)})")
+            return None
+        result: dict[str, str] = {}
+        for lang in value:
+            if lang not in LANGUAGES:
+                self.problem(value.line_of(lang), f"{key}: unknown language {lang!r}")
+        for lang in LANGUAGES:
+            line = value.line_of(lang)
+            text = value.get(lang)
+            if lang not in value:
+                bad(key, f"{key}.{lang} is missing")
+                return None
+            if not isinstance(text, str) or not text.strip():
+                bad(key, f"{key}.{lang} must be non-empty text")
+                return None
+            if tg_len(text) > limit:
+                self.problem(line, f"{key}.{lang} is {tg_len(text)} characters (Telegram allows "
+                             f"{limit})")
+            result[lang] = text.strip()
+        return result
+
+    def options(self, item: _Map, bad: _Report) -> dict[str, tuple[str, ...]] | None:
+        value = item["options"]
+        if not isinstance(value, _Map):
+            bad("options", "options must be a mapping of languages to lists")
+            return None
+        result: dict[str, tuple[str, ...]] = {}
+        for lang in value:
+            if lang not in LANGUAGES:
+                self.problem(value.line_of(lang), f"options: unknown language {lang!r}")
+        failed = False
+        for lang in LANGUAGES:
+            items = value.get(lang)
+            line = value.line_of(lang)
+            if not isinstance(items, _Seq):
+                bad("options", f"options.{lang} must be a list")
+                failed = True
+                continue
+            if not MIN_OPTIONS <= len(items) <= MAX_OPTIONS:
+                self.problem(line, f"options.{lang} has {len(items)} options "
+                             f"(allowed {MIN_OPTIONS}–{MAX_OPTIONS})")
+                failed = True
+            texts: list[str] = []
+            for index, option in enumerate(items):
+                oline = items.line_of(index)
+                if not isinstance(option, str) or not option.strip():
+                    self.problem(oline, f"options.{lang}[{index}] must be non-empty text "
+                                 f"(quote words like yes/no/on/off), got {option!r}")
+                    failed = True
+                    continue
+                if tg_len(option) > MAX_OPTION:
+                    self.problem(oline, f"options.{lang}[{index}] is {tg_len(option)} characters "
+                                 f"(Telegram allows {MAX_OPTION})")
+                if _POSITIONAL.search(option):
+                    self.problem(oline, f"options.{lang}[{index}] refers to other options, but "
+                                 "options are shuffled")
+                texts.append(option.strip())
+            if len({t.casefold() for t in texts}) != len(texts):
+                self.problem(line, f"options.{lang} lists the same option twice")
+            result[lang] = tuple(texts)
+        if failed:
+            return None
+        counts = {lang: len(opts) for lang, opts in result.items()}
+        differing = [lang for lang, n in counts.items() if n != counts[DEFAULT_LANGUAGE]]
+        if differing:
+            self.problem(value.line_of(differing[0]), f"question {item.get('id')!r}: option "
+                         "counts differ between languages: "
+                         + ", ".join(f"{lang} {n}" for lang, n in counts.items()))
+            return None
+        return result
+
+    def correct(self, item: _Map, options: dict[str, tuple[str, ...]] | None,
+                bad: _Report) -> tuple[int, ...] | None:
+        value = item["correct"]
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = [value]
+        if not isinstance(value, list) or not value or not all(
+            isinstance(i, int) and not isinstance(i, bool) for i in value
+        ):
+            bad("correct", f"correct must be a non-empty list of option indexes, got {value!r}")
+            return None
+        if len(set(value)) != len(value):
+            bad("correct", "correct lists an index twice")
+            return None
+        if options is not None:
+            count = len(options[DEFAULT_LANGUAGE])
+            wrong = [i for i in value if not 0 <= i < count]
+            if wrong:
+                bad("correct", f"correct index {wrong[0]} is out of range (0–{count - 1})")
+                return None
+            if len(value) == count:
+                bad("correct", "every option is correct; a quiz needs at least one wrong option")
+                return None
+        return tuple(sorted(value))
+
+    def source(self, item: _Map, bad: _Report) -> Source | None:
+        value = item["source"]
+        if not isinstance(value, _Map):
+            bad("source", "source must be a mapping with title, publisher and date/url/ref")
+            return None
+        failed = False
+        for key in value:
+            if key not in _SOURCE_KEYS:
+                self.problem(value.line_of(key), f"source: unknown key {key!r}")
+                failed = True
+        fields: dict[str, str | None] = {}
+        for key in _SOURCE_KEYS:
+            raw = value.get(key)
+            if isinstance(raw, _dt.date):
+                raw = raw.isoformat()
+            elif isinstance(raw, int) and not isinstance(raw, bool):
+                raw = str(raw)
+            if raw is not None and (not isinstance(raw, str) or not raw.strip()):
+                self.problem(value.line_of(key), f"source.{key} must be non-empty text")
+                failed = True
+                raw = None
+            fields[key] = raw.strip() if isinstance(raw, str) else None
+        for key in _SOURCE_REQUIRED:
+            if not fields[key]:
+                bad("source", f"source has no {key}")
+                failed = True
+        if not any(fields[k] for k in _SOURCE_ONE_OF):
+            bad("source", "source needs a date, url or ref")
+            failed = True
+        url = fields["url"]
+        if url and not url.startswith("https://"):
+            self.problem(value.line_of("url"), "source.url must start with https://")
+            failed = True
+        if failed:
+            return None
+        return Source(
+            title=fields["title"] or "",
+            publisher=fields["publisher"] or "",
+            date=fields["date"],
+            url=fields["url"],
+            ref=fields["ref"],
+            note=fields["note"],
+        )
+
+
+def _bank_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.glob("*.y*ml") if p.suffix in (".yaml", ".yml"))
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _parse(directory: Path | str) -> tuple[list[Question], list[Problem]]:
+    directory = Path(directory)
+    if not directory.is_dir():
+        return [], [Problem(str(directory), 0, "quiz bank directory not found")]
+    files = _bank_files(directory)
+    if not files:
+        return [], [Problem(str(directory), 0, "no .yaml files in the quiz bank directory")]
+    questions: list[Question] = []
+    problems: list[Problem] = []
+    for path in files:
+        checker = _FileChecker(path, _display(path))
+        questions.extend(checker.load())
+        problems.extend(checker.problems)
+    seen: dict[str, Question] = {}
+    unique: list[Question] = []
+    for question in questions:
+        first = seen.get(question.id)
+        if first is not None:
+            problems.append(Problem(question.path, question.line,
+                                    f"duplicate id {question.id!r} (first at {first.path}:"
+                                    f"{first.line})"))
+            continue
+        seen[question.id] = question
+        unique.append(question)
+    return unique, problems
+
+
+def validate_bank(directory: Path | str = DEFAULT_DIR) -> list[Problem]:
+    """Every problem in the bank at ``directory``, each naming its file and line."""
+    return _parse(directory)[1]
+
+
+def load_bank(directory: Path | str = DEFAULT_DIR) -> QuestionBank:
+    """The bank at ``directory``; raises :class:`BankError` listing the problems if it has any."""
+    questions, problems = _parse(directory)
+    if problems:
+        raise BankError(problems)
+    return QuestionBank(tuple(questions))
+
+
+# ---------------------------------------------------------------------------------------------
+# CLI
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] != "check" or len(args) > 2:
+        print("usage: python -m content.quiz_bank check [DIR]", file=sys.stderr)
+        return 2
+    directory = Path(args[1]) if len(args) == 2 else DEFAULT_DIR
+    questions, problems = _parse(directory)
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"{len(problems)} problem(s)", file=sys.stderr)
+        return 1
+    bank = QuestionBank(tuple(questions))
+    by_topic = ", ".join(f"{t} {n}" for t, n in bank.topics().items())
+    by_difficulty = Counter(q.difficulty for q in bank)
+    print(f"ok: {len(bank)} questions ({by_topic}); "
+          + ", ".join(f"{d} {by_difficulty[d]}" for d in DIFFICULTIES))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,386 @@
+"""Anonymous tips, the police side: the durable delivery worker's Telegram sender, card
+buttons (acknowledge, ask, thread, transfer, close), /ask, /transfer, /tipstats and the jobs.
+
+Thin: every permission is re-checked in bot.tip_police. Never logs message text or ids.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from telegram import ForceReply, InputMediaPhoto, Message, ReplyParameters, Update
+from telegram.constants import ChatType
+from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot import directory
+from bot.i18n import Translator
+from bot.jobs import job
+from bot.runtime import Runtime
+from bot.screens import Button, Screen, esc
+from bot.tip_outbox import OutboxWorker, RetryLater, Undeliverable
+from bot.tip_police import PoliceError, TipPolice, close_buttons, stats_text
+from bot.tips import TipService
+from handlers import registry
+from handlers.common import Context, answer, args_of, callback_parts, markup, rt, show, tr
+from storage import tips as tips_repo
+
+log = logging.getLogger(__name__)
+
+ASK_FLOW = "tpol_ask"
+TRANSFER_FLOW = "tpol_tr"
+REPLY_GROUP = 6
+_boot_tasks: set[asyncio.Task[None]] = set()
+_PROMPT_RE = re.compile(r"#([A-Z0-9]{6})\b")
+
+
+# -- wiring ----------------------------------------------------------------------------------
+def ensure_services(runtime: Runtime) -> tuple[TipService, TipPolice, OutboxWorker]:
+    """Create the tip services once per runtime (both tip modules call this)."""
+    if "tips" not in runtime.services:
+        units = runtime.services["units"]
+        police = TipPolice(runtime.db, runtime.keyring, runtime.clock, runtime.settings, units)
+        tips = TipService(runtime.db, runtime.keyring, runtime.clock, runtime.settings, police)
+        worker = OutboxWorker(runtime.db, police, runtime.clock.timestamp)
+        tips.on_outbox = worker.kick
+        police.on_outbox = worker.kick
+        runtime.services.update({"tips": tips, "tip_police": police, "tip_outbox": worker})
+    return runtime.services["tips"], runtime.services["tip_police"], runtime.services["tip_outbox"]
+
+
+def police(context: Context) -> TipPolice:
+    svc: TipPolice = rt(context).services["tip_police"]
+    return svc
+
+
+class TelegramSender:
+    """bot.tip_outbox.Sender over python-telegram-bot; maps Telegram errors for the worker."""
+
+    def __init__(self, bot: Any) -> None:
+        self.bot = bot
+
+    @staticmethod
+    def _reply(reply_to: int | None) -> ReplyParameters | None:
+        if reply_to is None:
+            return None
+        return ReplyParameters(message_id=reply_to, allow_sending_without_reply=True)
+
+    async def _call(self, fn: Callable[[], Awaitable[Any]]) -> Any:
+        try:
+            return await fn()
+        except RetryAfter as exc:
+            after = exc.retry_after
+            seconds = after.total_seconds() if isinstance(after, timedelta) else float(after)
+            raise RetryLater(seconds) from None
+        except (Forbidden, ChatMigrated):
+            raise Undeliverable() from None
+        except BadRequest as exc:
+            text = str(exc).lower()
+            if "chat not found" in text or "not enough rights" in text or "bot was kicked" in text:
+                raise Undeliverable() from None
+            raise
+
+    async def send_text(self, chat_id: int, html: str, buttons: list[list[Button]], reply_to: int | None) -> int:
+        msg = await self._call(lambda: self.bot.send_message(
+            chat_id, html, reply_markup=markup(buttons), reply_parameters=self._reply(reply_to)))
+        return int(msg.message_id)
+
+    async def send_photos(self, chat_id: int, photos: list[bytes], reply_to: int | None) -> int:
+        if len(photos) == 1:
+            msg = await self._call(lambda: self.bot.send_photo(
+                chat_id, photos[0], reply_parameters=self._reply(reply_to)))
+            return int(msg.message_id)
+        media = [InputMediaPhoto(p) for p in photos[:10]]
+        msgs = await self._call(lambda: self.bot.send_media_group(
+            chat_id, media, reply_parameters=self._reply(reply_to)))
+        return int(msgs[0].message_id)
+
+    async def send_location(self, chat_id: int, lat: float, lon: float, reply_to: int | None) -> int:
+        msg = await self._call(lambda: self.bot.send_location(
+            chat_id, latitude=lat, longitude=lon, reply_parameters=self._reply(reply_to)))
+        return int(msg.message_id)
+
+
+async def _start_worker(app: Application, worker: OutboxWorker) -> None:
+    """Once the application runs, start the delivery loop as an application task (awaited on
+    stop). Its first drain re-sends everything left unconfirmed before a crash or restart."""
+    for _ in range(1200):
+        if app.running:
+            break
+        await asyncio.sleep(0.05)
+    else:
+        return
+    app.create_task(worker.run(TelegramSender(app.bot), lambda: bool(app.running)), name="tips-outbox")
+
+
+# -- jobs ------------------------------------------------------------------------------------
+@job("tips_outbox", every_seconds=30, first=3)
+async def outbox_job(bot: Any, runtime: Runtime) -> None:
+    """Safety net: the worker is kicked on every change; this looks again every 30 s."""
+    worker = runtime.services.get("tip_outbox")
+    if worker is not None:
+        worker.kick()
+
+
+@job("tips_reminders", every_seconds=600, first=30)
+async def reminders_job(bot: Any, runtime: Runtime) -> None:
+    svc = runtime.services.get("tip_police")
+    if svc is not None:
+        await svc.run_reminders()
+
+
+@job("tips_retention", every_seconds=86400, first=120)
+async def retention_job(bot: Any, runtime: Runtime) -> None:
+    svc = runtime.services.get("tips")
+    if svc is not None:
+        await svc.purge()
+    await tips_repo.checkpoint(runtime.db)
+
+
+# -- card buttons ------------------------------------------------------------------------------
+async def _refuse(update: Update, t: Translator, exc: PoliceError) -> None:
+    await answer(update, exc.text(t)[:200], alert=True)
+
+
+async def _card_role(context: Context, tip_id: int, chat_id: int) -> str:
+    from storage import tips as repo
+
+    row = await repo.card(rt(context).db, tip_id, chat_id)
+    return str(row["role"]) if row else "primary"
+
+
+async def _refresh_card(update: Update, context: Context, tip: Any) -> None:
+    query = update.callback_query
+    if query is None or not isinstance(query.message, Message):
+        return
+    role = await _card_role(context, int(tip["id"]), query.message.chat.id)
+    screen = await police(context).card_view(tip, role)
+    try:
+        await query.message.edit_text(screen.text, reply_markup=markup(screen.buttons))
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise
+
+
+async def on_button(update: Update, context: Context) -> None:
+    parts = callback_parts(update)
+    action = parts[1] if len(parts) > 1 else ""
+    tip_arg = parts[2] if len(parts) > 2 else ""
+    arg = parts[3] if len(parts) > 3 else ""
+    user = update.effective_user
+    chat = update.effective_chat
+    t = await tr(update, context)
+    _ = t.gettext
+    if user is None or chat is None:
+        return
+    svc = police(context)
+    try:
+        if action == "ack":
+            tip = await svc.acknowledge(user.id, tip_arg)
+            await answer(update, _("Acknowledged. Reminders for this tip stop."))
+            await _refresh_card(update, context, tip)
+        elif action == "cl":
+            tip = await svc._require(user.id, tip_arg, "close_menu")
+            await answer(update)
+            query = update.callback_query
+            if query is not None and isinstance(query.message, Message):
+                role = await _card_role(context, int(tip["id"]), query.message.chat.id)
+                screen = await svc.card_view(tip, role)
+                await query.message.edit_text(
+                    screen.text, reply_markup=markup(close_buttons(t, int(tip["id"]))))
+        elif action == "bk":
+            tip = await svc._require(user.id, tip_arg, "view")
+            await answer(update)
+            await _refresh_card(update, context, tip)
+        elif action == "co":
+            tip = await svc.close(user.id, tip_arg, arg)
+            await answer(update, _("Closed."))
+            await _refresh_card(update, context, tip)
+        elif action == "th":
+            tip, items = await svc.thread(user.id, tip_arg)
+            await answer(update)
+            lines = [_("💬 <b>Thread of tip #{code}</b>").format(code=tip["code"])]
+            if not items:
+                lines.append(_("No questions or answers yet."))
+            for author, text in items[-15:]:
+                who = _("👮 Police") if author == "police" else _("🙋 Tipster")
+                lines.append(f"{who}: {esc(text[:500])}")
+            await show(update, context, Screen("\n".join(lines)))
+        elif action in ("ask", "tr"):
+            tip = await svc._require(user.id, tip_arg, "prompt_" + action)
+            if tip["status"] == "closed":
+                raise PoliceError("This tip is already closed.")
+            await answer(update)
+            code = tip["code"]
+            if action == "ask":
+                text = _("❓ #{code} — reply to this message with your question for the tipster. "
+                         "They read it with their receipt; they stay anonymous.").format(code=code)
+            else:
+                text = _("↪️ #{code} — reply to this message with the name of the commune/ward "
+                         "the tip should go to.").format(code=code)
+            if chat.type == ChatType.PRIVATE:
+                await rt(context).sessions.set(
+                    chat.id, {"flow": ASK_FLOW if action == "ask" else TRANSFER_FLOW, "tip": int(tip["id"])},
+                    ttl=3600)
+                await context.bot.send_message(chat.id, text)
+            else:
+                await context.bot.send_message(
+                    chat.id, text, reply_markup=ForceReply(selective=True),
+                    reply_parameters=ReplyParameters(
+                        message_id=update.callback_query.message.message_id,  # type: ignore[union-attr]
+                        allow_sending_without_reply=True))
+        elif action == "tw":
+            tip = await svc.transfer(user.id, tip_arg, arg)
+            await answer(update, _("Transferred."))
+            ward = directory.get_ward(arg)
+            await show(update, context, Screen(
+                _("↪️ Tip #{code} was transferred to {ward}.").format(
+                    code=tip["code"], ward=esc(ward.label if ward else arg))), edit=True)
+        else:
+            await answer(update, _("This button is no longer available."))
+    except PoliceError as exc:
+        await _refuse(update, t, exc)
+
+
+# -- questions and transfers as text -------------------------------------------------------------
+async def _do_ask(update: Update, context: Context, tip_id: int, question: str) -> None:
+    t = await tr(update, context)
+    user = update.effective_user
+    if user is None:
+        return
+    try:
+        tip = await police(context).ask(user.id, tip_id, question)
+    except PoliceError as exc:
+        await show(update, context, Screen(exc.text(t)))
+        return
+    await show(update, context, Screen(t.gettext(
+        "✅ Question sent for tip #{code}. The tipster sees it when they check with their "
+        "receipt; their answer will appear here as a reply to the card.").format(code=tip["code"])))
+
+
+async def _transfer_candidates(update: Update, context: Context, tip_id: int, text: str) -> None:
+    t = await tr(update, context)
+    user = update.effective_user
+    if user is None:
+        return
+    try:
+        tip = await police(context)._require(user.id, tip_id, "transfer_search")
+    except PoliceError as exc:
+        await show(update, context, Screen(exc.text(t)))
+        return
+    cands = directory.search(text, limit=6)
+    if not cands:
+        await show(update, context, Screen(t.gettext("No commune or ward matches. Try again.")))
+        return
+    rows = [[Button(c.unit.label[:60], data=f"tpol:tw:{tip['id']}:{c.unit.code}")] for c in cands]
+    await show(update, context, Screen(
+        t.gettext("Transfer tip #{code} to which commune/ward?").format(code=tip["code"]), rows))
+
+
+async def on_group_reply(update: Update, context: Context) -> None:
+    msg = update.effective_message
+    if msg is None or msg.reply_to_message is None or not msg.text:
+        return
+    replied = msg.reply_to_message
+    if replied.from_user is None or replied.from_user.id != context.bot.id:
+        return
+    found = _PROMPT_RE.search(replied.text or "")
+    if not found:
+        return
+    tip = await police(context).tip_by_code(found.group(1))
+    if tip is None:
+        return
+    if (replied.text or "").startswith("❓"):
+        await _do_ask(update, context, int(tip["id"]), msg.text)
+    elif (replied.text or "").startswith("↪"):
+        await _transfer_candidates(update, context, int(tip["id"]), msg.text)
+
+
+async def on_ask_flow(update: Update, context: Context) -> None:
+    chat = update.effective_chat
+    msg = update.effective_message
+    if chat is None or msg is None:
+        return
+    session = await rt(context).sessions.get(chat.id)
+    await rt(context).sessions.clear(chat.id)
+    if msg.text:
+        await _do_ask(update, context, int(session.get("tip") or 0), msg.text)
+
+
+async def on_transfer_flow(update: Update, context: Context) -> None:
+    chat = update.effective_chat
+    msg = update.effective_message
+    if chat is None or msg is None:
+        return
+    session = await rt(context).sessions.get(chat.id)
+    await rt(context).sessions.clear(chat.id)
+    if msg.text:
+        await _transfer_candidates(update, context, int(session.get("tip") or 0), msg.text)
+
+
+async def ask_command(update: Update, context: Context) -> None:
+    """/ask CODE question"""
+    t = await tr(update, context)
+    args = args_of(context)
+    if len(args) < 2:
+        await show(update, context, Screen(t.gettext("Usage: /ask TIPCODE your question")))
+        return
+    tip = await police(context).tip_by_code(args[0])
+    if tip is None:
+        await show(update, context, Screen(t.gettext("This tip does not exist (any more).")))
+        return
+    await _do_ask(update, context, int(tip["id"]), " ".join(args[1:]))
+
+
+async def transfer_command(update: Update, context: Context) -> None:
+    """/transfer CODE ward name"""
+    t = await tr(update, context)
+    args = args_of(context)
+    if len(args) < 2:
+        await show(update, context, Screen(t.gettext("Usage: /transfer TIPCODE ward name")))
+        return
+    tip = await police(context).tip_by_code(args[0])
+    if tip is None:
+        await show(update, context, Screen(t.gettext("This tip does not exist (any more).")))
+        return
+    await _transfer_candidates(update, context, int(tip["id"]), " ".join(args[1:]))
+
+
+async def tipstats_command(update: Update, context: Context) -> None:
+    t = await tr(update, context)
+    user = update.effective_user
+    chat = update.effective_chat
+    if user is None or chat is None:
+        return
+    svc = police(context)
+    try:
+        units = await svc.stats_units(user.id, chat.id, chat.type != ChatType.PRIVATE)
+    except PoliceError as exc:
+        if chat.type == ChatType.PRIVATE:
+            await show(update, context, Screen(exc.text(t)))
+        return
+    texts = [stats_text(t, await svc.stats(u)) for u in units[:5]]
+    await show(update, context, Screen("\n\n".join(texts)))
+
+
+async def setup(app: Application, runtime: Runtime) -> None:
+    _tips, _police, worker = ensure_services(runtime)
+    registry.flow(ASK_FLOW, on_ask_flow)
+    registry.flow(TRANSFER_FLOW, on_transfer_flow)
+    app.add_handler(CallbackQueryHandler(on_button, pattern=r"^tpol:"))
+    app.add_handler(CommandHandler("ask", ask_command))
+    app.add_handler(CommandHandler("transfer", transfer_command))
+    app.add_handler(CommandHandler("tipstats", tipstats_command))
+    app.add_handler(
+        MessageHandler(filters.ChatType.GROUPS & filters.REPLY & filters.TEXT & ~filters.COMMAND,
+                       on_group_reply),
+        group=REPLY_GROUP,
+    )
+    boot = asyncio.get_running_loop().create_task(_start_worker(app, worker))
+    _boot_tasks.add(boot)
+    boot.add_done_callback(_boot_tasks.discard)

@@ -1,0 +1,280 @@
+"""Tips, their thread, attachments, cards, outbox, opt-in watchers, rate counters and audit:
+SQL only. Content arrives here already sealed; nothing here names a tipster."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from typing import Any
+
+import aiosqlite
+
+from storage.db import Database
+
+Conn = aiosqlite.Connection
+
+
+# -- tips ------------------------------------------------------------------------------------
+async def insert_tip(conn: Conn, **f: Any) -> int:
+    cur = await conn.execute(
+        "INSERT INTO tips(code, lookup, receipt_hash, category, ward_code, province_code,"
+        " when_code, body, unit_id, created_at, routed_at)"
+        " VALUES (:code, :lookup, :receipt_hash, :category, :ward_code, :province_code,"
+        " :when_code, :body, :unit_id, :created_at, :routed_at)",
+        f,
+    )
+    return int(cur.lastrowid or 0)
+
+
+async def get(db: Database, tip_id: int) -> sqlite3.Row | None:
+    return await db.fetchone("SELECT * FROM tips WHERE id = ?", (tip_id,))
+
+
+async def get_by_code(db: Database, code: str) -> sqlite3.Row | None:
+    return await db.fetchone("SELECT * FROM tips WHERE code = ?", (code,))
+
+
+async def by_lookup(db: Database, lookup: bytes) -> list[sqlite3.Row]:
+    return await db.fetchall("SELECT id, receipt_hash FROM tips WHERE lookup = ?", (lookup,))
+
+
+async def code_exists(db: Database, code: str) -> bool:
+    return await db.fetchone("SELECT 1 FROM tips WHERE code = ?", (code,)) is not None
+
+
+async def update(conn: Conn, tip_id: int, where: str = "", params: Iterable[Any] = (), **f: Any) -> int:
+    """UPDATE tips SET f... WHERE id = tip_id [AND where]; returns rowcount (0 = condition failed)."""
+    sets = ", ".join(f"{k} = ?" for k in f)
+    sql = f"UPDATE tips SET {sets} WHERE id = ?" + (f" AND ({where})" if where else "")
+    cur = await conn.execute(sql, (*f.values(), tip_id, *params))
+    return cur.rowcount
+
+
+async def due_reminders(db: Database, before: int) -> list[sqlite3.Row]:
+    return await db.fetchall(
+        "SELECT * FROM tips WHERE status = 'new' AND reminded_at IS NULL AND routed_at <= ?",
+        (before,),
+    )
+
+
+async def due_escalations(db: Database, before: int) -> list[sqlite3.Row]:
+    return await db.fetchall(
+        "SELECT * FROM tips WHERE status = 'new' AND escalated_at IS NULL AND routed_at <= ?",
+        (before,),
+    )
+
+
+async def closed_before(db: Database, before: int) -> list[int]:
+    rows = await db.fetchall(
+        "SELECT id FROM tips WHERE status = 'closed' AND closed_at <= ?", (before,)
+    )
+    return [int(r["id"]) for r in rows]
+
+
+async def delete_tips(conn: Conn, ids: list[int]) -> None:
+    for tip_id in ids:
+        # Children first (explicitly, in case foreign keys are off on some connection).
+        for table in ("tip_attachments", "tip_messages", "tip_cards", "tip_outbox", "tip_watchers"):
+            await conn.execute(f"DELETE FROM {table} WHERE tip_id = ?", (tip_id,))
+        await conn.execute("DELETE FROM tips WHERE id = ?", (tip_id,))
+
+
+async def unit_stats(db: Database, unit_id: int) -> dict[str, Any]:
+    row = await db.fetchone(
+        "SELECT COUNT(*) AS received, COUNT(acknowledged_at) AS acknowledged,"
+        " SUM(status = 'closed') AS closed FROM tips WHERE unit_id = ?",
+        (unit_id,),
+    )
+    outcomes = await db.fetchall(
+        "SELECT outcome, COUNT(*) AS n FROM tips WHERE unit_id = ? AND status = 'closed'"
+        " GROUP BY outcome",
+        (unit_id,),
+    )
+    delays = await db.fetchall(
+        "SELECT acknowledged_at - routed_at AS d FROM tips WHERE unit_id = ?"
+        " AND acknowledged_at IS NOT NULL ORDER BY d",
+        (unit_id,),
+    )
+    return {
+        "received": int(row["received"] or 0) if row else 0,
+        "acknowledged": int(row["acknowledged"] or 0) if row else 0,
+        "closed": int(row["closed"] or 0) if row else 0,
+        "outcomes": {str(r["outcome"]): int(r["n"]) for r in outcomes},
+        "ack_delays": [max(0, int(r["d"])) for r in delays],
+    }
+
+
+# -- attachments and thread --------------------------------------------------------------------
+async def add_attachment(conn: Conn, tip_id: int, data: bytes, now: int) -> int:
+    cur = await conn.execute(
+        "INSERT INTO tip_attachments(tip_id, data, added_at) VALUES (?, ?, ?)", (tip_id, data, now)
+    )
+    return int(cur.lastrowid or 0)
+
+
+async def attachments(db: Database, tip_id: int) -> list[sqlite3.Row]:
+    return await db.fetchall(
+        "SELECT id, data, added_at FROM tip_attachments WHERE tip_id = ? ORDER BY id", (tip_id,)
+    )
+
+
+async def attachment(db: Database, att_id: int) -> sqlite3.Row | None:
+    return await db.fetchone("SELECT * FROM tip_attachments WHERE id = ?", (att_id,))
+
+
+async def attachment_count(db: Database, tip_id: int) -> int:
+    row = await db.fetchone("SELECT COUNT(*) AS n FROM tip_attachments WHERE tip_id = ?", (tip_id,))
+    return int(row["n"]) if row else 0
+
+
+async def add_message(
+    conn: Conn, tip_id: int, author: str, body: bytes, now: int, officer_id: int | None = None
+) -> int:
+    cur = await conn.execute(
+        "INSERT INTO tip_messages(tip_id, author, officer_id, body, created_at) VALUES (?, ?, ?, ?, ?)",
+        (tip_id, author, officer_id, body, now),
+    )
+    return int(cur.lastrowid or 0)
+
+
+async def messages(db: Database, tip_id: int) -> list[sqlite3.Row]:
+    return await db.fetchall(
+        "SELECT * FROM tip_messages WHERE tip_id = ? ORDER BY id", (tip_id,)
+    )
+
+
+async def message(db: Database, msg_id: int) -> sqlite3.Row | None:
+    return await db.fetchone("SELECT * FROM tip_messages WHERE id = ?", (msg_id,))
+
+
+# -- cards and outbox ------------------------------------------------------------------------
+async def enqueue(
+    conn: Conn, tip_id: int, kind: str, chat_id: int | None, now: int, *,
+    unit_id: int | None = None, role: str = "", ref: int = 0,
+) -> None:
+    await conn.execute(
+        "INSERT OR IGNORE INTO tip_outbox(tip_id, kind, chat_id, unit_id, role, ref, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (tip_id, kind, chat_id, unit_id, role, ref, now),
+    )
+
+
+async def pending(db: Database, limit: int = 1000) -> list[sqlite3.Row]:
+    return await db.fetchall(
+        "SELECT * FROM tip_outbox WHERE state = 'pending' ORDER BY id LIMIT ?", (limit,)
+    )
+
+
+async def outbox_rows(db: Database, tip_id: int | None = None) -> list[sqlite3.Row]:
+    if tip_id is None:
+        return await db.fetchall("SELECT * FROM tip_outbox ORDER BY id")
+    return await db.fetchall("SELECT * FROM tip_outbox WHERE tip_id = ? ORDER BY id", (tip_id,))
+
+
+async def set_step(db: Database, row_id: int, step: int) -> None:
+    await db.execute("UPDATE tip_outbox SET step = ? WHERE id = ?", (step, row_id))
+
+
+async def mark(db: Database, row_id: int, state: str, now: int) -> None:
+    await db.execute(
+        "UPDATE tip_outbox SET state = ?, sent_at = ? WHERE id = ?", (state, now, row_id)
+    )
+
+
+async def bump_attempts(db: Database, row_id: int) -> None:
+    await db.execute("UPDATE tip_outbox SET attempts = attempts + 1 WHERE id = ?", (row_id,))
+
+
+async def record_card(
+    db: Database, tip_id: int, chat_id: int, unit_id: int | None, role: str, message_id: int | None
+) -> None:
+    await db.execute(
+        "INSERT INTO tip_cards(tip_id, chat_id, unit_id, role, message_id) VALUES (?, ?, ?, ?, ?)"
+        " ON CONFLICT(tip_id, chat_id) DO UPDATE SET unit_id = excluded.unit_id,"
+        " role = excluded.role, message_id = excluded.message_id",
+        (tip_id, chat_id, unit_id, role, message_id),
+    )
+
+
+async def cards(db: Database, tip_id: int) -> list[sqlite3.Row]:
+    return await db.fetchall("SELECT * FROM tip_cards WHERE tip_id = ?", (tip_id,))
+
+
+async def card(db: Database, tip_id: int, chat_id: int) -> sqlite3.Row | None:
+    return await db.fetchone(
+        "SELECT * FROM tip_cards WHERE tip_id = ? AND chat_id = ?", (tip_id, chat_id)
+    )
+
+
+# -- watchers (opt-in pings) ----------------------------------------------------------------
+async def set_watcher(db: Database, tip_id: int, sealed_chat: bytes, now: int) -> None:
+    await db.execute(
+        "INSERT INTO tip_watchers(tip_id, chat, created_at) VALUES (?, ?, ?)"
+        " ON CONFLICT(tip_id) DO UPDATE SET chat = excluded.chat",
+        (tip_id, sealed_chat, now),
+    )
+
+
+async def watcher(db: Database, tip_id: int) -> bytes | None:
+    row = await db.fetchone("SELECT chat FROM tip_watchers WHERE tip_id = ?", (tip_id,))
+    return bytes(row["chat"]) if row else None
+
+
+async def delete_watcher(conn: Conn, tip_id: int) -> None:
+    await conn.execute("DELETE FROM tip_watchers WHERE tip_id = ?", (tip_id,))
+
+
+# -- rate limits -----------------------------------------------------------------------------
+async def day_key(db: Database, day: str) -> bytes | None:
+    row = await db.fetchone("SELECT key FROM tip_rate_keys WHERE day = ?", (day,))
+    return bytes(row["key"]) if row else None
+
+
+async def save_day_key(db: Database, day: str, sealed: bytes) -> None:
+    async with db.transaction() as conn:
+        await conn.execute("INSERT OR IGNORE INTO tip_rate_keys(day, key) VALUES (?, ?)", (day, sealed))
+        # Yesterday's key and counters go: nothing links today's pseudonyms to earlier ones.
+        await conn.execute("DELETE FROM tip_rate_keys WHERE day <> ?", (day,))
+        await conn.execute("DELETE FROM tip_rate WHERE day <> ?", (day,))
+
+
+async def count_rate(db: Database, who: bytes, kind: str, since: int) -> int:
+    row = await db.fetchone(
+        "SELECT COUNT(*) AS n FROM tip_rate WHERE who = ? AND kind = ? AND at >= ?",
+        (who, kind, since),
+    )
+    return int(row["n"]) if row else 0
+
+
+async def add_rate(conn: Conn, day: str, who: bytes, kind: str, now: int) -> None:
+    await conn.execute(
+        "INSERT INTO tip_rate(day, who, kind, at) VALUES (?, ?, ?, ?)", (day, who, kind, now)
+    )
+
+
+# -- audit -----------------------------------------------------------------------------------
+async def audit(
+    conn: Conn, now: int, actor_id: int | None, tip_id: int | None, unit_id: int | None,
+    action: str, detail: str = "",
+) -> None:
+    await conn.execute(
+        "INSERT INTO tip_audit(at, actor_id, tip_id, unit_id, action, detail) VALUES (?, ?, ?, ?, ?, ?)",
+        (now, actor_id, tip_id, unit_id, action, detail),
+    )
+
+
+async def audit_rows(db: Database, tip_id: int | None = None) -> list[sqlite3.Row]:
+    if tip_id is None:
+        return await db.fetchall("SELECT * FROM tip_audit ORDER BY id")
+    return await db.fetchall("SELECT * FROM tip_audit WHERE tip_id = ? ORDER BY id", (tip_id,))
+
+
+async def checkpoint(db: Database) -> None:
+    """Fold the WAL into the main file and truncate it, so deleted drafts, tips and opt-ins do
+    not linger there. Taken under the write lock: a checkpoint inside another coroutine's open
+    transaction on the shared connection fails ("database table is locked")."""
+    async with db._write_lock:
+        try:
+            await db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.OperationalError:
+            pass  # retried by the next checkpoint; secure_delete already zeroed the pages
