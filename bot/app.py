@@ -32,7 +32,7 @@ from storage import updates as updates_repo
 
 log = logging.getLogger(__name__)
 
-Installer = Callable[[Application, Runtime], Awaitable[None] | None]  # type: ignore[type-arg]
+Installer = Callable[[Application, Runtime], Awaitable[None] | None]
 
 
 class ChatOrderedProcessor(BaseUpdateProcessor):
@@ -86,7 +86,7 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         return None
 
 
-def build_application(runtime: Runtime, *, rate_limit: bool = True) -> Application:  # type: ignore[type-arg]
+def build_application(runtime: Runtime, *, rate_limit: bool = True) -> Application:
     settings = runtime.settings
     builder = (
         ApplicationBuilder()
@@ -102,22 +102,23 @@ def build_application(runtime: Runtime, *, rate_limit: bool = True) -> Applicati
     if rate_limit:
         # Per-group pacing (20/min) and retry on 429; the overall rate is left to the senders
         # that do bulk work (outbox, broadcasts), which pace themselves.
-        builder = builder.rate_limiter(
-            AIORateLimiter(overall_max_rate=0, group_max_rate=20, group_time_period=60, max_retries=3)
+        limiter: Any = AIORateLimiter(
+            overall_max_rate=0, group_max_rate=20, group_time_period=60, max_retries=3
         )
+        builder = builder.rate_limiter(limiter)
     app = builder.build()
     app.bot_data["rt"] = runtime
     return app
 
 
-async def install_features(app: Application, runtime: Runtime) -> None:  # type: ignore[type-arg]
+async def install_features(app: Application, runtime: Runtime) -> None:
     """Register every feature's handlers, then the frame's fallbacks (they must come last)."""
     from handlers import install
 
     await install(app, runtime)
 
 
-def installed_commands(app: Application) -> set[str]:  # type: ignore[type-arg]
+def installed_commands(app: Application) -> set[str]:
     names: set[str] = set()
     for group in app.handlers.values():
         for handler in group:
@@ -135,7 +136,7 @@ async def running(
     poll_timeout: int = 30,
     rate_limit: bool = True,
     jobs: bool = True,
-) -> AsyncIterator[Application]:  # type: ignore[type-arg]
+) -> AsyncIterator[Application]:
     """Open storage, start the bot (polling by default) and stop everything on exit."""
     protect_token(settings.token)
     runtime = await Runtime.open(settings, clock)

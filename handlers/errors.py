@@ -38,5 +38,5 @@ async def on_error(update: object, context: Context) -> None:
             log.warning("could not send apology: %s", type(exc).__name__)
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
+def register(app: Application) -> None:
     app.add_error_handler(on_error)

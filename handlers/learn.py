@@ -196,7 +196,7 @@ async def on_inline_query(update: Update, context: Context) -> None:
     await query.answer(results, cache_time=300, is_personal=False)
 
 
-async def setup(app: Application, runtime: Runtime) -> None:  # type: ignore[type-arg]
+async def setup(app: Application, runtime: Runtime) -> None:
     username = runtime.bot_username
     runtime.services["content"] = ContentService(
         load_library(), deep_link=lambda aid: f"https://t.me/{username}?start=a_{aid}"

@@ -273,7 +273,7 @@ async def unknown_command(update: Update, context: Context) -> None:
     )
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
+def register(app: Application) -> None:
     app.add_handler(CommandHandler("start", start))
     app.add_handler(CommandHandler("menu", menu_command))
     app.add_handler(CommandHandler("help", help_command))
@@ -286,7 +286,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CallbackQueryHandler(on_delete_button, pattern=r"^del:"))
 
 
-def register_fallbacks(app: Application) -> None:  # type: ignore[type-arg]
+def register_fallbacks(app: Application) -> None:
     """Added after every feature: in a group only the first matching handler runs, so these
     see only what no feature claimed (free input for flows, then unknown commands)."""
     app.add_handler(MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL, on_input))

@@ -19,3 +19,8 @@ async def claim(db: Database, update_id: int, now: int) -> bool:
 async def prune(db: Database, older_than: int) -> int:
     # Telegram keeps undelivered updates for 24 hours; ids older than that cannot come back.
     return await db.execute("DELETE FROM processed_updates WHERE seen_at < ?", (older_than,))
+
+
+async def forget_all(db: Database) -> int:
+    """For a new Bot API server whose update ids start again (the playground's fake)."""
+    return await db.execute("DELETE FROM processed_updates")

@@ -168,3 +168,20 @@ async def test_slow_chat_does_not_hold_up_others_and_order_kept(bot: Any, tg: An
     await second
     await a.wait_for("quick done")
     assert order.index("slow-end") < order.index("quick-1012")
+
+
+async def test_flow_step_survives_restart(bot: Any, tg: Any) -> None:
+    tom = tg.user(id=1014, first_name="Tom", language_code="en")
+    await tom.send("/learn")
+    await tom.press("🔎 Search")
+    await bot.restart()  # the chat was waiting for search words
+    reply = await tom.send("laughing gas")
+    assert "Results for" in reply.text
+
+
+async def test_flood_answer_is_retried_not_lost(bot: Any, tg: Any) -> None:
+    tom = tg.user(id=1015, first_name="Tom", language_code="en")
+    injection = tg.inject("sendMessage", 429, retry_after=1, times=1)
+    await tom.send("/help", timeout=10)
+    await tom.wait_for("How to use this bot", timeout=5)  # after retry_after, not dropped
+    assert injection.hits == 1

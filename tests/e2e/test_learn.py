@@ -41,7 +41,7 @@ async def test_related_link_opens_the_other_article(bot: Any, tg: Any) -> None:
     )
     tom = tg.user(id=2002, first_name="Tom", language_code="en")
     await tom.send(f"/start a_{page.article_id}")
-    rid, title = page.related[0]
+    _rid, title = page.related[0]
     await tom.press("↪ " + title)
     assert title in tom.last.text
 

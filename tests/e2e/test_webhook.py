@@ -1,0 +1,68 @@
+"""Webhook mode: the secret token is checked, updates are processed once, /healthz answers."""
+
+from __future__ import annotations
+
+import dataclasses
+import socket
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from bot.app import running
+from bot.config import WebhookSettings, load_settings
+from bot.webhook import SECRET_HEADER, serve_webhook
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def test_webhook_secret_health_and_dedup(fake_telegram: Any, tmp_path: Path) -> None:
+    tg = fake_telegram
+    port = _free_port()
+    settings = dataclasses.replace(
+        load_settings({}),
+        token=tg.token,
+        api_base_url=tg.base_url,
+        api_file_url=tg.base_file_url,
+        data_dir=tmp_path,
+        webhook=WebhookSettings(
+            url="https://bot.example.org/telegram", listen="127.0.0.1", port=port,
+            path="telegram", secret_token="s3cret-Token",
+        ),
+    )
+    tom = tg.user(id=3001, first_name="Tom", language_code="en", started=True)
+    update = {
+        "update_id": 777001,
+        "message": {
+            "message_id": 1, "date": 1780000000, "text": "/help",
+            "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
+            "chat": {"id": 3001, "type": "private", "first_name": "Tom"},
+            "from": {"id": 3001, "is_bot": False, "first_name": "Tom", "language_code": "en"},
+        },
+    }
+    async with running(settings, polling=False, jobs=False) as app:
+        runner = await serve_webhook(app, app.bot_data["rt"])
+        url = f"http://127.0.0.1:{port}"
+        try:
+            async with aiohttp.ClientSession() as http:
+                async with http.post(f"{url}/telegram", json=update) as resp:
+                    assert resp.status == 403  # no secret: refused, nothing processed
+                for _ in range(2):  # Telegram retries deliveries: the second has no effect
+                    async with http.post(
+                        f"{url}/telegram", json=update, headers={SECRET_HEADER: "s3cret-Token"}
+                    ) as resp:
+                        assert resp.status == 200
+                await tom.wait_for("How to use this bot", timeout=5)
+                await tom.expect_no_reply(timeout=0.5)
+                assert sum("How to use this bot" in m.text for m in tom.messages) == 1
+                async with http.get(f"{url}/healthz") as resp:
+                    assert resp.status == 200
+                    assert (await resp.json())["ok"] is True
+        finally:
+            await runner.cleanup()
+    assert tg.webhook is not None and tg.webhook["url"] == "https://bot.example.org/telegram"
+    assert tg.webhook["secret_token"] == "s3cret-Token"
