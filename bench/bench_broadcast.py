@@ -135,7 +135,7 @@ def steady_rate(times: list[float], skip: float = 2.0) -> float:
 
 async def run_phase(
     label: str, db_dir: Path, users: int, *, flood: bool, paid: bool, rate: float | None,
-    seconds: float | None, workers: int | None = None,
+    seconds: float | None, workers: int | None = None, client: str = "aiohttp",
 ) -> dict[str, Any]:
     from handlers.broadcast import TelegramTransport
 
@@ -159,7 +159,16 @@ async def run_phase(
 
         rt: Any = _RT()
         rt.settings = settings
-        transport = TimedTransport(await TelegramTransport.open(rt, pool=max(8, svc.workers)))
+        if client == "httpx":  # PTB's default client, for the before/after comparison
+            from telegram import Bot
+            from telegram.request import HTTPXRequest
+
+            bot = Bot(settings.token, base_url=settings.api_base_url,
+                      request=HTTPXRequest(connection_pool_size=max(8, svc.workers)))
+            await bot.initialize()
+            transport = TimedTransport(TelegramTransport(bot))
+        else:
+            transport = TimedTransport(await TelegramTransport.open(rt, pool=max(8, svc.workers)))
         timed.append(transport)
         return transport
 
@@ -179,7 +188,7 @@ async def run_phase(
     await db.close()
     t = timed[0]
     out = {
-        "label": label, "subscribers": users, "engine_rate": svc.rate, "workers": svc.workers,
+        "label": label, "client": client, "subscribers": users, "engine_rate": svc.rate, "workers": svc.workers,
         "fill_s": round(fill, 1), "elapsed_s": round(elapsed, 1), "sent": len(t.times),
         "steady_rate": round(steady_rate(t.times), 2),
         "overall_rate": round(len(t.times) / (t.times[-1] - start), 1) if t.times else 0,
@@ -194,6 +203,8 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--subscribers", type=int, default=100_000)
     parser.add_argument("--paced-seconds", type=float, default=100.0)
+    parser.add_argument("--compare", type=int, default=20_000,
+                        help="subscribers for the httpx vs aiohttp comparison (0: skip)")
     parser.add_argument("--skip", nargs="*", default=[], choices=["paced", "paid", "uncapped"])
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -207,6 +218,10 @@ async def main() -> None:
         if "uncapped" not in args.skip:
             await run_phase("uncapped", d, args.subscribers, flood=False, paid=True,
                             rate=100_000, seconds=None, workers=64)
+        if args.compare:
+            for client in ("httpx", "aiohttp"):
+                await run_phase(f"compare-{client}", d, args.compare, flood=False, paid=True,
+                                rate=100_000, seconds=None, workers=64, client=client)
 
 
 if __name__ == "__main__":

@@ -103,6 +103,7 @@ class Content:
     texts: dict[str, str]  # locale -> HTML text (a caption when there is a photo)
     photo: str | None = None  # Telegram file_id
     buttons: tuple[tuple[LinkButton, ...], ...] = ()
+    admin_locale: str | None = None  # the language of the progress message
 
     def to_json(self) -> str:
         return json.dumps(
@@ -113,6 +114,7 @@ class Content:
                     [{"text": b.text, "url": b.url, "data": b.data} for b in row]
                     for row in self.buttons
                 ],
+                "admin_locale": self.admin_locale,
             },
             ensure_ascii=False,
         )
@@ -124,7 +126,7 @@ class Content:
             tuple(LinkButton(dict(b["text"]), b.get("url"), b.get("data")) for b in row)
             for row in d.get("buttons") or []
         )
-        return cls(dict(d["texts"]), d.get("photo"), rows)
+        return cls(dict(d["texts"]), d.get("photo"), rows, d.get("admin_locale"))
 
     def text_for(self, locale: str, default: str) -> str:
         return self.texts.get(locale) or self.texts.get(default) or next(iter(self.texts.values()))
@@ -522,8 +524,8 @@ class BroadcastService:
     async def _show_progress(self, transport: Transport, campaign: Campaign, p: Progress) -> None:
         if campaign.progress_chat is None:
             return
-        locale = self.settings.default_locale
-        if campaign.created_by is not None:
+        locale = campaign.content.admin_locale or self.settings.default_locale
+        if campaign.content.admin_locale is None and campaign.created_by is not None:
             from storage import users as users_repo
 
             locale = await users_repo.get_locale(self.db, campaign.created_by) or locale

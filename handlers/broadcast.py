@@ -397,7 +397,9 @@ async def _confirm(update: Update, context: Context, t: Translator, draft: dict[
     svc = service(context)
     when = dt.datetime.fromtimestamp(int(draft["when"]), dt.UTC) if draft.get("when") else None
     # One text for every language the admin targets (they write it in the audience's language).
-    content = Content({"vi": draft["text"], "en": draft["text"]}, draft.get("photo"))
+    content = Content(
+        {"vi": draft["text"], "en": draft["text"]}, draft.get("photo"), admin_locale=t.locale
+    )
     try:
         cid = await svc.create(
             content, _target_of(draft), scheduled_at=when, created_by=user.id,

@@ -11,6 +11,9 @@ PRIVATE = (
     ("start", N_("Main menu")),
     ("learn", N_("Learn about drugs and the law")),
     ("quiz", N_("Practise or join a quiz contest")),
+    ("join", N_("Join a contest with its code")),
+    ("newcontest", N_("Create a class contest (teachers)")),
+    ("mycontests", N_("Your contests and their results")),
     ("tip", N_("Report drug activity anonymously")),
     ("followup", N_("Check a tip with your receipt")),
     ("events", N_("Events near you")),
@@ -20,10 +23,14 @@ PRIVATE = (
     ("help", N_("How to use the bot")),
     ("cancel", N_("Stop the current step")),
     ("deleteme", N_("Erase your data")),
+    ("invite", N_("Invite codes for police units (admins)")),
+    ("units", N_("Police units and coverage (admins)")),
 )
 GROUP = (
     ("bind", N_("Bind this group to a police unit (code)")),
     ("groupquiz", N_("Run a quiz round in this group")),
+    ("stopquiz", N_("Stop the quiz round")),
+    ("tipstats", N_("Tip statistics of this unit")),
     ("tip", N_("Report a tip (opens a private chat)")),
     ("help", N_("How to use the bot")),
 )

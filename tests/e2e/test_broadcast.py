@@ -219,7 +219,10 @@ async def test_cancel_button_stops_a_running_campaign(bot: Any, tg: Any) -> None
         await subscribe(bot, tg, uid)
     admin = tg.user(id=ADMIN, first_name="Admin", language_code="en")
     await admin.send("/start")
-    cid = await campaign(bot, "long", created_by=ADMIN, progress_chat=ADMIN)
+    cid = await bot.service("broadcast").create(
+        Content({"en": "long"}, admin_locale="en"), Target(), check_permission=False,
+        created_by=ADMIN, progress_chat=ADMIN,
+    )
     await svc.tick()
     await admin.wait_for("Campaign #", timeout=8)
     await admin.press("⏹ Cancel campaign", message=admin.last)

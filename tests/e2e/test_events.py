@@ -116,6 +116,6 @@ async def test_national_calendar_opening_is_announced_once(bot: Any, tg: Any) ->
     assert "93/2001/QĐ-TTg" in msgs[0].text
     # The calendar entry downloads as an all-day .ics
     user = tg.user(id=5101)
-    reply = await user.press("📅 Add to calendar", message=msgs[0])
+    reply = await user.press("📅 Thêm vào lịch", message=msgs[0])
     assert "DTSTART;VALUE=DATE:20260601" in reply.last.document.decode()
     assert "DTEND;VALUE=DATE:20260701" in reply.last.document.decode()

@@ -69,7 +69,8 @@ async def create_contest(bot: Any, teacher: Any, *, title: str = "Lớp 9A — T
     screen = next(m for m in teacher.messages if "Join code" in m.text)
     assert contest.code in screen.text
     assert f"https://t.me/{bot.rt.bot_username}?start=c_{contest.code}" in screen.text
-    photo = teacher.messages[-1]
+    photo = next((m for m in reply.messages if m.photo is not None), None) or (
+        await teacher.wait_for(lambda m: m.photo is not None))
     assert photo.photo is not None and photo.photo.startswith(b"\x89PNG")
     assert reply is not None
     return contest
