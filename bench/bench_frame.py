@@ -8,8 +8,8 @@ Many simulated users (fakegram `FakeUser`s) act concurrently, each doing its `--
 one after another (closed loop: the next action starts when the bot's reaction to the previous
 one has been observed). The action cycle (10 steps) mixes commands and button presses:
 
-    /start, [📚 Learn], [⬅️ Main menu], [❓ Help], [⬅️ Main menu], /language, [English|Tiếng Việt],
-    [📚 Learn], [⬅️ Main menu], [❓ Help]
+    /start, [📚 Learn], [⬅️ Main menu], /language, [English|Tiếng Việt], [❓ Help],
+    [⬅️ Main menu], [📚 Learn], [⬅️ Main menu], [❓ Help]
 
 Buttons are pressed by callback_data (m:learn, m:home, m:help, lang:en / lang:vi), so the same
 script drives both bots:
@@ -56,14 +56,15 @@ CYCLE = (
     ("send", "/start"),
     ("press", "m:learn"),
     ("press", "m:home"),
-    ("press", "m:help"),
-    ("press", "m:home"),
     ("send", "/language"),
     ("press", "lang:*"),
+    ("press", "m:help"),
+    ("press", "m:home"),
     ("press", "m:learn"),
     ("press", "m:home"),
     ("press", "m:help"),
 )
+DEADLINE = [float("inf")]  # perf_counter() after which phases stop (set from --max-seconds)
 
 
 def pct(values: list[float], p: float) -> float:
@@ -290,7 +291,11 @@ async def drive(tg: Any, tracker: Tracker, first_uid: int, users: int, actions: 
     cpu0 = proc_cpu(bot_pid) if bot_pid else float("nan")
     hcpu0 = time.process_time()
     wall0 = time.perf_counter()
-    await asyncio.gather(*(one(u) for u in people))
+    try:
+        await asyncio.wait_for(asyncio.gather(*(one(u) for u in people)),
+                               max(1.0, DEADLINE[0] - time.perf_counter()))
+    except TimeoutError:
+        phase.failed += phase.actions - phase.done - phase.failed  # cut off by --max-seconds
     phase.wall = time.perf_counter() - wall0
     phase.harness_cpu = time.process_time() - hcpu0
     if bot_pid:
@@ -360,8 +365,12 @@ async def parent_main(args: argparse.Namespace) -> None:
         bot_factory(name)  # validate names before starting anything
     results = []
     t0 = time.perf_counter()
+    DEADLINE[0] = t0 + args.max_seconds
     for rep in range(args.repeats):
         for kind in (bots if rep % 2 == 0 else bots[::-1]):
+            if time.perf_counter() > DEADLINE[0] - 10:
+                print(f"--max-seconds reached: {kind} rep {rep + 1} skipped")
+                continue
             r = await run_bot(kind, args, None)
             r["rep"] = rep + 1
             results.append(r)
@@ -387,6 +396,8 @@ async def parent_main(args: argparse.Namespace) -> None:
     base = bots[0]
     b_rate, b_p99 = med(base, "updates_per_s"), med(base, "p99_ms")
     for name in bots[1:]:
+        if not any(r["bot"] == name for r in results) or not any(r["bot"] == base for r in results):
+            continue
         rate, p99 = med(name, "updates_per_s"), med(name, "p99_ms")
         print(f"median of repeats: throughput {name}/{base} = {rate:.0f}/{b_rate:.0f} = "
               f"{rate / b_rate:.2f}× (goal ≥ 0.8×: {'met' if rate >= 0.8 * b_rate else 'MISSED'});"
@@ -412,6 +423,9 @@ def main() -> None:
                         help="run the bot on the harness's event loop instead of a child process")
     parser.add_argument("--profile", action="store_true",
                         help="after the comparison, one extra cProfiled run of the real bot")
+    parser.add_argument("--max-seconds", type=float, default=170.0,
+                        help="overall time bound; a phase still running then is cut off "
+                             "(unfinished actions count as failed)")
     parser.add_argument("--json", help="also write the raw results here")
     # internal: child-process mode
     parser.add_argument("--bots", default="echo,real",

@@ -25,6 +25,7 @@ MENU = (
     ("quiz", "🧠 Quiz"),
     ("tip", "🛡 Report a tip"),
     ("events", "📅 Events"),
+    ("subscribe", "🔔 Get updates"),
     ("settings", "⚙️ Settings / Language"),
     ("help", "❓ Help"),
 )
@@ -37,6 +38,7 @@ def _menu_labels(_: Translator) -> dict[str, str]:
         "quiz": _.gettext("🧠 Quiz"),
         "tip": _.gettext("🛡 Report a tip"),
         "events": _.gettext("📅 Events"),
+        "subscribe": _.gettext("🔔 Get updates"),
         "settings": _.gettext("⚙️ Settings / Language"),
         "help": _.gettext("❓ Help"),
     }

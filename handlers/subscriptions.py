@@ -60,6 +60,13 @@ async def deep_link(update: Update, context: Context, _arg: str) -> None:
     await home(update, context)
 
 
+async def open_from_menu(update: Update, context: Context) -> None:
+    """The opt-in offered in the main menu right after /start."""
+    if update.callback_query:
+        await update.callback_query.answer()
+    await home(update, context, edit=True)
+
+
 async def on_button(update: Update, context: Context) -> None:
     parts = callback_parts(update)
     user = update.effective_user
@@ -194,4 +201,5 @@ async def setup(app: Application, runtime: Runtime) -> None:  # type: ignore[typ
         ChatMemberHandler(on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER), group=STATUS_GROUP
     )
     registry.deep_link("sub", deep_link)
+    registry.menu_entry("subscribe", open_from_menu)
     registry.flow(FLOW, on_ward_text)

@@ -185,3 +185,14 @@ async def test_flood_answer_is_retried_not_lost(bot: Any, tg: Any) -> None:
     await tom.send("/help", timeout=10)
     await tom.wait_for("How to use this bot", timeout=5)  # after retry_after, not dropped
     assert injection.hits == 1
+
+
+async def test_main_menu_offers_subscription_opt_in(bot: Any, tg: Any) -> None:
+    tom = tg.user(id=1016, first_name="Tom", language_code="en")
+    await tom.send("/start")
+    assert "🔔 Get updates" in tom.last.button_texts
+    await tom.press("🔔 Get updates")
+    assert tom.last.buttons  # the subscription screen, nothing subscribed until chosen
+    from storage import users as users_repo
+
+    assert not await users_repo.exists(bot.rt.db, 1016)
