@@ -40,6 +40,7 @@ import functools
 import json
 import logging
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -143,8 +144,7 @@ BOTS = {"echo": echo_bot, "real": real_bot}
 MODIFIERS = {
     "sniffio": "httpcore imports `sniffio` on every lock/event it creates; it is not installed, so "
                "each import fails after a sys.path scan: stub it (= `pip install sniffio`)",
-    "c8": "ChatOrderedProcessor(max_concurrent_updates=8) instead of 256",
-    "c32": "ChatOrderedProcessor(max_concurrent_updates=32) instead of 256",
+    "cN": "ChatOrderedProcessor(max_concurrent_updates=N) instead of 256, e.g. +c8",
     "noclaim": "no update-id claim (no SQLite write transaction per update)",
     "norl": "no AIORateLimiter",
     "concurrent": "echo bot with concurrent_updates(True)",
@@ -154,7 +154,7 @@ MODIFIERS = {
 def bot_factory(name: str) -> Any:
     """'real+sniffio+c8' → an async context manager factory with the modifiers applied."""
     base, *mods = name.split("+")
-    unknown = [m for m in mods if m not in MODIFIERS]
+    unknown = [m for m in mods if m not in MODIFIERS and not re.fullmatch(r"c\d+", m)]
     if base not in BOTS or unknown:
         raise SystemExit(f"unknown bot {name!r}; bases {list(BOTS)}, modifiers {list(MODIFIERS)}")
     if "sniffio" in mods and "sniffio" not in sys.modules:
@@ -167,9 +167,9 @@ def bot_factory(name: str) -> Any:
         import bot.app as bot_app
         import storage.updates as updates_repo
 
-        for m, n in (("c8", 8), ("c32", 32)):
-            if m in mods:
-                bot_app.ChatOrderedProcessor.__init__.__defaults__ = (n,)
+        for m in mods:
+            if re.fullmatch(r"c\d+", m):
+                bot_app.ChatOrderedProcessor.__init__.__defaults__ = (int(m[1:]),)
         if "noclaim" in mods:
             async def claim(*_a: Any) -> bool:
                 return True

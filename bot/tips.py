@@ -256,11 +256,13 @@ class TipService:
             return
 
         async def later() -> None:
-            await asyncio.sleep(delay)
-            try:
-                await repo.checkpoint(self.db)
-            except (RuntimeError, ValueError):  # the database closed meanwhile (shutdown)
-                pass
+            for attempt in range(20):  # a busy moment only delays it
+                await asyncio.sleep(delay * (1 + attempt))
+                try:
+                    if await repo.checkpoint(self.db):
+                        return
+                except (RuntimeError, ValueError):  # the database closed meanwhile (shutdown)
+                    return
 
         self._checkpoint_task = asyncio.get_running_loop().create_task(later())
 

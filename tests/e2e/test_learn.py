@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
 from typing import Any
+
+from bot.content import ContentService
+from content.articles import DEFAULT_ROOT, load_library
 
 
 async def test_browse_topic_and_page_through_an_article(bot: Any, tg: Any) -> None:
@@ -87,3 +92,28 @@ async def test_did_you_know_rotates(bot: Any, tg: Any) -> None:
     assert "Did you know?" in first
     await tom.press("Another fact")
     assert tom.last.text != first
+
+
+async def test_long_article_pages_back_and_forth(bot: Any, tg: Any, tmp_path: Path) -> None:
+    # The shipped articles each fit one page; a propaganda officer may write a longer one.
+    root = tmp_path / "articles"
+    shutil.copytree(DEFAULT_ROOT, root)
+    for lang in ("vi", "en"):
+        path = root / f"laughing-gas.{lang}.md"
+        extra = "".join(f"\n\nParagraph {i}: " + "lorem ipsum dolor sit amet " * 12 for i in range(40))
+        path.write_text(path.read_text(encoding="utf-8") + extra, encoding="utf-8")
+    svc = ContentService(load_library(root))
+    bot.rt.services["content"] = svc
+    count = svc.page("laughing-gas", "en").page_count
+    assert count >= 3
+    tom = tg.user(id=2007, first_name="Tom", language_code="en")
+    await tom.send("/start a_laughing-gas")
+    assert f"Page 1 of {count}" in tom.last.text
+    assert "◀" not in tom.last.button_texts
+    await tom.press("▶")
+    assert f"Page 2 of {count}" in tom.last.text
+    await tom.press("▶")
+    assert f"Page 3 of {count}" in tom.last.text
+    await tom.press("◀")
+    assert f"Page 2 of {count}" in tom.last.text
+    assert all(len(m.text) <= 4096 for m in tom.messages)
