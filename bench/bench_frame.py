@@ -92,7 +92,13 @@ ECHO_KEYBOARD_ROWS = (
 async def echo_bot(token: str, base_url: str, file_url: str, concurrent: bool = False
                    ) -> AsyncIterator[Any]:
     from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-    from telegram.ext import ApplicationBuilder, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+    from telegram.ext import (
+        ApplicationBuilder,
+        CallbackQueryHandler,
+        ContextTypes,
+        MessageHandler,
+        filters,
+    )
 
     keyboard = InlineKeyboardMarkup(
         [[InlineKeyboardButton(t, callback_data=d) for t, d in row] for row in ECHO_KEYBOARD_ROWS])

@@ -90,6 +90,14 @@ async def main(tipsters: int, n_wards: int) -> dict[str, Any]:
                     groups[ward.code] = chat
 
                 receipts: list[str] = []
+                progress: Counter[str] = Counter()
+
+                async def report() -> None:
+                    while True:
+                        await asyncio.sleep(10)
+                        print(dict(progress), len(receipts), file=sys.stderr, flush=True)
+
+                reporter = asyncio.create_task(report())
                 errors: Counter[str] = Counter()
 
                 async def press(u: Any, data: str) -> None:
@@ -100,6 +108,7 @@ async def main(tipsters: int, n_wards: int) -> dict[str, Any]:
                             break
                         await asyncio.sleep(0.2)
                     await u.press(callback_data=data)
+                    progress[data.split(":")[1]] += 1
 
                 async def tipster(i: int) -> None:
                     ward = wards[i % len(wards)]
@@ -108,7 +117,9 @@ async def main(tipsters: int, n_wards: int) -> dict[str, Any]:
                         await u.send("/tip")
                         await press(u, "tip:go")
                         await press(u, "tip:c:spot")
-                        await press(u, f"tip:p:{ward.province_code}")
+                        province = directory.get_province(ward.province_code)
+                        assert province is not None
+                        await u.send(province.name)  # typed: the keyboard shows 12 a page
                         await u.send(ward.short_name)
                         await press(u, f"tip:w:{ward.code}")
                         await press(u, f"tip:wc:{ward.code}")
@@ -132,6 +143,7 @@ async def main(tipsters: int, n_wards: int) -> dict[str, Any]:
                 t0 = time.perf_counter()
                 await asyncio.gather(*(tipster(i) for i in range(tipsters)))
                 t_flow = time.perf_counter() - t0
+                reporter.cancel()
                 deadline = time.perf_counter() + 300
                 while len(delivered) < len(submitted) and time.perf_counter() < deadline:  # noqa: ASYNC110
                     await asyncio.sleep(0.1)

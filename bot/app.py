@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 from typing import Any
@@ -15,7 +16,6 @@ from typing import Any
 from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     BaseUpdateProcessor,
@@ -24,11 +24,13 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
+from bot.aiohttp_request import AiohttpRequest
 from bot.clock import Clock
 from bot.config import Settings
+from bot.dedup import UpdateDeduplicator
 from bot.logging_setup import protect_token
+from bot.rate_limit import ReplyRateLimiter
 from bot.runtime import Runtime
-from storage import updates as updates_repo
 
 log = logging.getLogger(__name__)
 
@@ -38,16 +40,17 @@ Installer = Callable[[Application, Runtime], Awaitable[None] | None]
 class ChatOrderedProcessor(BaseUpdateProcessor):
     """Different chats run concurrently; one chat's updates run one at a time, in order.
 
-    Also drops an update whose id was already processed (Telegram delivers at least once).
-    The chat lock is taken before anything awaits, so arrival order is kept (asyncio locks
-    are FIFO).
+    An update for a chat that is busy joins that chat's queue and returns at once, so it does
+    not hold one of the few concurrency slots while it waits (a person sending twenty messages
+    cannot starve everyone else). The chat's running worker drains its queue in arrival order.
+    Updates whose id was already processed are dropped (Telegram delivers at least once).
     """
 
-    def __init__(self, runtime: Runtime, max_concurrent_updates: int = 256) -> None:
+    def __init__(self, runtime: Runtime, max_concurrent_updates: int = 16) -> None:
         super().__init__(max_concurrent_updates)
         self.runtime = runtime
-        self._locks: dict[int, asyncio.Lock] = {}
-        self._waiting: dict[int, int] = {}
+        self.dedup = UpdateDeduplicator(runtime.db, runtime.clock)
+        self._queues: dict[int, deque[tuple[object, Awaitable[Any]]]] = {}
         self.duplicates = 0
 
     @staticmethod
@@ -59,31 +62,37 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
                 return update.effective_user.id
         return 0
 
+    async def _run(self, update: object, coroutine: Awaitable[Any]) -> None:
+        if isinstance(update, Update) and await self.dedup.is_duplicate(update.update_id):
+            self.duplicates += 1
+            if asyncio.iscoroutine(coroutine):
+                coroutine.close()
+            return
+        await coroutine
+
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = self.key_of(update)
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        self._waiting[key] = self._waiting.get(key, 0) + 1
+        queue = self._queues.get(key)
+        if queue is not None:  # no await between this check and the append: order is kept
+            queue.append((update, coroutine))
+            return
+        queue = self._queues[key] = deque()
         try:
-            async with lock:
-                if isinstance(update, Update) and not await updates_repo.claim(
-                    self.runtime.db, update.update_id, self.runtime.clock.timestamp()
-                ):
-                    self.duplicates += 1
-                    if asyncio.iscoroutine(coroutine):
-                        coroutine.close()
-                    return
-                await coroutine
+            await self._run(update, coroutine)
+            while queue:
+                next_update, next_coroutine = queue.popleft()
+                try:
+                    await self._run(next_update, next_coroutine)
+                except Exception:  # PTB's error handlers already ran inside the coroutine
+                    log.exception("update processing failed")
         finally:
-            self._waiting[key] -= 1
-            if self._waiting[key] == 0:  # forget idle chats so the dict does not grow forever
-                del self._waiting[key]
-                self._locks.pop(key, None)
+            del self._queues[key]
 
     async def initialize(self) -> None:
-        return None
+        await self.dedup.start()
 
     async def shutdown(self) -> None:
-        return None
+        await self.dedup.stop()
 
 
 def build_application(runtime: Runtime, *, rate_limit: bool = True) -> Application:
@@ -95,16 +104,12 @@ def build_application(runtime: Runtime, *, rate_limit: bool = True) -> Applicati
         .base_file_url(settings.file_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
         .concurrent_updates(ChatOrderedProcessor(runtime))
-        .request(HTTPXRequest(connection_pool_size=64, read_timeout=15, write_timeout=30))
+        .request(AiohttpRequest(connection_pool_size=32, read_timeout=15, write_timeout=30))
         .get_updates_request(HTTPXRequest(connection_pool_size=2, read_timeout=40))
         .arbitrary_callback_data(False)
     )
     if rate_limit:
-        # Per-group pacing (20/min) and retry on 429; the overall rate is left to the senders
-        # that do bulk work (outbox, broadcasts), which pace themselves.
-        limiter: Any = AIORateLimiter(
-            overall_max_rate=0, group_max_rate=20, group_time_period=60, max_retries=3
-        )
+        limiter: Any = ReplyRateLimiter(group_per_minute=20, max_retries=3)
         builder = builder.rate_limiter(limiter)
     app = builder.build()
     app.bot_data["rt"] = runtime

@@ -5,15 +5,22 @@ from __future__ import annotations
 from storage.db import Database
 
 
-async def claim(db: Database, update_id: int, now: int) -> bool:
-    """Record the update id; False when it was already processed."""
-    return (
-        await db.execute(
+async def claim_many(db: Database, update_ids: list[int], now: int) -> None:
+    async with db.transaction() as conn:
+        await conn.executemany(
             "INSERT OR IGNORE INTO processed_updates(update_id, seen_at) VALUES (?, ?)",
-            (update_id, now),
+            [(uid, now) for uid in update_ids],
         )
-        == 1
-    )
+
+
+async def seen(db: Database, update_id: int) -> bool:
+    row = await db.fetchone("SELECT 1 FROM processed_updates WHERE update_id = ?", (update_id,))
+    return row is not None
+
+
+async def highest(db: Database) -> int:
+    row = await db.fetchone("SELECT COALESCE(MAX(update_id), 0) FROM processed_updates")
+    return int(row[0]) if row else 0
 
 
 async def prune(db: Database, older_than: int) -> int:

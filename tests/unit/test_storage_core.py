@@ -5,6 +5,7 @@ from pathlib import Path
 
 from bot.clock import FrozenClock
 from bot.crypto import Keyring
+from bot.dedup import UpdateDeduplicator
 from bot.sessions import SessionStore
 from storage import updates
 from storage.db import Database
@@ -50,8 +51,19 @@ async def test_restart_keeps_session(tmp_path: Path) -> None:
         assert await store.get(5) == {"step": 3}
 
 
-async def test_update_claimed_once(tmp_path: Path) -> None:
+async def test_update_ids_remembered_across_restart(tmp_path: Path) -> None:
+    clock = FrozenClock()
     async with Database(tmp_path / "x.db") as db:
-        assert await updates.claim(db, 42, 1000)
-        assert not await updates.claim(db, 42, 1001)
-        assert await updates.prune(db, 2000) == 1
+        dedup = UpdateDeduplicator(db, clock)
+        await dedup.start()
+        assert not await dedup.is_duplicate(42)
+        assert await dedup.is_duplicate(42)  # in memory
+        await dedup.stop()  # flushes
+    async with Database(tmp_path / "x.db") as db:
+        dedup = UpdateDeduplicator(db, clock)
+        await dedup.start()
+        assert dedup.high_water == 42
+        assert await dedup.is_duplicate(42)  # from the database after a restart
+        assert not await dedup.is_duplicate(43)
+        await dedup.stop()
+        assert await updates.prune(db, clock.timestamp() + 1) == 2
