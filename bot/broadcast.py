@@ -29,9 +29,10 @@ from typing import Any, Protocol
 
 from bot.clock import Clock
 from bot.config import SUPPORTED_LOCALES, Settings
+from bot.errors import UserError
 from bot.i18n import N_, Translator, translator
 from bot.pacing import Pacer, effective_rate
-from bot.screens import Button, Screen, esc
+from bot.screens import Button, Screen
 from storage import broadcasts as repo
 from storage import subscriptions as subs_repo
 from storage.db import Database
@@ -60,16 +61,8 @@ RETRY = "retry"  # 429: pause everyone, send again
 TRANSIENT = "transient"  # network trouble / 5xx: try again later
 
 
-class BroadcastError(Exception):
-    """A refusal the person can understand; `message` is an English msgid."""
-
-    def __init__(self, message: str, **params: object) -> None:
-        super().__init__(message)
-        self.message = message
-        self.params = params
-
-    def text(self, t: Translator) -> str:
-        return t.gettext(self.message).format(**{k: esc(v) for k, v in self.params.items()})
+class BroadcastError(UserError):
+    """A refusal of this feature; `message` is an English msgid."""
 
 
 # -- plain data -------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from bot import directory
 from bot.broadcast import TOPIC_EVENTS, TOPIC_FACTS, BroadcastService, Content, LinkButton, Target
 from bot.clock import Clock
 from bot.config import SUPPORTED_LOCALES, Settings
+from bot.errors import UserError
 from bot.i18n import N_, Translator, translator
 from bot.screens import Button, Screen, esc
 from content import events as calendar
@@ -37,14 +38,8 @@ _DATE_RE = re.compile(
 )
 
 
-class EventError(Exception):
-    def __init__(self, message: str, **params: object) -> None:
-        super().__init__(message)
-        self.message = message
-        self.params = params
-
-    def text(self, t: Translator) -> str:
-        return t.gettext(self.message).format(**{k: esc(v) for k, v in self.params.items()})
+class EventError(UserError):
+    """A refusal of this feature; `message` is an English msgid."""
 
 
 @dataclass(frozen=True)
