@@ -1,7 +1,7 @@
 """Tips under load: N tipsters complete the whole flow at once, spread over W wards, through the
 fake Bot API server and the real application (polling, rate limiter, outbox worker).
 
-    .venv/bin/python bench/bench_tips.py [--tipsters 1000] [--wards 100]
+    .venv/bin/python bench/bench_tips.py [--tipsters 1000] [--wards 100] [--concurrency 100]
 
 Reports tips lost (receipts shown vs cards delivered: must be 0), duplicate cards, submit→card
 latency (from the commit of the tip to Telegram accepting its card, p50/p99), wall time and the
@@ -51,7 +51,7 @@ def pick_wards(n: int) -> list[Any]:
     return out
 
 
-async def main(tipsters: int, n_wards: int) -> dict[str, Any]:
+async def main(tipsters: int, n_wards: int, concurrency: int) -> dict[str, Any]:
     submitted: dict[int, float] = {}
     delivered: dict[int, list[float]] = {}
     orig_submit = TipService.submit
@@ -101,16 +101,16 @@ async def main(tipsters: int, n_wards: int) -> dict[str, Any]:
                 errors: Counter[str] = Counter()
 
                 async def press(u: Any, data: str) -> None:
-                    # Under load the bot answers the button before it edits the screen: wait
-                    # until the button to press is on screen, as a person would.
-                    for _ in range(3000):
-                        if any(b.data == data for m in u.messages[-1:] for row in m.buttons for b in row):
-                            break
-                        await asyncio.sleep(0.2)
                     await u.press(callback_data=data)
                     progress[data.split(":")[1]] += 1
 
+                gate = asyncio.Semaphore(concurrency)
+
                 async def tipster(i: int) -> None:
+                    async with gate:
+                        await flow(i)
+
+                async def flow(i: int) -> None:
                     ward = wards[i % len(wards)]
                     u = tg.user(id=10_000_000 + i, first_name=f"T{i}", language_code="en")
                     try:
@@ -182,5 +182,11 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--tipsters", type=int, default=1000)
     parser.add_argument("--wards", type=int, default=100)
+    # Tipsters mid-flow at once. fakegram's simulated clients rescan the shared event list on
+    # every bot action (O(clients x events), profiled), so beyond ~100-200 at once the harness,
+    # not the bot, is what is measured.
+    parser.add_argument("--concurrency", type=int, default=100)
     args = parser.parse_args()
-    print(json.dumps(asyncio.run(main(args.tipsters, args.wards)), indent=2, ensure_ascii=False))
+    result = asyncio.run(main(args.tipsters, args.wards, args.concurrency))
+    result["concurrency"] = args.concurrency
+    print(json.dumps(result, indent=2, ensure_ascii=False))

@@ -191,9 +191,10 @@ async def on_button(update: Update, context: Context) -> None:
         return
     d = session.setdefault("d", {"photos": []})
     arg = parts[2] if len(parts) > 2 else ""
-    await answer(update)
+    # The button is answered after the screen changed, so the next press sees the new screen.
     if action == "resume":
         await _show_step(update, context, session, t, edit=True)
+        await answer(update)
         return
     if action == "restart":
         session = rules.new_draft()
@@ -213,6 +214,7 @@ async def on_button(update: Update, context: Context) -> None:
     elif action == "w" and arg.isdigit() and directory.get_ward(arg):
         await _save(context, chat_id, session)
         await show(update, context, rules.confirm_ward_screen(t, int(arg)), edit=True)
+        await answer(update)
         return
     elif action == "wc" and arg.isdigit() and directory.get_ward(arg):
         d["ward"] = int(arg)
@@ -239,9 +241,11 @@ async def on_button(update: Update, context: Context) -> None:
             session["page"] = 0
     elif action == "send":
         await _submit(update, context, session, t)
+        await answer(update)
         return
     await _save(context, chat_id, session)
     await _show_step(update, context, session, t, edit=True)
+    await answer(update)
 
 
 async def _submit(update: Update, context: Context, session: dict[str, Any], t: Translator) -> None:
