@@ -1,7 +1,7 @@
 """A python-telegram-bot `BaseRequest` on aiohttp.
 
 PTB's default `HTTPXRequest` tops out around 300 requests/second on the project machine
-(see /work/shared/design/telegram-limits.md); aiohttp with a shared connection pool is several
+(measured in BENCHMARKS.md); aiohttp with a shared connection pool is several
 times faster, which paid broadcasts (up to 1,000 messages/second) need and which keeps the
 interactive bot's CPU per update low (see BENCHMARKS.md, issue 2). Used by the broadcast
 engine's own Bot and by the application for every request except the long poll.

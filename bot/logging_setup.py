@@ -12,7 +12,10 @@ import re
 from typing import Any
 
 _TOKEN_IN_TEXT = re.compile(r"\d{3,20}:[A-Za-z0-9_-]{30,}")
-NOISY_LOGGERS = ("httpx", "httpcore", "telegram", "telegram.ext", "apscheduler", "aiohttp.access")
+# aiosqlite's DEBUG log prints SQL parameters (user ids): it stays at WARNING too.
+NOISY_LOGGERS = (
+    "httpx", "httpcore", "telegram", "telegram.ext", "apscheduler", "aiohttp.access", "aiosqlite",
+)
 _known_tokens: set[str] = set()
 _installed = False
 

@@ -18,6 +18,7 @@ from bot import directory
 from bot.clock import Clock
 from bot.config import Settings
 from bot.crypto import Keyring
+from bot.errors import UserError
 from bot.i18n import N_, Translator, translator
 from bot.screens import Button, Screen, esc
 from bot.tip_outbox import Delivery, Part
@@ -52,14 +53,8 @@ class Units(Protocol):
     async def officer_units(self, user_id: int) -> list[Any]: ...
 
 
-class PoliceError(Exception):
-    def __init__(self, message: str, **params: object) -> None:
-        super().__init__(message)
-        self.message = message
-        self.params = params
-
-    def text(self, t: Translator) -> str:
-        return t.gettext(self.message).format(**{k: esc(v) for k, v in self.params.items()})
+class PoliceError(UserError):
+    """A refusal of a police action; `message` is an English msgid."""
 
 
 @dataclass(frozen=True)

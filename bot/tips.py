@@ -28,6 +28,7 @@ from bot import directory
 from bot.clock import Clock
 from bot.config import Settings
 from bot.crypto import Keyring, random_code, random_digits
+from bot.errors import UserError
 from bot.i18n import N_, Translator
 from bot.screens import Button, Screen, esc
 from storage import tips as repo
@@ -104,16 +105,8 @@ def ward_label(ward_code: Any) -> str:
     return ward.label if ward else "—"
 
 
-class TipError(Exception):
+class TipError(UserError):
     """A refusal the person can understand; `message` is an English msgid."""
-
-    def __init__(self, message: str, **params: object) -> None:
-        super().__init__(message)
-        self.message = message
-        self.params = params
-
-    def text(self, t: Translator) -> str:
-        return t.gettext(self.message).format(**self.params)
 
 
 class Police(Protocol):

@@ -130,9 +130,21 @@ class Database:
         async with self.conn.execute(sql, tuple(params)) as cur:
             return list(await cur.fetchall())
 
-    async def checkpoint(self) -> None:
-        """Fold the WAL into the main file and truncate it (after purges)."""
-        await self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    async def checkpoint(self) -> bool:
+        """Fold the WAL into the main file and truncate it, so deleted drafts, tips and opt-ins
+        do not linger there. Taken under the write lock (a checkpoint inside another coroutine's
+        open transaction on the shared connection fails) and without the busy timeout: if a
+        read is in progress it returns False at once instead of stalling; call again later."""
+        async with self._write_lock:
+            try:
+                await self.conn.execute("PRAGMA busy_timeout=0")
+                async with self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cur:
+                    row = await cur.fetchone()
+                return row is not None and int(row[0]) == 0
+            except sqlite3.OperationalError:
+                return False
+            finally:
+                await self.conn.execute("PRAGMA busy_timeout=5000")
 
     async def backup(self, target: Path) -> None:
         """SQLite online backup: a consistent copy while the bot keeps running."""

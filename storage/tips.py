@@ -270,17 +270,5 @@ async def audit_rows(db: Database, tip_id: int | None = None) -> list[sqlite3.Ro
 
 
 async def checkpoint(db: Database) -> bool:
-    """Fold the WAL into the main file and truncate it, so deleted drafts, tips and opt-ins do
-    not linger there. Taken under the write lock (a checkpoint inside another coroutine's open
-    transaction on the shared connection fails), and without the busy timeout: if a read is
-    in progress it returns False at once instead of stalling the connection; call again later."""
-    async with db._write_lock:
-        try:
-            await db.conn.execute("PRAGMA busy_timeout=0")
-            async with db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cur:
-                row = await cur.fetchone()
-            return row is not None and int(row[0]) == 0
-        except sqlite3.OperationalError:
-            return False
-        finally:
-            await db.conn.execute("PRAGMA busy_timeout=5000")
+    """See Database.checkpoint: deleted tip data must not linger in the WAL."""
+    return await db.checkpoint()
