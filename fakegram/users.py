@@ -304,7 +304,12 @@ class _Actor:
         limit = tg.reply_timeout if timeout is None else timeout
         loop = asyncio.get_running_loop()
         deadline = loop.time() + limit
-        while not any(relevant(e) for e in tg.events[reply.start:]):
+        scanned = reply.start  # scan only events not seen yet: many clients wait at once
+        while True:
+            end = len(tg.events)
+            if any(relevant(tg.events[i]) for i in range(scanned, end)):
+                break
+            scanned = end
             remaining = deadline - loop.time()
             if remaining <= 0:
                 fetched = reply.update_id is None or tg._delivered_upto >= reply.update_id
