@@ -101,8 +101,11 @@ class TelegramSender:
         return int(msgs[0].message_id)
 
     async def send_location(self, chat_id: int, lat: float, lon: float, reply_to: int | None) -> int:
+        # PTB adds the default parse_mode to every send; sendLocation has none (Telegram would
+        # ignore it, the strict fake refuses it), so it is removed explicitly.
         msg = await self._call(lambda: self.bot.send_location(
-            chat_id, latitude=lat, longitude=lon, reply_parameters=self._reply(reply_to)))
+            chat_id, latitude=lat, longitude=lon, reply_parameters=self._reply(reply_to),
+            api_kwargs={"parse_mode": None}))
         return int(msg.message_id)
 
 

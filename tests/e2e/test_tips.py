@@ -391,3 +391,29 @@ async def test_transfer_moves_tip_and_old_unit_loses_rights(bot: Any, tg: Any) -
     with pytest.raises(PoliceError):
         await police.acknowledge(OFFICER, tip["id"])
     await police.acknowledge(OTHER_OFFICER, tip["id"])
+
+
+async def test_location_pin_proposes_nearest_ward_and_reaches_card(bot: Any, tg: Any) -> None:
+    await bind_unit(bot, tg, SAI_GON, GROUP_CHAT, OFFICER)
+    lan = tg.user(id=1077, first_name="Lan", language_code="vi")
+    await lan.send("/tip")
+    await lan.press(callback_data="tip:go")
+    await lan.press(callback_data="tip:c:spot")
+    reply = await lan.share_location(10.7806, 106.7041)  # near Phường Sài Gòn's centre
+    assert f"tip:w:{SAI_GON}" in [data for row in reply.buttons for _, data in row]
+    await lan.press(callback_data=f"tip:w:{SAI_GON}")
+    assert "Phường Sài Gòn, Thành phố Hồ Chí Minh" in lan.last.text  # confirmed by full name
+    await lan.press(callback_data=f"tip:wc:{SAI_GON}")
+    await lan.press(callback_data="tip:ps")
+    await lan.send("Có người bán ma túy ở đây")
+    await lan.press(callback_data="tip:phd")
+    await lan.press(callback_data="tip:t:today")
+    await lan.press(callback_data="tip:send")
+    await receipt_of(lan)
+
+    def pin_in_group() -> bool:
+        return any(m.location is not None for m in group_msgs(tg, GROUP_CHAT))
+
+    await wait_for(pin_in_group, timeout=10)
+    pins = [m.location for m in group_msgs(tg, GROUP_CHAT) if m.location is not None]
+    assert abs(pins[0][0] - 10.7806) < 0.001 and abs(pins[0][1] - 106.7041) < 0.001
