@@ -326,32 +326,34 @@ async def on_transfer_flow(update: Update, context: Context) -> None:
         await _transfer_candidates(update, context, int(session.get("tip") or 0), msg.text)
 
 
-async def ask_command(update: Update, context: Context) -> None:
-    """/ask CODE question"""
+async def _tip_and_rest(update: Update, context: Context, usage: str) -> tuple[int, str] | None:
+    """Parse `/cmd TIPCODE words…`; answer with the usage or "no such tip" when it fails."""
     t = await tr(update, context)
     args = args_of(context)
     if len(args) < 2:
-        await show(update, context, Screen(t.gettext("Usage: /ask TIPCODE your question")))
-        return
+        await show(update, context, Screen(usage))
+        return None
     tip = await police(context).tip_by_code(args[0])
     if tip is None:
         await show(update, context, Screen(t.gettext("This tip does not exist (any more).")))
-        return
-    await _do_ask(update, context, int(tip["id"]), " ".join(args[1:]))
+        return None
+    return int(tip["id"]), " ".join(args[1:])
+
+
+async def ask_command(update: Update, context: Context) -> None:
+    """/ask CODE question"""
+    t = await tr(update, context)
+    found = await _tip_and_rest(update, context, t.gettext("Usage: /ask TIPCODE your question"))
+    if found is not None:
+        await _do_ask(update, context, *found)
 
 
 async def transfer_command(update: Update, context: Context) -> None:
     """/transfer CODE ward name"""
     t = await tr(update, context)
-    args = args_of(context)
-    if len(args) < 2:
-        await show(update, context, Screen(t.gettext("Usage: /transfer TIPCODE ward name")))
-        return
-    tip = await police(context).tip_by_code(args[0])
-    if tip is None:
-        await show(update, context, Screen(t.gettext("This tip does not exist (any more).")))
-        return
-    await _transfer_candidates(update, context, int(tip["id"]), " ".join(args[1:]))
+    found = await _tip_and_rest(update, context, t.gettext("Usage: /transfer TIPCODE ward name"))
+    if found is not None:
+        await _transfer_candidates(update, context, *found)
 
 
 async def tipstats_command(update: Update, context: Context) -> None:
