@@ -41,6 +41,12 @@ class TipSettings:
     remind_after_hours: float = 12
     escalate_after_hours: float = 48
     province_info_copies: bool = False
+    # "group": the card in the unit's group shows the whole tip. "private": the group card
+    # shows only code, category, ward and time; each officer opens the text, photos and pin in
+    # a private chat with the bot, and every opening is in the audit log.
+    card_details: str = "group"
+    # Statistics show a breakdown cell (category × count, month × count) below this as "<N".
+    stats_min_count: int = 3
 
 
 @dataclass(frozen=True)
@@ -107,6 +113,13 @@ def _bool(name: str, raw: object) -> bool:
     raise ConfigError(f"{name} must be true or false, got {raw!r}")
 
 
+def _choice(name: str, raw: object, choices: tuple[str, ...]) -> str:
+    text = str(raw).strip().lower()
+    if text not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, got {raw!r}")
+    return text
+
+
 def _admin_ids(raw: object) -> frozenset[int]:
     if isinstance(raw, list):
         parts = [str(p) for p in raw]
@@ -151,6 +164,8 @@ _TOML_KEYS: dict[str, tuple[str, ...]] = {
     "BOT_TIP_REMIND_HOURS": ("tips", "remind_after_hours"),
     "BOT_TIP_ESCALATE_HOURS": ("tips", "escalate_after_hours"),
     "BOT_TIP_PROVINCE_COPIES": ("tips", "province_info_copies"),
+    "BOT_TIP_CARD_DETAILS": ("tips", "card_details"),
+    "BOT_TIP_STATS_MIN_COUNT": ("tips", "stats_min_count"),
     "BOT_BROADCAST_RATE": ("broadcast", "rate"),
     "BOT_PAID_BROADCAST": ("broadcast", "paid"),
     "BOT_QUIET_HOURS": ("broadcast", "quiet_hours"),
@@ -227,6 +242,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         province_info_copies=_bool(
             "BOT_TIP_PROVINCE_COPIES", raw.get("BOT_TIP_PROVINCE_COPIES", False)
         ),
+        card_details=_choice(
+            "BOT_TIP_CARD_DETAILS", raw.get("BOT_TIP_CARD_DETAILS", "group"), ("group", "private")
+        ),
+        stats_min_count=_int("BOT_TIP_STATS_MIN_COUNT", raw.get("BOT_TIP_STATS_MIN_COUNT", 3)),
     )
     hotlines = raw.get("hotlines")
     return Settings(

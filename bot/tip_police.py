@@ -1,17 +1,19 @@
 """Anonymous tips, the police side: routing, the card, actions and their permissions, the
 audit log, reminders and escalation, per-unit statistics, and rendering outbox rows.
 
-Every action re-checks here that the actor is an officer of a unit holding the tip now (its
-unit, or the province unit it was escalated to; national admins for tips routed to them).
-Callback data is never trusted. The audit log names officers, never tipsters.
+Every action re-checks here that the actor is an officer of the unit holding the tip now: its
+unit until the tip is escalated or re-routed, then the unit it was handed to (national admins for
+tips routed or escalated to them). Callback data is never trusted. The audit log names officers,
+never tipsters.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import statistics
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
 from bot import directory
@@ -34,9 +36,12 @@ from bot.tips import (
     WHEN,
     label,
     ping_text,
+    watcher_payload,
 )
 from storage import tips as repo
 from storage.db import Database
+
+log = logging.getLogger(__name__)
 
 ADMINS = -1  # escalated_to value: the national admins
 
@@ -51,20 +56,27 @@ class Units(Protocol):
     def national_admin_ids(self) -> list[int]: ...
     async def unit_for_group(self, chat_id: int) -> Any: ...
     async def officer_units(self, user_id: int) -> list[Any]: ...
+    async def group_lost(self, chat_id: int) -> Any: ...
+    async def province_admin_of(self, user_id: int) -> set[str]: ...
 
 
 class PoliceError(UserError):
     """A refusal of a police action; `message` is an English msgid."""
 
 
+STATS_MONTHS = 6
+
+
 @dataclass(frozen=True)
 class UnitStats:
-    unit_name: str
+    unit_name: str  # a unit's name, a province's name, or "" for the whole country
     received: int
     acknowledged: int
     closed: int
     outcomes: dict[str, int]
     median_ack_seconds: float | None
+    categories: dict[str, int] = field(default_factory=dict)
+    months: list[tuple[date, int]] = field(default_factory=list)  # oldest first, local months
 
 
 def _dt(ts: int) -> datetime:
@@ -110,6 +122,13 @@ class TipPolice:
         await repo.audit(conn, now, None, tip_id, primary, "routed",
                          "national_admins" if primary is None else "")
 
+    # -- who holds a tip ------------------------------------------------------------------------
+    @staticmethod
+    def holder(tip: Any) -> int | None:
+        """The unit that may act on the tip now (ADMINS or None: the national admins).
+        Escalation hands the tip over: the ward unit that let it wait loses it."""
+        return None if tip["unit_id"] is None else int(tip["unit_id"])
+
     async def on_tipster_message(self, conn: Any, tip: Any, msg_id: int, now: int) -> None:
         for chat in await self._holder_chats(tip):
             await repo.enqueue(conn, int(tip["id"]), "answer", chat, now, ref=msg_id)
@@ -119,25 +138,30 @@ class TipPolice:
             await repo.enqueue(conn, int(tip["id"]), "photo", chat, now, ref=att_id)
 
     async def _holder_chats(self, tip: Any) -> list[int]:
-        chats = list(await self._unit_chats(tip["unit_id"]))
-        if tip["escalated_to"] is not None:
-            chats += [c for c in await self._unit_chats(int(tip["escalated_to"])) if c not in chats]
-        return chats
+        return list(await self._unit_chats(self.holder(tip)))
 
     # -- permissions ------------------------------------------------------------------------
     async def can_act(self, actor_id: int, tip: Any) -> bool:
-        holders: list[int | None] = [tip["unit_id"]]
-        if tip["escalated_to"] is not None:
-            holders.append(int(tip["escalated_to"]))
-        for unit_id in holders:
-            if unit_id is None or unit_id == ADMINS:
+        unit_id = self.holder(tip)
+        if unit_id is None or unit_id == ADMINS:
+            return self.units.is_national_admin(actor_id)
+        return await self.units.is_officer(actor_id, unit_id)
+
+    async def can_view(self, actor_id: int, tip: Any) -> bool:
+        """Holders, plus officers of a unit that got a copy of the card (info copy, or the ward
+        unit after escalation), may read the tip; only holders may act."""
+        if await self.can_act(actor_id, tip):
+            return True
+        for card in await repo.cards(self.db, int(tip["id"])):
+            unit_id = card["unit_id"]
+            if unit_id is None:
                 if self.units.is_national_admin(actor_id):
                     return True
             elif await self.units.is_officer(actor_id, int(unit_id)):
                 return True
         return False
 
-    async def _require(self, actor_id: int, tip_id: Any, action: str) -> Any:
+    async def _require(self, actor_id: int, tip_id: Any, action: str, *, view: bool = False) -> Any:
         try:
             tid = int(tip_id)
         except (TypeError, ValueError):
@@ -145,7 +169,8 @@ class TipPolice:
         tip = await repo.get(self.db, tid) if tid > 0 else None
         if tip is None:
             raise PoliceError(N_("This tip does not exist (any more)."))
-        if not await self.can_act(actor_id, tip):
+        allowed = await (self.can_view if view else self.can_act)(actor_id, tip)
+        if not allowed:
             async with self.db.transaction() as conn:
                 await repo.audit(conn, self.clock.timestamp(), actor_id, tid, tip["unit_id"],
                                  "refused", action)
@@ -245,6 +270,19 @@ class TipPolice:
                              "view")
         return tip, items
 
+    async def details(self, actor_id: int, tip_id: Any) -> Delivery:
+        """The whole tip (text, place, photos, pin) for one officer's private chat, when cards
+        are sent without details (`tips.card_details = "private"`). Every opening is audited."""
+        tip = await self._require(actor_id, tip_id, "details", view=True)
+        t = self.t()
+        body = json.loads(self._open(P_BODY, tip, tip["body"]))
+        parts = [Part("text", card_text(t, tip, body, "primary", details=True))]
+        parts += await self._media_parts(tip, body, reply=False)
+        async with self.db.transaction() as conn:
+            await repo.audit(conn, self.clock.timestamp(), actor_id, int(tip["id"]),
+                             tip["unit_id"], "view", "details")
+        return Delivery(actor_id, parts)
+
     async def tip_by_code(self, code: str) -> Any:
         return await repo.get_by_code(self.db, str(code or "").strip().lstrip("#").upper())
 
@@ -276,6 +314,10 @@ class TipPolice:
                     for chat in await self._unit_chats(target):
                         await repo.enqueue(conn, int(tip["id"]), "card", chat, now,
                                            unit_id=None if target == ADMINS else target, role="escalated")
+                    # The ward unit learns that the tip left it (its buttons now refuse).
+                    for chat in await self._unit_chats(tip["unit_id"]):
+                        await repo.enqueue(conn, int(tip["id"]), "notice", chat, now, ref=now,
+                                           role="escalated")
                 await repo.audit(conn, now, None, int(tip["id"]), tip["unit_id"], "escalated",
                                  f"to={target}")
             escalated += 1
@@ -283,28 +325,111 @@ class TipPolice:
             self._wake()
         return reminded, escalated
 
+    # -- undeliverable destinations ----------------------------------------------------------
+    async def undeliverable(self, row: Any) -> None:
+        """Telegram says a destination can never be reached (bot removed from the unit's group,
+        officer blocked the bot, chat gone). The outbox row is already marked failed; make sure
+        the tip still reaches someone who can act: the holder's other chats (a lost group is
+        unbound, so its officers' private chats take over), else the next level up (province
+        unit, then the national admins)."""
+        tip = await repo.get(self.db, int(row["tip_id"]))
+        if tip is None:
+            return
+        now = self.clock.timestamp()
+        kind, role = str(row["kind"]), str(row["role"] or "")
+        chat = None if row["chat_id"] is None else int(row["chat_id"])
+        async with self.db.transaction() as conn:
+            await repo.audit(conn, now, None, int(tip["id"]), row["unit_id"], "undeliverable", kind)
+            if kind == "ping":  # the tipster blocked the bot or deleted the chat: forget it
+                await repo.delete_watcher(conn, int(tip["id"]))
+        if kind == "ping":
+            await repo.checkpoint(self.db)
+            return
+        if chat is not None and chat < 0:
+            await self.units.group_lost(chat)
+        if kind == "notice" or role == "info" or tip["status"] == "closed":
+            return
+        failed = await repo.failed_chats(self.db, int(tip["id"]))
+        chats = [c for c in await self._holder_chats(tip) if c not in failed]
+        async with self.db.transaction() as conn:
+            if chats:
+                for c in chats:
+                    await repo.enqueue(conn, int(tip["id"]), kind, c, now, unit_id=row["unit_id"],
+                                       role=role, ref=int(row["ref"]))
+                    if kind != "card" and await repo.card(self.db, int(tip["id"]), c) is None:
+                        # a question's answer makes no sense without the card it answers
+                        await repo.enqueue(conn, int(tip["id"]), "card", c, now,
+                                           unit_id=row["unit_id"], role="rerouted")
+            else:
+                holder = self.holder(tip)
+                if holder is None or holder == ADMINS:
+                    log.warning("tip notification: no reachable destination left")
+                    return
+                unit = await self.units.escalation_target(holder)
+                target = unit.id if unit is not None else ADMINS
+                await repo.update(conn, int(tip["id"]), escalated_to=target,
+                                  escalated_at=tip["escalated_at"] or now)
+                for c in await self._unit_chats(target):
+                    if c not in failed:
+                        await repo.enqueue(conn, int(tip["id"]), "card", c, now,
+                                           unit_id=None if target == ADMINS else target,
+                                           role="rerouted")
+                await repo.audit(conn, now, None, int(tip["id"]), holder, "rerouted", f"to={target}")
+        self._wake()
+
     # -- statistics ------------------------------------------------------------------------------
-    async def stats_units(self, actor_id: int, chat_id: int, is_group: bool) -> list[Any]:
+    async def stats_scopes(self, actor_id: int, chat_id: int, is_group: bool) -> list[Any]:
+        """What this person may see statistics of: in a unit's group, that unit (officers only);
+        in private, their units, plus the provinces they administer (national admins: the whole
+        country, as None). Checked here, not in the adapter."""
         if is_group:
             unit = await self.units.unit_for_group(chat_id)
             if unit is None or not await self.units.is_officer(actor_id, unit.id):
                 raise PoliceError(N_("Statistics are for officers of the unit bound to this group."))
             return [unit]
-        units = await self.units.officer_units(actor_id)
-        if not units:
+        scopes: list[Any] = list(await self.units.officer_units(actor_id))
+        if self.units.is_national_admin(actor_id):
+            scopes.insert(0, None)
+        else:
+            scopes += sorted(await self.units.province_admin_of(actor_id))
+        if not scopes:
             raise PoliceError(N_("Statistics are only for police officers."))
-        return units
+        return scopes
 
-    async def stats(self, unit: Any) -> UnitStats:
-        raw = await repo.unit_stats(self.db, unit.id)
+    async def stats(self, scope: Any, actor_id: int | None = None) -> UnitStats:
+        """Statistics of a unit (tips it received), a province code, or None (everything)."""
+        if scope is None:
+            raw, name = await repo.stats(self.db), ""
+        elif isinstance(scope, str):
+            raw, name = await repo.stats(self.db, province_code=scope), directory_province(scope)
+        else:
+            raw, name = await repo.stats(self.db, unit_id=scope.id), str(scope.name)
         delays = raw["ack_delays"]
         async with self.db.transaction() as conn:
-            await repo.audit(conn, self.clock.timestamp(), None, None, unit.id, "stats")
+            await repo.audit(conn, self.clock.timestamp(), actor_id, None,
+                             getattr(scope, "id", None), "stats", scope if isinstance(scope, str) else "")
         return UnitStats(
-            unit_name=unit.name, received=raw["received"], acknowledged=raw["acknowledged"],
+            unit_name=name, received=raw["received"], acknowledged=raw["acknowledged"],
             closed=raw["closed"], outcomes=raw["outcomes"],
             median_ack_seconds=statistics.median(delays) if delays else None,
+            categories=raw["categories"], months=self._months(raw["routed_at"]),
         )
+
+    def _months(self, times: list[int]) -> list[tuple[date, int]]:
+        """Tips per calendar month (bot time zone), the last STATS_MONTHS months, oldest first."""
+        tz = self.clock.now().tzinfo or UTC
+        today = datetime.fromtimestamp(self.clock.timestamp(), tz).date()
+        months = []
+        y, m = today.year, today.month
+        for _ in range(STATS_MONTHS):
+            months.append(date(y, m, 1))
+            y, m = (y, m - 1) if m > 1 else (y - 1, 12)
+        counts = dict.fromkeys(months, 0)
+        for ts in times:
+            d = datetime.fromtimestamp(ts, tz).date().replace(day=1)
+            if d in counts:
+                counts[d] += 1
+        return [(d, counts[d]) for d in reversed(months)]
 
     # -- outbox rendering ----------------------------------------------------------------------
     async def card_message(self, tip_id: int, chat_id: int) -> int | None:
@@ -349,29 +474,57 @@ class TipPolice:
             ).format(code=tip["code"], category=esc(label(CATEGORIES, tip["category"], t)),
                      ward=esc(_ward(tip["ward_code"])), hours=hours)
             return Delivery(int(row["chat_id"]), [Part("text", text, reply_to_card=True)])
+        if kind == "notice":
+            if tip["escalated_to"] is None or tip["status"] == "closed":
+                return None  # transferred or closed meanwhile: nothing to announce
+            name = await self._holder_name(tip, t)
+            limit = self.settings.tips.escalate_after_hours
+            text = t.gettext(
+                "⚠️ Tip <b>#{code}</b> was not acknowledged within {hours} hours and was handed "
+                "to {unit}. Only they can act on it now."
+            ).format(code=tip["code"], hours=f"{limit:g}", unit=esc(name))
+            return Delivery(int(row["chat_id"]), [Part("text", text, reply_to_card=True)])
         if kind == "ping":
             sealed = await repo.watcher(self.db, int(tip["id"]))
             if sealed is None:
                 return None
-            chat = int(self._open(P_WATCH, tip, sealed).decode())
-            return Delivery(chat, [Part("text", ping_text(t))])
+            chat, lang = watcher_payload(self._open(P_WATCH, tip, sealed))
+            return Delivery(chat, [Part("text", ping_text(translator(lang) if lang else t))])
         return None
 
-    async def _card_delivery(self, tip: Any, chat_id: int, role: str, t: Translator) -> Delivery:
-        body = json.loads(self._open(P_BODY, tip, tip["body"]))
-        parts = [Part("text", card_text(t, tip, body, role), card_buttons(t, tip, role))]
+    async def _holder_name(self, tip: Any, t: Translator) -> str:
+        holder = self.holder(tip)
+        unit = None if holder is None or holder == ADMINS else await self.units.get(holder)
+        return str(unit.name) if unit is not None else t.gettext("the national administrators")
+
+    @property
+    def _details_in_card(self) -> bool:
+        return True
+
+    async def _media_parts(self, tip: Any, body: dict[str, Any], *, reply: bool) -> list[Part]:
+        parts = []
         photos = [self._open(P_ATTACHMENT, tip, a["data"]) for a in await repo.attachments(self.db, int(tip["id"]))]
         if photos:
-            parts.append(Part("photos", photos=photos, reply_to_card=True))
+            parts.append(Part("photos", photos=photos, reply_to_card=reply))
         if body.get("lat") is not None and body.get("lon") is not None:
-            parts.append(Part("location", lat=float(body["lat"]), lon=float(body["lon"]), reply_to_card=True))
+            parts.append(Part("location", lat=float(body["lat"]), lon=float(body["lon"]), reply_to_card=reply))
+        return parts
+
+    async def _card_delivery(self, tip: Any, chat_id: int, role: str, t: Translator) -> Delivery:
+        screen = await self.card_view(tip, role, t)
+        parts = [Part("text", screen.text, screen.buttons)]
+        if self._details_in_card:
+            body = json.loads(self._open(P_BODY, tip, tip["body"]))
+            parts += await self._media_parts(tip, body, reply=True)
         return Delivery(chat_id, parts, card=True)
 
-    async def card_view(self, tip: Any, role: str = "primary") -> Screen:
+    async def card_view(self, tip: Any, role: str = "primary", t: Translator | None = None) -> Screen:
         """The card's text and buttons now (after an action edits it)."""
-        t = self.t()
-        body = json.loads(self._open(P_BODY, tip, tip["body"]))
-        return Screen(card_text(t, tip, body, role), card_buttons(t, tip, role))
+        t = t or self.t()
+        details = self._details_in_card
+        body = json.loads(self._open(P_BODY, tip, tip["body"])) if details else {}
+        return Screen(card_text(t, tip, body, role, details=details),
+                      card_buttons(t, tip, role, details=details))
 
 
 def _ward(code: Any) -> str:
@@ -379,11 +532,13 @@ def _ward(code: Any) -> str:
     return ward.label if ward else str(code)
 
 
-def card_text(t: Translator, tip: Any, body: dict[str, Any], role: str) -> str:
+def card_text(t: Translator, tip: Any, body: dict[str, Any], role: str, *, details: bool = True) -> str:
     _ = t.gettext
     head = {
         "info": _("ℹ️ <b>Tip #{code}</b> (information copy)"),
         "escalated": _("⚠️ <b>Tip #{code}</b> — escalated: not acknowledged by the ward unit"),
+        "rerouted": _("⚠️ <b>Tip #{code}</b> — forwarded: the responsible unit's chat cannot be "
+                      "reached"),
     }.get(role, _("🛡 <b>New tip #{code}</b>"))
     lines = [head.format(code=tip["code"])]
     if tip["category"] in URGENT:
@@ -394,9 +549,13 @@ def card_text(t: Translator, tip: Any, body: dict[str, Any], role: str) -> str:
         _("<b>When:</b> {v}").format(v=esc(label(WHEN, tip["when_code"], t))),
         _("<b>Received:</b> {v}").format(v=esc(t.datetime(_dt(tip["routed_at"])))),
     ]
-    if body.get("place"):
-        lines.append(_("<b>Place:</b> {v}").format(v=esc(body["place"])))
-    lines += ["", esc(body.get("text", ""))]
+    if not details:
+        lines += ["", _("🔒 Text, place and photos open in your private chat with the bot "
+                        "(📄 Open details); every opening is logged.")]
+    else:
+        if body.get("place"):
+            lines.append(_("<b>Place:</b> {v}").format(v=esc(body["place"])))
+        lines += ["", esc(body.get("text", ""))]
     status = tip["status"]
     if status == "acknowledged":
         lines += ["", _("✅ Acknowledged")]
@@ -405,12 +564,12 @@ def card_text(t: Translator, tip: Any, body: dict[str, Any], role: str) -> str:
     return "\n".join(lines)
 
 
-def card_buttons(t: Translator, tip: Any, role: str) -> list[list[Button]]:
+def card_buttons(t: Translator, tip: Any, role: str, *, details: bool = True) -> list[list[Button]]:
     _ = t.gettext
-    if role == "info" or tip["status"] == "closed":
-        return []
     tid = tip["id"]
-    rows = []
+    rows = [] if details else [[Button(_("📄 Open details"), data=f"tpol:op:{tid}")]]
+    if role == "info" or tip["status"] == "closed":
+        return rows
     if tip["status"] == "new":
         rows.append([Button(_("✅ Acknowledge"), data=f"tpol:ack:{tid}")])
     rows.append([Button(_("❓ Ask the tipster"), data=f"tpol:ask:{tid}"),
@@ -427,19 +586,39 @@ def close_buttons(t: Translator, tip_id: int) -> list[list[Button]]:
     return rows
 
 
-def stats_text(t: Translator, s: UnitStats) -> str:
+def directory_province(code: str) -> str:
+    province = directory.get_province(code)
+    return province.name if province is not None else str(code)
+
+
+def stats_text(t: Translator, s: UnitStats, min_count: int = 1) -> str:
+    """Totals exactly; breakdown cells (outcome, category, month) under `min_count` but above
+    zero as "<min_count", so a report passed on cannot single out one tip."""
     _ = t.gettext
+
+    def cell(n: int) -> str:
+        return f"<{min_count}" if 0 < n < min_count else t.number(n)
+
+    name = s.unit_name or _("whole country")
     lines = [
-        _("📊 <b>Tips — {unit}</b>").format(unit=esc(s.unit_name)),
-        _("Received: {n}").format(n=s.received),
-        _("Acknowledged: {n}").format(n=s.acknowledged),
-        _("Closed: {n}").format(n=s.closed),
+        _("📊 <b>Tips — {unit}</b>").format(unit=esc(name)),
+        _("Received: {n}").format(n=t.number(s.received)),
+        _("Acknowledged: {n}").format(n=t.number(s.acknowledged)),
+        _("Closed: {n}").format(n=t.number(s.closed)),
     ]
     for key, text in OUTCOMES:
-        lines.append(f"  • {t.gettext(text)}: {s.outcomes.get(key, 0)}")
+        lines.append(esc(f"  • {t.gettext(text)}: {cell(s.outcomes.get(key, 0))}"))
     if s.median_ack_seconds is None:
         lines.append(_("Median time to acknowledge: —"))
     else:
         hours = s.median_ack_seconds / 3600
         lines.append(_("Median time to acknowledge: {h} h").format(h=f"{hours:.1f}"))
+    if s.categories:
+        lines.append(_("<b>By category:</b>"))
+        for key, text in CATEGORIES:
+            if s.categories.get(key):
+                lines.append(esc(f"  • {t.gettext(text)}: {cell(s.categories[key])}"))
+    if s.months:
+        lines.append(_("<b>By month:</b>"))
+        lines.append(esc("  " + " · ".join(f"{t.date(d, 'MM/yyyy')}: {cell(n)}" for d, n in s.months)))
     return "\n".join(lines)

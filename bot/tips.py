@@ -327,8 +327,11 @@ class TipService:
             "lon": d.get("lon"),
         }
         photos = draft_photos(d)
+        # Every time written with a new tip (the tip, its photos, routing, audit, outbox and the
+        # rate-limit row) is rounded down to the minute, so times cannot link a tip to a
+        # pseudonymous rate row or to any other record of the same second.
         now = self.clock.timestamp()
-        created = now - now % 60
+        now = created = now - now % 60
         day, who = await self._who(user_id)
         async with self.db.transaction() as conn:
             tip_id = await repo.insert_tip(
@@ -343,7 +346,7 @@ class TipService:
                 body=self.seal(P_BODY, code, json.dumps(body, ensure_ascii=False).encode()),
                 unit_id=None,
                 created_at=created,
-                routed_at=now,
+                routed_at=created,
             )
             for data in photos:
                 await repo.add_attachment(conn, tip_id, self.seal(P_ATTACHMENT, code, data), now)
@@ -449,11 +452,14 @@ class TipService:
     def check_watch_token(self, tip_id: int, token: str) -> bool:
         return hmac.compare_digest(self.watch_token(tip_id), str(token))
 
-    async def watch(self, tip_id: int, chat_id: int) -> bool:
+    async def watch(self, tip_id: int, chat_id: int, locale: str = "") -> bool:
+        """Opt in to a content-free ping. The chat id and the language the ping is written in
+        are sealed together (bound to the tip), so the ping speaks the tipster's language."""
         tip = await repo.get(self.db, tip_id)
         if tip is None or tip["status"] == "closed":
             return False
-        sealed = self.seal(P_WATCH, tip["code"], str(int(chat_id)).encode())
+        payload = json.dumps({"chat": int(chat_id), "lang": str(locale or "")})
+        sealed = self.seal(P_WATCH, tip["code"], payload.encode())
         await repo.set_watcher(self.db, tip_id, sealed, self.clock.timestamp())
         return True
 
@@ -467,7 +473,7 @@ class TipService:
         sealed = await repo.watcher(self.db, tip_id)
         if tip is None or sealed is None:
             return None
-        return int(self.open(P_WATCH, tip["code"], sealed).decode())
+        return watcher_payload(self.open(P_WATCH, tip["code"], sealed))[0]
 
     # -- retention ------------------------------------------------------------------------
     async def purge(self) -> int:
@@ -729,6 +735,16 @@ def followup_screen(t: Translator, v: FollowupView, watch_token: str = "") -> Sc
             rows.append([Button(_("🔔 Tell me when police reply"), data=f"tip:wq:{v.tip_id}:{watch_token}")])
     rows.append([Button(_("✅ Done"), data="tip:fx")])
     return Screen("\n".join(lines), rows)
+
+
+def watcher_payload(plain: bytes) -> tuple[int, str]:
+    """(chat id, language) of an opt-in; rows sealed before languages were kept hold the bare
+    chat id."""
+    text = plain.decode()
+    if text.lstrip("-").isdigit():
+        return int(text), ""
+    data = json.loads(text)
+    return int(data["chat"]), str(data.get("lang") or "")
 
 
 def ping_text(t: Translator) -> str:

@@ -23,7 +23,7 @@ from bot.i18n import Translator
 from bot.jobs import job
 from bot.runtime import Runtime
 from bot.screens import Button, Screen, esc
-from bot.tip_outbox import OutboxWorker, RetryLater, Undeliverable
+from bot.tip_outbox import Delivery, OutboxWorker, RetryLater, Undeliverable
 from bot.tip_police import PoliceError, TipPolice, close_buttons, stats_text
 from bot.tips import TipService
 from handlers import registry
@@ -237,6 +237,8 @@ async def on_button(update: Update, context: Context) -> None:
                     reply_parameters=ReplyParameters(
                         message_id=update.callback_query.message.message_id,  # type: ignore[union-attr]
                         allow_sending_without_reply=True))
+        elif action == "op":
+            await _send_details(update, context, t, await svc.details(user.id, tip_arg))
         elif action == "tw":
             tip = await svc.transfer(user.id, tip_arg, arg)
             await answer(update, _("Transferred."))
@@ -248,6 +250,33 @@ async def on_button(update: Update, context: Context) -> None:
             await answer(update, _("This button is no longer available."))
     except PoliceError as exc:
         await _refuse(update, t, exc)
+
+
+async def _send_details(update: Update, context: Context, t: Translator, delivery: Delivery) -> None:
+    """The whole tip into the officer's private chat (cards without details)."""
+    _ = t.gettext
+    sender = TelegramSender(context.bot)
+    try:
+        for part in delivery.parts:
+            if part.kind == "text":
+                await sender.send_text(delivery.chat_id, part.text, part.buttons, None)
+            elif part.kind == "photos":
+                await sender.send_photos(delivery.chat_id, part.photos, None)
+            else:
+                await sender.send_location(delivery.chat_id, part.lat, part.lon, None)
+    except Undeliverable:
+        await answer(update, _("I cannot write to you yet: open a private chat with me, press "
+                               "Start, then press the button again."), alert=True)
+        return
+    except RetryLater:
+        await answer(update, _("Telegram asks me to slow down. Please try again in a minute."),
+                     alert=True)
+        return
+    chat = update.effective_chat
+    if chat is not None and chat.type != ChatType.PRIVATE:
+        await answer(update, _("Sent to your private chat with me."))
+    else:
+        await answer(update)
 
 
 # -- questions and transfers as text -------------------------------------------------------------
@@ -364,12 +393,13 @@ async def tipstats_command(update: Update, context: Context) -> None:
         return
     svc = police(context)
     try:
-        units = await svc.stats_units(user.id, chat.id, chat.type != ChatType.PRIVATE)
+        scopes = await svc.stats_scopes(user.id, chat.id, chat.type != ChatType.PRIVATE)
     except PoliceError as exc:
         if chat.type == ChatType.PRIVATE:
             await show(update, context, Screen(exc.text(t)))
         return
-    texts = [stats_text(t, await svc.stats(u)) for u in units[:5]]
+    floor = rt(context).settings.tips.stats_min_count
+    texts = [stats_text(t, await svc.stats(s, user.id), floor) for s in scopes[:6]]
     await show(update, context, Screen("\n\n".join(texts)))
 
 

@@ -283,7 +283,7 @@ async def _watch_button(update: Update, context: Context, parts: list[str], t: T
     if parts[1] == "wq":
         await show(update, context, rules.watch_explain_screen(t, tip_id, token))
         return
-    ok = await svc.watch(tip_id, chat_id)
+    ok = await svc.watch(tip_id, chat_id, t.locale)
     text = (t.gettext("🔔 On. You will get a short message when the police reply; read it with "
                       "/followup and your receipt.") if ok
             else t.gettext("This tip is closed; there will be no more replies."))

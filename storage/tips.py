@@ -79,28 +79,44 @@ async def delete_tips(conn: Conn, ids: list[int]) -> None:
         await conn.execute("DELETE FROM tips WHERE id = ?", (tip_id,))
 
 
-async def unit_stats(db: Database, unit_id: int) -> dict[str, Any]:
+async def stats(
+    db: Database, *, unit_id: int | None = None, province_code: str | None = None
+) -> dict[str, Any]:
+    """Counts for one unit (tips it received), one province, or (neither given) everything."""
+    params: tuple[Any, ...]
+    if unit_id is not None:
+        where, params = "unit_id = ?", (unit_id,)
+    elif province_code is not None:
+        where, params = "province_code = ?", (province_code,)
+    else:
+        where, params = "1 = 1", ()
     row = await db.fetchone(
         "SELECT COUNT(*) AS received, COUNT(acknowledged_at) AS acknowledged,"
-        " SUM(status = 'closed') AS closed FROM tips WHERE unit_id = ?",
-        (unit_id,),
+        f" SUM(status = 'closed') AS closed FROM tips WHERE {where}",
+        params,
     )
     outcomes = await db.fetchall(
-        "SELECT outcome, COUNT(*) AS n FROM tips WHERE unit_id = ? AND status = 'closed'"
+        f"SELECT outcome, COUNT(*) AS n FROM tips WHERE {where} AND status = 'closed'"
         " GROUP BY outcome",
-        (unit_id,),
+        params,
     )
     delays = await db.fetchall(
-        "SELECT acknowledged_at - routed_at AS d FROM tips WHERE unit_id = ?"
+        f"SELECT acknowledged_at - routed_at AS d FROM tips WHERE {where}"
         " AND acknowledged_at IS NOT NULL ORDER BY d",
-        (unit_id,),
+        params,
     )
+    categories = await db.fetchall(
+        f"SELECT category, COUNT(*) AS n FROM tips WHERE {where} GROUP BY category", params
+    )
+    times = await db.fetchall(f"SELECT routed_at FROM tips WHERE {where}", params)
     return {
         "received": int(row["received"] or 0) if row else 0,
         "acknowledged": int(row["acknowledged"] or 0) if row else 0,
         "closed": int(row["closed"] or 0) if row else 0,
         "outcomes": {str(r["outcome"]): int(r["n"]) for r in outcomes},
         "ack_delays": [max(0, int(r["d"])) for r in delays],
+        "categories": {str(r["category"]): int(r["n"]) for r in categories},
+        "routed_at": [int(r["routed_at"]) for r in times],
     }
 
 
@@ -169,6 +185,15 @@ async def outbox_rows(db: Database, tip_id: int | None = None) -> list[sqlite3.R
     if tip_id is None:
         return await db.fetchall("SELECT * FROM tip_outbox ORDER BY id")
     return await db.fetchall("SELECT * FROM tip_outbox WHERE tip_id = ? ORDER BY id", (tip_id,))
+
+
+async def failed_chats(db: Database, tip_id: int) -> set[int]:
+    """Chats that Telegram said can never be reached for this tip."""
+    rows = await db.fetchall(
+        "SELECT DISTINCT chat_id FROM tip_outbox WHERE tip_id = ? AND state = 'failed'"
+        " AND chat_id IS NOT NULL", (tip_id,),
+    )
+    return {int(r["chat_id"]) for r in rows}
 
 
 async def set_step(db: Database, row_id: int, step: int) -> None:

@@ -38,6 +38,7 @@ def test_admin_ids_and_toml(tmp_path: Path) -> None:
     assert s.token == TOKEN
     assert s.admin_ids == {7, 8}  # the environment wins over the file
     assert s.tips.daily_limit == 3
+    assert load_settings({"BOT_TIP_CARD_DETAILS": "Private"}).tips.card_details == "private"
     assert s.unit_hotlines == {"26740": "028 0000 0000"}
 
 
@@ -52,6 +53,7 @@ def test_admin_ids_and_toml(tmp_path: Path) -> None:
         ({"BOT_API_BASE_URL": "ftp://x"}, "BOT_API_BASE_URL"),
         ({"BOT_QUIET_HOURS": "late"}, "BOT_QUIET_HOURS"),
         ({"BOT_BROADCAST_RATE": "0"}, "BOT_BROADCAST_RATE"),
+        ({"BOT_TIP_CARD_DETAILS": "somewhere"}, "BOT_TIP_CARD_DETAILS"),
     ],
 )
 def test_bad_settings_name_the_setting(env: dict[str, str], fragment: str) -> None:
