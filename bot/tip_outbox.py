@@ -7,7 +7,8 @@ per group, honouring 429 `retry_after`, retrying other failures with exponential
 A row is marked sent as soon as Telegram accepts it, and a multi-part card records each part
 (`step`), so a restart resumes where it stopped and a unit does not get the same card twice in
 normal operation. Nothing is dropped: a row stays pending until it is sent, or is marked
-failed only when Telegram says the chat can never be reached (bot removed, chat gone).
+failed only when Telegram says the chat can never be reached (bot removed, chat gone) — and
+then the renderer re-routes it (the unit's officers, else the next level up).
 
 No Telegram types here: the adapter (handlers/tip_police.py) implements `Sender` and maps
 Telegram errors to `RetryLater` / `Undeliverable`.
@@ -46,6 +47,14 @@ class Undeliverable(Exception):
     """The chat cannot be reached and retrying will not help (bot removed, chat deleted)."""
 
 
+class ChatMoved(Exception):
+    """The group became a supergroup with a new id (Telegram's migrate_to_chat_id)."""
+
+    def __init__(self, new_chat_id: int) -> None:
+        super().__init__(new_chat_id)
+        self.new_chat_id = int(new_chat_id)
+
+
 @dataclass
 class Part:
     kind: str  # "text" | "photos" | "location"
@@ -81,15 +90,26 @@ class Renderer(Protocol):
 
     async def delivered(self, row: Any, message_id: int) -> None: ...
 
+    async def undeliverable(self, row: Any) -> None: ...
+
+    async def chat_moved(self, old_chat_id: int, new_chat_id: int) -> None: ...
+
 
 class _Pacer:
-    """Sliding window per chat: ≤ 20 a minute into a group, ≤ 1 a second into a private chat."""
+    """Sliding window per chat: ≤ 20 a minute into a group, ≤ 1 a second into a private chat.
 
-    def __init__(self) -> None:
+    `group_window` (seconds) is the group window's length; tests shorten it (and the fake
+    server's group flood window with it) instead of waiting a real minute.
+    """
+
+    def __init__(self, group_limit: int = GROUP_PER_MINUTE, group_window: float = 60.0) -> None:
         self._sent: dict[int, deque[float]] = {}
+        self.group_limit = group_limit
+        self.group_window = group_window
 
     def wait(self, chat_id: int) -> float:
-        limit, window = (GROUP_PER_MINUTE, 60.0) if chat_id < 0 else (PRIVATE_PER_SECOND, 1.0)
+        limit, window = ((self.group_limit, self.group_window) if chat_id < 0
+                         else (PRIVATE_PER_SECOND, 1.0))
         q = self._sent.setdefault(chat_id, deque())
         now = time.monotonic()
         while q and now - q[0] >= window:
@@ -108,7 +128,8 @@ class _Pacer:
 class OutboxWorker:
     def __init__(
         self, db: Database, renderer: Renderer, now: Callable[[], int],
-        *, base_backoff: float = 0.5,
+        *, base_backoff: float = 0.5, group_limit: int = GROUP_PER_MINUTE,
+        group_window: float = 60.0,
     ) -> None:
         self.db = db
         self.renderer = renderer
@@ -118,7 +139,7 @@ class OutboxWorker:
         self.running: Callable[[], bool] = lambda: True
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._wake = asyncio.Event()
-        self._pacer = _Pacer()
+        self._pacer = _Pacer(group_limit, group_window)
         self.sent_count = 0
         self.retries = 0
 
@@ -198,9 +219,16 @@ class OutboxWorker:
                         if not await self._sleep(exc.seconds + 0.05):
                             return
                         break  # re-read the queue (the row is still pending)
+                    except ChatMoved as exc:
+                        # Move this chat's binding, pending rows and cards to the new id; the
+                        # next drain sends them there (nothing is marked failed).
+                        await self.renderer.chat_moved(int(row["chat_id"]), exc.new_chat_id)
+                        self.kick()
+                        return
                     except Undeliverable:
                         await repo.mark(self.db, int(row["id"]), "failed", self.now())
                         log.warning("tip notification undeliverable (kind %s)", row["kind"])
+                        await self.renderer.undeliverable(row)  # re-route: nothing is lost
                     except Exception as exc:  # 5xx, timeouts, network: back off and retry
                         self.retries += 1
                         failures += 1

@@ -57,6 +57,7 @@ class Units(Protocol):
     async def unit_for_group(self, chat_id: int) -> Any: ...
     async def officer_units(self, user_id: int) -> list[Any]: ...
     async def group_lost(self, chat_id: int) -> Any: ...
+    async def group_migrated(self, old_chat_id: int, new_chat_id: int) -> bool: ...
     async def province_admin_of(self, user_id: int) -> set[str]: ...
 
 
@@ -127,6 +128,8 @@ class TipPolice:
     def holder(tip: Any) -> int | None:
         """The unit that may act on the tip now (ADMINS or None: the national admins).
         Escalation hands the tip over: the ward unit that let it wait loses it."""
+        if tip["escalated_to"] is not None:
+            return int(tip["escalated_to"])
         return None if tip["unit_id"] is None else int(tip["unit_id"])
 
     async def on_tipster_message(self, conn: Any, tip: Any, msg_id: int, now: int) -> None:
@@ -325,6 +328,13 @@ class TipPolice:
             self._wake()
         return reminded, escalated
 
+    async def chat_moved(self, old_chat_id: int, new_chat_id: int) -> None:
+        """A unit's group was upgraded to a supergroup while we did not see the service
+        message: keep the binding and send what was pending to the new id."""
+        await self.units.group_migrated(old_chat_id, new_chat_id)
+        async with self.db.transaction() as conn:
+            await repo.move_chat(conn, old_chat_id, new_chat_id)
+
     # -- undeliverable destinations ----------------------------------------------------------
     async def undeliverable(self, row: Any) -> None:
         """Telegram says a destination can never be reached (bot removed from the unit's group,
@@ -499,7 +509,7 @@ class TipPolice:
 
     @property
     def _details_in_card(self) -> bool:
-        return True
+        return self.settings.tips.card_details != "private"
 
     async def _media_parts(self, tip: Any, body: dict[str, Any], *, reply: bool) -> list[Part]:
         parts = []

@@ -23,7 +23,7 @@ from bot.i18n import Translator
 from bot.jobs import job
 from bot.runtime import Runtime
 from bot.screens import Button, Screen, esc
-from bot.tip_outbox import Delivery, OutboxWorker, RetryLater, Undeliverable
+from bot.tip_outbox import ChatMoved, Delivery, OutboxWorker, RetryLater, Undeliverable
 from bot.tip_police import PoliceError, TipPolice, close_buttons, stats_text
 from bot.tips import TipService
 from handlers import registry
@@ -77,7 +77,9 @@ class TelegramSender:
             after = exc.retry_after
             seconds = after.total_seconds() if isinstance(after, timedelta) else float(after)
             raise RetryLater(seconds) from None
-        except (Forbidden, ChatMigrated):
+        except ChatMigrated as exc:
+            raise ChatMoved(exc.new_chat_id) from None
+        except Forbidden:
             raise Undeliverable() from None
         except BadRequest as exc:
             text = str(exc).lower()

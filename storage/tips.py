@@ -196,6 +196,17 @@ async def failed_chats(db: Database, tip_id: int) -> set[int]:
     return {int(r["chat_id"]) for r in rows}
 
 
+async def move_chat(conn: Conn, old_chat_id: int, new_chat_id: int) -> None:
+    """A group got a new id (supergroup upgrade): its pending notifications and cards follow."""
+    await conn.execute(
+        "UPDATE OR IGNORE tip_outbox SET chat_id = ? WHERE chat_id = ? AND state = 'pending'",
+        (new_chat_id, old_chat_id),
+    )
+    await conn.execute(
+        "UPDATE OR IGNORE tip_cards SET chat_id = ? WHERE chat_id = ?", (new_chat_id, old_chat_id)
+    )
+
+
 async def set_step(db: Database, row_id: int, step: int) -> None:
     await db.execute("UPDATE tip_outbox SET step = ? WHERE id = ?", (step, row_id))
 
