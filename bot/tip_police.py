@@ -244,6 +244,7 @@ class TipPolice:
         if new_unit == tip["unit_id"] and f"{ward.code:05d}" == tip["ward_code"]:
             raise PoliceError(N_("The tip is already with this unit."))
         now = self.clock.timestamp()
+        old_chats = await self._holder_chats(tip)
         async with self.db.transaction() as conn:
             await repo.update(
                 conn, int(tip["id"]), unit_id=new_unit, ward_code=f"{ward.code:05d}",
@@ -257,6 +258,11 @@ class TipPolice:
                 )
                 await repo.enqueue(conn, int(tip["id"]), "card", chat, now, unit_id=new_unit,
                                    role="primary")
+            new_chats = await self._unit_chats(new_unit)
+            for chat in old_chats:  # the old unit learns, under its card, where the tip went
+                if chat not in new_chats:
+                    await repo.enqueue(conn, int(tip["id"]), "notice", chat, now, ref=now,
+                                       role="transferred")
             await repo.audit(conn, now, actor_id, int(tip["id"]), tip["unit_id"], "transfer",
                              f"to_unit={new_unit} ward={ward.code:05d}")
         self._wake()
@@ -483,6 +489,12 @@ class TipPolice:
                 "ago and nobody has acknowledged it yet."
             ).format(code=tip["code"], category=esc(label(CATEGORIES, tip["category"], t)),
                      ward=esc(_ward(tip["ward_code"])), hours=hours)
+            return Delivery(int(row["chat_id"]), [Part("text", text, reply_to_card=True)])
+        if kind == "notice" and str(row["role"]) == "transferred":
+            text = t.gettext(
+                "↪️ Tip <b>#{code}</b> now belongs to {unit} ({ward}). Only they can act on it."
+            ).format(code=tip["code"], unit=esc(await self._holder_name(tip, t)),
+                     ward=esc(_ward(tip["ward_code"])))
             return Delivery(int(row["chat_id"]), [Part("text", text, reply_to_card=True)])
         if kind == "notice":
             if tip["escalated_to"] is None or tip["status"] == "closed":

@@ -162,11 +162,12 @@ class FloodLimiter:
 
     def __init__(
         self, global_per_second: int = 30, per_chat_per_second: int = 1,
-        per_group_per_minute: int = 20,
+        per_group_per_minute: int = 20, group_window: float = 60.0,
     ) -> None:
         self.global_per_second = global_per_second
         self.per_chat_per_second = per_chat_per_second
         self.per_group_per_minute = per_group_per_minute
+        self.group_window = group_window  # seconds; tests may shorten Telegram's minute
         self._global: deque[float] = deque()
         self._chat: dict[int, deque[float]] = {}
         self._group: dict[int, deque[float]] = {}
@@ -187,7 +188,7 @@ class FloodLimiter:
             waits.append(self._retry(cw, 1.0, self.per_chat_per_second, t))
             if chat_id < 0:
                 gw = self._group.setdefault(chat_id, deque())
-                waits.append(self._retry(gw, 60.0, self.per_group_per_minute, t))
+                waits.append(self._retry(gw, self.group_window, self.per_group_per_minute, t))
         worst = max((w for w in waits if w is not None), default=None)
         if worst is not None:
             return max(1, math.ceil(worst))
@@ -446,11 +447,15 @@ class FakeTelegram:
         per_chat_per_second: int = 1,
         per_group_per_minute: int = 20,
         *,
+        group_window: float = 60.0,
         enabled: bool = True,
     ) -> None:
-        """Turn Telegram's flood limits on (or off with ``enabled=False``)."""
+        """Turn Telegram's flood limits on (or off with ``enabled=False``). ``group_window``
+        is the length in seconds of the per-group window (a minute, like Telegram; tests that
+        shorten the bot's pacing window shorten this one with it)."""
         self._flood = (
-            FloodLimiter(global_per_second, per_chat_per_second, per_group_per_minute)
+            FloodLimiter(global_per_second, per_chat_per_second, per_group_per_minute,
+                         group_window)
             if enabled else None
         )
 
@@ -766,6 +771,9 @@ class FakeTelegram:
             if not user.started:
                 raise ApiError(403, "Forbidden: bot can't initiate conversation with a user")
             return
+        if chat.migrated_to is not None:
+            raise ApiError(400, "Bad Request: group chat was upgraded to a supergroup chat",
+                           parameters={"migrate_to_chat_id": chat.migrated_to})
         kind = "supergroup chat" if chat.type == "supergroup" else f"{chat.type} chat"
         if chat.bot_status == "kicked":
             raise ApiError(403, f"Forbidden: bot was kicked from the {kind}")

@@ -77,6 +77,8 @@ class ChatRecord:
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     reply_keyboard: JSON | None = None  # the ReplyKeyboardMarkup currently shown
     menu_button: JSON | None = None
+    # A group upgraded to a supergroup: sends to the old id answer 400 with migrate_to_chat_id.
+    migrated_to: int | None = None
 
     def next_message_id(self) -> int:
         return next(self._ids)

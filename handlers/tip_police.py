@@ -36,7 +36,8 @@ ASK_FLOW = "tpol_ask"
 TRANSFER_FLOW = "tpol_tr"
 REPLY_GROUP = 6
 _boot_tasks: set[asyncio.Task[None]] = set()
-_PROMPT_RE = re.compile(r"#([A-Z0-9]{6})\b")
+# The Ask/Transfer prompts start "❓ #CODE —" / "↪️ #CODE —" (other bot messages do not).
+_PROMPT_RE = re.compile(r"^(❓|↪️?) #([A-Z0-9]{6}) —")
 
 
 # -- wiring ----------------------------------------------------------------------------------
@@ -234,6 +235,9 @@ async def on_button(update: Update, context: Context) -> None:
                     ttl=3600)
                 await context.bot.send_message(chat.id, text)
             else:
+                # selective ForceReply opens the reply box for the users mentioned in the text:
+                # name the officer who pressed, so the box opens for them and not for everyone.
+                text += f' <a href="tg://user?id={user.id}">{esc(user.first_name)}</a>'
                 await context.bot.send_message(
                     chat.id, text, reply_markup=ForceReply(selective=True),
                     reply_parameters=ReplyParameters(
@@ -323,15 +327,15 @@ async def on_group_reply(update: Update, context: Context) -> None:
     replied = msg.reply_to_message
     if replied.from_user is None or replied.from_user.id != context.bot.id:
         return
-    found = _PROMPT_RE.search(replied.text or "")
+    found = _PROMPT_RE.match(replied.text or "")
     if not found:
         return
-    tip = await police(context).tip_by_code(found.group(1))
+    tip = await police(context).tip_by_code(found.group(2))
     if tip is None:
         return
-    if (replied.text or "").startswith("❓"):
+    if found.group(1) == "❓":
         await _do_ask(update, context, int(tip["id"]), msg.text)
-    elif (replied.text or "").startswith("↪"):
+    else:
         await _transfer_candidates(update, context, int(tip["id"]), msg.text)
 
 

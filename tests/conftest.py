@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from pathlib import Path
@@ -66,9 +67,26 @@ def settings_overrides() -> dict[str, Any]:
 
 
 @pytest.fixture
+def outbox_pacing() -> dict[str, Any]:
+    """Keyword arguments for the tip outbox worker (bot.tip_outbox.OutboxWorker), e.g.
+    {"group_window": 2.0} to pace groups per 2 s instead of per minute; parametrize it like
+    settings_overrides. Empty: production pacing."""
+    return {}
+
+
+@pytest.fixture
 async def bot(
-    fake_telegram: Any, tmp_path: Path, settings_overrides: dict[str, Any]
+    fake_telegram: Any, tmp_path: Path, settings_overrides: dict[str, Any],
+    outbox_pacing: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
 ) -> AsyncIterator[BotHarness]:
+    if outbox_pacing:
+        # The worker is built when the tip handlers are set up; give it these arguments
+        # there (for every start and restart of this test's bot).
+        import handlers.tip_police
+        from bot.tip_outbox import OutboxWorker
+
+        monkeypatch.setattr(handlers.tip_police, "OutboxWorker",
+                            functools.partial(OutboxWorker, **outbox_pacing))
     base = load_settings({})
     settings = dataclasses.replace(
         base,
