@@ -3,7 +3,7 @@
 Replies to one person are naturally slow (one per action), so private chats pass straight
 through; group chats are held to Telegram's 20 messages a minute; a 429 anywhere is obeyed
 (sleep retry_after, then retry) instead of failing the user's action. Bulk senders (tip
-outbox, broadcasts) pace themselves on top of this. PTB's AIORateLimiter does the same with a
+outbox, broadcasts) pace themselves. PTB's AIORateLimiter does the same with a
 global limiter on every call, which measurably slowed every update (see BENCHMARKS.md).
 """
 
@@ -11,23 +11,56 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections import deque
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
-from aiolimiter import AsyncLimiter
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
 log = logging.getLogger(__name__)
 JSONResult = bool | dict[str, Any] | list[dict[str, Any]]
+# `rate_limit_args` of a sender that paces each group itself (the tip outbox): its messages are
+# counted in the group's window, so replies account for them, but never held here.
+SELF_PACED = 1
+
+
+class SlidingWindow:
+    """At most `limit` acquisitions in any `period` seconds. Telegram counts a group's 20
+    messages per minute over a sliding minute; a leaky bucket (aiolimiter) lets about 40
+    through in a minute after an idle spell, which is how groups earn 429s."""
+
+    def __init__(self, limit: int, period: float) -> None:
+        self.limit = limit
+        self.period = period
+        self._sent: deque[float] = deque()
+        self._lock = asyncio.Lock()  # waiters go in arrival order
+
+    async def acquire(self) -> None:
+        async with self._lock:
+            while True:
+                now = time.monotonic()
+                while self._sent and now - self._sent[0] >= self.period:
+                    self._sent.popleft()
+                if len(self._sent) < self.limit:
+                    self._sent.append(now)
+                    return
+                await asyncio.sleep(self.period - (now - self._sent[0]) + 0.01)
+
+    def note(self) -> None:
+        """Count a message sent without waiting (its sender paces itself)."""
+        self._sent.append(time.monotonic())
+        while len(self._sent) > self.limit * 4:  # bounded even if only self-paced senders run
+            self._sent.popleft()
 
 
 class ReplyRateLimiter(BaseRateLimiter[int]):
     def __init__(self, group_per_minute: int = 20, max_retries: int = 3) -> None:
         self.group_per_minute = group_per_minute
         self.max_retries = max_retries
-        self._groups: dict[int | str, AsyncLimiter] = {}
+        self._groups: dict[int | str, SlidingWindow] = {}
 
     async def initialize(self) -> None:
         return None
@@ -35,14 +68,14 @@ class ReplyRateLimiter(BaseRateLimiter[int]):
     async def shutdown(self) -> None:
         return None
 
-    def _group_limiter(self, chat_id: object) -> AsyncLimiter | None:
+    def _group_limiter(self, chat_id: object) -> SlidingWindow | None:
         # Private chats have positive ids; groups and channels negative ids or @usernames.
         if isinstance(chat_id, int) and chat_id > 0:
             return None
         if not isinstance(chat_id, int | str) or (isinstance(chat_id, str) and not chat_id.startswith(("@", "-"))):
             return None
         if chat_id not in self._groups:
-            self._groups[chat_id] = AsyncLimiter(self.group_per_minute, 60)
+            self._groups[chat_id] = SlidingWindow(self.group_per_minute, 60.0)
         return self._groups[chat_id]
 
     async def process_request(
@@ -55,11 +88,13 @@ class ReplyRateLimiter(BaseRateLimiter[int]):
         rate_limit_args: int | None,
     ) -> JSONResult:
         limiter = self._group_limiter(data.get("chat_id")) if endpoint.startswith("send") else None
+        if limiter is not None and rate_limit_args == SELF_PACED:
+            limiter.note()
+            limiter = None
         for attempt in range(self.max_retries + 1):
             try:
                 if limiter is not None:
-                    async with limiter:
-                        return await callback(*args, **kwargs)
+                    await limiter.acquire()
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
                 if attempt >= self.max_retries:

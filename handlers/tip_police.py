@@ -21,6 +21,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 from bot import directory
 from bot.i18n import Translator
 from bot.jobs import job
+from bot.rate_limit import SELF_PACED
 from bot.runtime import Runtime
 from bot.screens import Button, Screen, esc
 from bot.tip_outbox import ChatMoved, Delivery, OutboxWorker, RetryLater, Undeliverable
@@ -64,6 +65,10 @@ class TelegramSender:
 
     def __init__(self, bot: Any) -> None:
         self.bot = bot
+        # The outbox paces each group itself: the reply limiter counts, but does not hold, it.
+        self.rl: dict[str, Any] = (
+            {"rate_limit_args": SELF_PACED} if getattr(bot, "rate_limiter", None) is not None else {}
+        )
 
     @staticmethod
     def _reply(reply_to: int | None) -> ReplyParameters | None:
@@ -90,17 +95,18 @@ class TelegramSender:
 
     async def send_text(self, chat_id: int, html: str, buttons: list[list[Button]], reply_to: int | None) -> int:
         msg = await self._call(lambda: self.bot.send_message(
-            chat_id, html, reply_markup=markup(buttons), reply_parameters=self._reply(reply_to)))
+            chat_id, html, reply_markup=markup(buttons), reply_parameters=self._reply(reply_to),
+            **self.rl))
         return int(msg.message_id)
 
     async def send_photos(self, chat_id: int, photos: list[bytes], reply_to: int | None) -> int:
         if len(photos) == 1:
             msg = await self._call(lambda: self.bot.send_photo(
-                chat_id, photos[0], reply_parameters=self._reply(reply_to)))
+                chat_id, photos[0], reply_parameters=self._reply(reply_to), **self.rl))
             return int(msg.message_id)
         media = [InputMediaPhoto(p) for p in photos[:10]]
         msgs = await self._call(lambda: self.bot.send_media_group(
-            chat_id, media, reply_parameters=self._reply(reply_to)))
+            chat_id, media, reply_parameters=self._reply(reply_to), **self.rl))
         return int(msgs[0].message_id)
 
     async def send_location(self, chat_id: int, lat: float, lon: float, reply_to: int | None) -> int:
@@ -108,7 +114,7 @@ class TelegramSender:
         # ignore it, the strict fake refuses it), so it is removed explicitly.
         msg = await self._call(lambda: self.bot.send_location(
             chat_id, latitude=lat, longitude=lon, reply_parameters=self._reply(reply_to),
-            api_kwargs={"parse_mode": None}))
+            api_kwargs={"parse_mode": None}, **self.rl))
         return int(msg.message_id)
 
 

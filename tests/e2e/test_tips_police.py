@@ -351,9 +351,9 @@ async def test_ask_and_transfer_commands_with_bad_input_change_nothing(bot: Any,
 
 # -- 6. pacing into one group -------------------------------------------------------------------------
 # Seconds standing in for Telegram's minute, in the outbox's pacer and the fake's group limit
-# alike. Longer than 3 s on purpose: the application's ReplyRateLimiter (bot/rate_limit.py, a
-# leaky bucket of 20 per real minute) lets the 21st message through 3 s after a burst of 20, so
-# with a window above 3 s only the outbox's own sliding window keeps the fake from answering 429.
+# alike. The application's reply limiter (bot/rate_limit.py) counts the outbox's cards but does
+# not hold them (they are SELF_PACED), so only the outbox's own sliding window keeps the fake
+# from answering 429 here.
 PACING_WINDOW = 5.0
 PACED_TIPS = GROUP_PER_MINUTE + 2
 
