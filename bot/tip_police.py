@@ -59,6 +59,7 @@ class Units(Protocol):
     async def group_lost(self, chat_id: int) -> Any: ...
     async def group_migrated(self, old_chat_id: int, new_chat_id: int) -> bool: ...
     async def province_admin_of(self, user_id: int) -> set[str]: ...
+    async def can_manage_province(self, user_id: int, province_code: int | str) -> bool: ...
 
 
 class PoliceError(UserError):
@@ -291,6 +292,22 @@ class TipPolice:
             await repo.audit(conn, self.clock.timestamp(), actor_id, int(tip["id"]),
                              tip["unit_id"], "view", "details")
         return Delivery(actor_id, parts)
+
+    async def audit_trail(self, actor_id: int, code: str) -> tuple[Any, list[Any]]:
+        """The audit rows of one tip, for officers who may read it and for the admins of its
+        province (oversight). Reading the trail is itself audited."""
+        tip = await self.tip_by_code(code)
+        if tip is None:
+            raise PoliceError(N_("This tip does not exist (any more)."))
+        allowed = await self.can_view(actor_id, tip) or await self.units.can_manage_province(
+            actor_id, str(tip["province_code"]))
+        now = self.clock.timestamp()
+        async with self.db.transaction() as conn:
+            await repo.audit(conn, now, actor_id, int(tip["id"]), tip["unit_id"],
+                             "view" if allowed else "refused", "audit")
+        if not allowed:
+            raise PoliceError(N_("Only officers of the unit that holds this tip can do this."))
+        return tip, await repo.audit_rows(self.db, int(tip["id"]))
 
     async def tip_by_code(self, code: str) -> Any:
         return await repo.get_by_code(self.db, str(code or "").strip().lstrip("#").upper())
@@ -606,6 +623,38 @@ def close_buttons(t: Translator, tip_id: int) -> list[list[Button]]:
     rows = [[Button(t.gettext(text), data=f"tpol:co:{tip_id}:{key}")] for key, text in OUTCOMES]
     rows.append([Button(_("⬅️ Back"), data=f"tpol:bk:{tip_id}")])
     return rows
+
+
+AUDIT_ACTIONS: dict[str, str] = {
+    "routed": N_("routed"),
+    "delivered": N_("card delivered"),
+    "view": N_("viewed"),
+    "refused": N_("refused"),
+    "acknowledge": N_("acknowledged"),
+    "ask": N_("asked the tipster"),
+    "transfer": N_("transferred"),
+    "close": N_("closed"),
+    "reminder": N_("reminder sent"),
+    "escalated": N_("escalated"),
+    "undeliverable": N_("could not be delivered"),
+    "rerouted": N_("re-routed"),
+    "stats": N_("statistics"),
+    "purged": N_("purged"),
+}
+
+
+def audit_text(t: Translator, tip: Any, rows: list[Any], limit: int = 40) -> str:
+    """The trail, newest last: time (bot time zone), who (officer id, or the bot), what."""
+    _ = t.gettext
+    lines = [_("🧾 <b>Audit of tip #{code}</b> ({n} entries)").format(code=tip["code"], n=len(rows))]
+    if len(rows) > limit:
+        lines.append(_("… {n} older entries not shown").format(n=len(rows) - limit))
+    for r in rows[-limit:]:
+        who = _("bot") if r["actor_id"] is None else f"👮 {int(r['actor_id'])}"
+        what = t.gettext(AUDIT_ACTIONS.get(str(r["action"]), str(r["action"])))
+        detail = f" ({r['detail']})" if r["detail"] else ""
+        lines.append(esc(f"{t.datetime(_dt(r['at']))} · {who} · {what}{detail}"))
+    return "\n".join(lines)
 
 
 def directory_province(code: str) -> str:

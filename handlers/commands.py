@@ -31,6 +31,7 @@ GROUP = (
     ("groupquiz", N_("Run a quiz round in this group")),
     ("stopquiz", N_("Stop the quiz round")),
     ("tipstats", N_("Tip statistics of this unit")),
+    ("tipaudit", N_("Who did what with a tip (code)")),
     ("tip", N_("Report a tip (opens a private chat)")),
     ("help", N_("How to use the bot")),
 )

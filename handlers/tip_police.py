@@ -1,5 +1,5 @@
 """Anonymous tips, the police side: the durable delivery worker's Telegram sender, card
-buttons (acknowledge, ask, thread, transfer, close), /ask, /transfer, /tipstats and the jobs.
+buttons (acknowledge, ask, thread, transfer, close), /ask, /transfer, /tipstats, /tipaudit and the jobs.
 
 Thin: every permission is re-checked in bot.tip_police. Never logs message text or ids.
 """
@@ -25,7 +25,7 @@ from bot.rate_limit import SELF_PACED
 from bot.runtime import Runtime
 from bot.screens import Button, Screen, esc
 from bot.tip_outbox import ChatMoved, Delivery, OutboxWorker, RetryLater, Undeliverable
-from bot.tip_police import PoliceError, TipPolice, close_buttons, stats_text
+from bot.tip_police import PoliceError, TipPolice, audit_text, close_buttons, stats_text
 from bot.tips import TipService
 from handlers import registry
 from handlers.common import Context, answer, args_of, callback_parts, markup, rt, show, tr
@@ -397,6 +397,24 @@ async def transfer_command(update: Update, context: Context) -> None:
         await _transfer_candidates(update, context, *found)
 
 
+async def tipaudit_command(update: Update, context: Context) -> None:
+    """/tipaudit TIPCODE — who did what with a tip, and when."""
+    t = await tr(update, context)
+    user = update.effective_user
+    args = args_of(context)
+    if user is None:
+        return
+    if not args:
+        await show(update, context, Screen(t.gettext("Usage: /tipaudit TIPCODE")))
+        return
+    try:
+        tip, rows = await police(context).audit_trail(user.id, args[0])
+    except PoliceError as exc:
+        await show(update, context, Screen(exc.text(t)))
+        return
+    await show(update, context, Screen(audit_text(t, tip, rows)))
+
+
 async def tipstats_command(update: Update, context: Context) -> None:
     t = await tr(update, context)
     user = update.effective_user
@@ -423,6 +441,7 @@ async def setup(app: Application, runtime: Runtime) -> None:
     app.add_handler(CommandHandler("ask", ask_command))
     app.add_handler(CommandHandler("transfer", transfer_command))
     app.add_handler(CommandHandler("tipstats", tipstats_command))
+    app.add_handler(CommandHandler("tipaudit", tipaudit_command))
     app.add_handler(
         MessageHandler(filters.ChatType.GROUPS & filters.REPLY & filters.TEXT & ~filters.COMMAND,
                        on_group_reply),

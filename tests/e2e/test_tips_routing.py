@@ -235,3 +235,33 @@ async def test_group_upgraded_to_supergroup_unnoticed_gets_the_card_at_its_new_i
     await tg.user(id=OFFICER).press(callback_data=f"tpol:ack:{tip['id']}", message=card,
                                     chat=tg.group(id=new_id))
     assert (await only_tip(bot))["status"] == "acknowledged"
+
+
+async def test_tipaudit_shows_who_did_what_to_officers_and_admins_only(bot: Any, tg: Any) -> None:
+    await bind_unit(bot, tg, SAI_GON, GROUP_CHAT, OFFICER)
+    group = tg.group(id=GROUP_CHAT)
+    officer = tg.user(id=OFFICER)
+    await file_tip(tg.user(id=1807, first_name="Bảo", language_code="vi"), "Tin để kiểm tra nhật ký")
+    await wait_for(lambda: any("kiểm tra nhật ký" in m.text for m in tg.sent_to(GROUP_CHAT)))
+    tip = await only_tip(bot)
+    card = card_in(tg, GROUP_CHAT, "kiểm tra nhật ký")
+    await officer.press(callback_data=f"tpol:ack:{tip['id']}", message=card, chat=group)
+
+    r = await officer.send(f"/tipaudit {tip['code'].lower()}", chat=group)
+    assert f"Nhật ký tin #{tip['code']}" in r.text
+    assert "đã định tuyến" in r.text and "đã gửi thẻ tin" in r.text
+    assert f"👮 {OFFICER} · đã tiếp nhận" in r.text
+    # Someone else is refused, and the refusal is itself in the trail.
+    r = await tg.user(id=777003, first_name="Y", started=True).send(f"/tipaudit {tip['code']}")
+    assert "Nhật ký" not in r.text and "đơn vị" in r.text
+    r = await tg.user(id=777003).send("/tipaudit")
+    assert "/tipaudit" in r.text  # usage
+    r = await tg.user(id=777003).send("/tipaudit ZZZZZZ")
+    assert r.text == "Tin báo này không (còn) tồn tại."
+    # The national admin (oversight) may read it.
+    r = await tg.user(id=NATIONAL_ADMIN_ID, first_name="Admin", started=True).send(
+        f"/tipaudit {tip['code']}")
+    assert f"Nhật ký tin #{tip['code']}" in r.text
+    trail = [(a["actor_id"], a["action"], a["detail"])
+             for a in await tips_repo.audit_rows(bot.rt.db, tip["id"])]
+    assert (OFFICER, "view", "audit") in trail and (777003, "refused", "audit") in trail
