@@ -323,7 +323,7 @@ class TipPolice:
                 if not await repo.update(conn, int(tip["id"]), "status = 'new' AND reminded_at IS NULL",
                                          reminded_at=now):
                     continue
-                for chat in await self._unit_chats(tip["unit_id"]):
+                for chat in await self._holder_chats(tip):
                     await repo.enqueue(conn, int(tip["id"]), "remind", chat, now, ref=now)
                 await repo.audit(conn, now, None, int(tip["id"]), tip["unit_id"], "reminder")
             reminded += 1
@@ -484,6 +484,14 @@ class TipPolice:
         kind = str(row["kind"])
         if kind == "card":
             return await self._card_delivery(tip, int(row["chat_id"]), str(row["role"]), t)
+        private_details = not self.details_in_card and int(row["chat_id"]) < 0
+        if kind in ("answer", "photo") and private_details:
+            # Cards without details: the group learns that something came, not what.
+            text = (t.gettext("💬 The tipster answered on tip <b>#{code}</b>. Press 💬 Thread on "
+                              "the card to read it (logged).") if kind == "answer" else
+                    t.gettext("📷 The tipster added a photo to tip <b>#{code}</b>. Press 📄 Open "
+                              "details on the card to see it (logged).")).format(code=tip["code"])
+            return Delivery(int(row["chat_id"]), [Part("text", text, reply_to_card=True)])
         if kind == "answer":
             msg = await repo.message(self.db, int(row["ref"]))
             if msg is None:
@@ -537,7 +545,7 @@ class TipPolice:
         return str(unit.name) if unit is not None else t.gettext("the national administrators")
 
     @property
-    def _details_in_card(self) -> bool:
+    def details_in_card(self) -> bool:
         return self.settings.tips.card_details != "private"
 
     async def _media_parts(self, tip: Any, body: dict[str, Any], *, reply: bool) -> list[Part]:
@@ -552,7 +560,7 @@ class TipPolice:
     async def _card_delivery(self, tip: Any, chat_id: int, role: str, t: Translator) -> Delivery:
         screen = await self.card_view(tip, role, t)
         parts = [Part("text", screen.text, screen.buttons)]
-        if self._details_in_card:
+        if self.details_in_card:
             body = json.loads(self._open(P_BODY, tip, tip["body"]))
             parts += await self._media_parts(tip, body, reply=True)
         return Delivery(chat_id, parts, card=True)
@@ -560,7 +568,7 @@ class TipPolice:
     async def card_view(self, tip: Any, role: str = "primary", t: Translator | None = None) -> Screen:
         """The card's text and buttons now (after an action edits it)."""
         t = t or self.t()
-        details = self._details_in_card
+        details = self.details_in_card
         body = json.loads(self._open(P_BODY, tip, tip["body"])) if details else {}
         return Screen(card_text(t, tip, body, role, details=details),
                       card_buttons(t, tip, role, details=details))

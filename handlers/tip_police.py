@@ -24,7 +24,7 @@ from bot.jobs import job
 from bot.rate_limit import SELF_PACED
 from bot.runtime import Runtime
 from bot.screens import Button, Screen, esc
-from bot.tip_outbox import ChatMoved, Delivery, OutboxWorker, RetryLater, Undeliverable
+from bot.tip_outbox import ChatMoved, Delivery, OutboxWorker, Part, RetryLater, Undeliverable
 from bot.tip_police import PoliceError, TipPolice, audit_text, close_buttons, stats_text
 from bot.tips import TipService
 from handlers import registry
@@ -215,14 +215,18 @@ async def on_button(update: Update, context: Context) -> None:
             await _refresh_card(update, context, tip)
         elif action == "th":
             tip, items = await svc.thread(user.id, tip_arg)
-            await answer(update)
             lines = [_("💬 <b>Thread of tip #{code}</b>").format(code=tip["code"])]
             if not items:
                 lines.append(_("No questions or answers yet."))
             for author, text in items[-15:]:
                 who = _("👮 Police") if author == "police" else _("🙋 Tipster")
                 lines.append(f"{who}: {esc(text[:500])}")
-            await show(update, context, Screen("\n".join(lines)))
+            if not svc.details_in_card and chat.type != ChatType.PRIVATE:
+                # cards without details: the thread goes to the officer, not the group
+                await _send_details(update, context, t, Delivery(user.id, [Part("text", "\n".join(lines))]))
+            else:
+                await answer(update)
+                await show(update, context, Screen("\n".join(lines)))
         elif action in ("ask", "tr"):
             tip = await svc._require(user.id, tip_arg, "prompt_" + action)
             if tip["status"] == "closed":

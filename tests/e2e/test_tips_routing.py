@@ -149,7 +149,7 @@ async def test_cards_without_details_open_privately_and_every_opening_is_audited
     stranger = tg.user(id=777001, first_name="Bystander", started=True)
     await group.add_member(stranger)
     u = tg.user(id=1804, first_name="Mai", language_code="vi")
-    await file_tip(u, "Chi tiết <b>kín</b>", photo=jpeg_with_gps())
+    receipt = await file_tip(u, "Chi tiết <b>kín</b>", photo=jpeg_with_gps())
     await wait_for(lambda: any("Xem chi tiết" in str(m.buttons) for m in tg.sent_to(GROUP_CHAT)))
     card = next(m for m in tg.sent_to(GROUP_CHAT) if "Xem chi tiết" in str(m.buttons))
     # The group sees code, category and ward, but not the text or the photo.
@@ -175,6 +175,30 @@ async def test_cards_without_details_open_privately_and_every_opening_is_audited
     views = [a for a in await tips_repo.audit_rows(bot.rt.db, tip["id"])
              if a["action"] == "view" and a["detail"] == "details"]
     assert [v["actor_id"] for v in views] == [OFFICER, OFFICER]
+
+    # The tipster's later answer and photo: the group is told that, not what.
+    await u.send("/followup")
+    await u.send(receipt)
+    await u.press(callback_data="tip:fa")
+    await u.send("Bổ sung <i>bí mật</i>")
+    await u.send("/followup")
+    await u.send(receipt)
+    await u.press(callback_data="tip:fph")
+    await u.send_photo(jpeg_with_gps())
+    await wait_for(lambda: sum(m.reply_to == card.message_id and "Người báo tin" in m.text
+                               for m in tg.sent_to(GROUP_CHAT)) == 2)
+    assert not any("bí mật" in m.text for m in tg.sent_to(GROUP_CHAT))
+    assert all(m.photo is None for m in tg.sent_to(GROUP_CHAT))
+    # The thread opens privately too, and the group sees nothing new.
+    in_group = len(tg.sent_to(GROUP_CHAT))
+    r = await officer.press(callback_data=f"tpol:th:{tip['id']}", message=card, chat=group)
+    assert r.callback_answer is not None and not r.callback_answer.show_alert
+    await wait_for(lambda: any("Bổ sung <i>bí mật</i>" in m.text for m in tg.sent_to(OFFICER)))
+    assert len(tg.sent_to(GROUP_CHAT)) == in_group
+    # Opening the details again brings both photos.
+    before = len([m for m in tg.sent_to(OFFICER) if m.photo is not None])
+    await officer.press(callback_data=f"tpol:op:{tip['id']}", message=card, chat=group)
+    await wait_for(lambda: len([m for m in tg.sent_to(OFFICER) if m.photo is not None]) >= before + 2)
 
 
 @pytest.mark.parametrize("settings_overrides", [PRIVATE_CARDS])
