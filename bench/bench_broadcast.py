@@ -6,8 +6,9 @@
    runs at its free-tier rate (30/s); it sends for `--paced-seconds` and we report the achieved
    rate over the steady part and the number of 429 answers.
 2. Paid broadcast: limits lifted, `paid_broadcast` on (engine at 1,000/s) to all subscribers:
-   sustained rate, duplicates (messages per chat > 1, counted by the server), peak RSS of the
-   bot process.
+   sustained rate, the most messages in any one-second window (as handed to the network by the
+   bot, and as accepted by the server), duplicates (messages per chat > 1, counted by the
+   server), peak RSS of the bot process.
 3. Uncapped: the same with the pacer set far above 1,000/s, to show the client's ceiling.
 
 The subscribers (100,000 by default) are inserted straight into the database. The fake server
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import gc
 import multiprocessing as mp
 import resource
 import sys
@@ -48,6 +50,16 @@ def _serve(conn: Any, users: int, flood: bool) -> None:
             tg.user(id=uid, first_name="U", language_code="vi", started=True)
         if flood:
             tg.set_flood_limits(global_per_second=30)
+        # When each accepted message arrived (the server's side of the one-second windows).
+        arrivals: list[float] = []
+        check = tg._apply_flood_limits
+
+        def counting(method: str, params: Any) -> None:
+            check(method, params)
+            if method in ("sendMessage", "sendPhoto"):
+                arrivals.append(time.monotonic())
+
+        tg._apply_flood_limits = counting  # type: ignore[method-assign]
         conn.send((tg.token, tg.base_url, tg.base_file_url))
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, conn.recv)  # "stop"
@@ -61,6 +73,7 @@ def _serve(conn: Any, users: int, flood: bool) -> None:
             "delivered": sum(per_chat),
             "chats_reached": sum(1 for n in per_chat if n),
             "duplicates": sum(n - 1 for n in per_chat if n > 1),
+            "max_in_1s": max_in_window(arrivals),
         })
         await tg.stop()
 
@@ -83,15 +96,29 @@ class FakeServer:
 
 
 # -- the bot side ---------------------------------------------------------------------------
+def max_in_window(times: list[float], span: float = 1.0) -> int:
+    """The most events in any window [t, t + span)."""
+    times = sorted(times)
+    worst, lo = 0, 0
+    for hi, t in enumerate(times):
+        while t - times[lo] >= span:
+            lo += 1
+        worst = max(worst, hi - lo + 1)
+    return worst
+
+
 class TimedTransport:
-    """The real Bot API transport, noting when each confirmed send finished."""
+    """The real Bot API transport, noting when each send was handed over and when each
+    confirmed send finished."""
 
     def __init__(self, inner: Any) -> None:
         self.inner = inner
         self.times: list[float] = []
+        self.handed: list[float] = []
         self.results: dict[str, int] = {}
 
     async def send(self, chat_id: int, message: OutMessage) -> SendResult:
+        self.handed.append(time.monotonic())
         result: SendResult = await self.inner.send(chat_id, message)
         self.results[result.kind] = self.results.get(result.kind, 0) + 1
         if result.kind == SENT:
@@ -136,6 +163,7 @@ def steady_rate(times: list[float], skip: float = 2.0) -> float:
 async def run_phase(
     label: str, db_dir: Path, users: int, *, flood: bool, paid: bool, rate: float | None,
     seconds: float | None, workers: int | None = None, client: str = "aiohttp",
+    gc_freeze: bool = False,
 ) -> dict[str, Any]:
     from handlers.broadcast import TelegramTransport
 
@@ -177,6 +205,10 @@ async def run_phase(
     cid = await svc.create(Content({"vi": "Tháng hành động phòng, chống ma túy: <b>1–30/6</b>"}),
                            Target(), check_permission=False)
     assert cid is not None
+    svc.pacer.log = [] if svc.pacer.exact else None
+    if gc_freeze:
+        gc.collect()
+        gc.freeze()
     rss_before = rss_mb()
     start = time.monotonic()
     if seconds is not None:
@@ -191,6 +223,9 @@ async def run_phase(
         "label": label, "client": client, "subscribers": users, "engine_rate": svc.rate, "workers": svc.workers,
         "fill_s": round(fill, 1), "elapsed_s": round(elapsed, 1), "sent": len(t.times),
         "steady_rate": round(steady_rate(t.times), 2),
+        "steady_rate_handed": round(steady_rate(t.handed), 2),
+        "max_handed_in_1s": max_in_window(t.handed),
+        "max_paced_in_1s": max_in_window(svc.pacer.log) if svc.pacer.log else None,
         "overall_rate": round(len(t.times) / (t.times[-1] - start), 1) if t.times else 0,
         "results": t.results, "db_counts": counts, "pacer_pauses": svc.pacer.pauses,
         "server": stats, "rss_before_mb": round(rss_before, 1), "peak_rss_mb": round(rss_mb(), 1),
@@ -206,6 +241,10 @@ async def main() -> None:
     parser.add_argument("--compare", type=int, default=20_000,
                         help="subscribers for the httpx vs aiohttp comparison (0: skip)")
     parser.add_argument("--skip", nargs="*", default=[], choices=["paced", "paid", "uncapped"])
+    parser.add_argument("--gc-freeze", action="store_true",
+                        help="paid phase: gc.freeze() before sending (fewer, shorter GC pauses)")
+    parser.add_argument("--paid-workers", type=int, default=None,
+                        help="senders in the paid phase (default: the engine's own choice)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(tmp)
@@ -214,7 +253,7 @@ async def main() -> None:
                             seconds=args.paced_seconds)
         if "paid" not in args.skip:
             await run_phase("paid", d, args.subscribers, flood=False, paid=True, rate=None,
-                            seconds=None)
+                            seconds=None, workers=args.paid_workers, gc_freeze=args.gc_freeze)
         if "uncapped" not in args.skip:
             await run_phase("uncapped", d, args.subscribers, flood=False, paid=True,
                             rate=100_000, seconds=None, workers=64)

@@ -209,6 +209,61 @@ class Progress:
         return self.sent_this_run / elapsed if elapsed > 0.5 else 0.0
 
 
+BUTTONS_MAX = 3
+BUTTON_LABEL_MAX = 40
+URL_MAX = 1024
+
+
+def link_url_ok(url: str) -> bool:
+    """A link Telegram accepts on a URL button: http(s) with a host name, or tg://."""
+    from urllib.parse import urlsplit
+
+    if not url or len(url) > URL_MAX or any(ch.isspace() for ch in url):
+        return False
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    scheme = parts.scheme.lower()
+    if scheme in ("http", "https"):
+        host = parts.hostname or ""
+        return "." in host and not host.startswith(".") and not host.endswith(".")
+    return scheme == "tg" and bool(parts.netloc)
+
+
+def parse_link_buttons(text: str) -> tuple[tuple[LinkButton, ...], ...]:
+    """Lines `Label | https://link` (at most BUTTONS_MAX) → one button per row.
+
+    Raises BroadcastError naming the first bad line; nothing is half-accepted.
+    """
+    lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
+    if not lines:
+        raise BroadcastError(N_("Send one button per line, like: Register | https://example.org"))
+    if len(lines) > BUTTONS_MAX:
+        raise BroadcastError(N_("At most {n} buttons, one per line."), n=BUTTONS_MAX)
+    rows: list[tuple[LinkButton, ...]] = []
+    for number, line in enumerate(lines, 1):
+        label, sep, url = line.rpartition("|")
+        label, url = " ".join(label.split()), url.strip()
+        if not sep or not label or not url:
+            raise BroadcastError(
+                N_("Line {line}: write the button text, then | and the link, like: "
+                   "Register | https://example.org"), line=number,
+            )
+        if len(label) > BUTTON_LABEL_MAX:
+            raise BroadcastError(
+                N_("Line {line}: the button text is too long (at most {n} characters)."),
+                line=number, n=BUTTON_LABEL_MAX,
+            )
+        if not link_url_ok(url):
+            raise BroadcastError(
+                N_("Line {line}: “{url}” is not a link Telegram accepts. Use a full address "
+                   "starting with https://, http:// or tg://."), line=number, url=url[:100],
+            )
+        rows.append((LinkButton({loc: label for loc in SUPPORTED_LOCALES}, url=url),))
+    return tuple(rows)
+
+
 def plain_length(html_text: str) -> int:
     """Length as Telegram counts it after HTML parsing (tags removed, entities unescaped)."""
     import html
@@ -294,13 +349,18 @@ class BroadcastService:
         self.units = units
         self.paid = settings.paid_broadcast
         self.rate = rate or effective_rate(settings.broadcast_rate, settings.paid_broadcast)
-        self.workers = workers or max(2, min(64, int(self.rate // 12) + 1))
+        # Senders wait for their slot and then for Telegram's answer, so the pool must cover
+        # rate × (round trip + lateness); paid mode gets more of them to keep its exact pace.
+        per_worker, most = (8, 128) if self.paid else (12, 64)
+        self.workers = workers or max(2, min(most, int(self.rate // per_worker) + 1))
         self.page_size = page_size
         self.materialise_batch_size = materialise_batch
         self.flush_interval = flush_interval
         self.progress_interval = progress_interval
         self.watch_interval = watch_interval
-        self.pacer = Pacer(self.rate)
+        # Paid broadcasts keep exactly to their rate (see bot.pacing); the strict free tier
+        # keeps the answer-based window.
+        self.pacer = Pacer(self.rate, exact=self.paid)
         self._cancelled: set[int] = set()
         self._runner: asyncio.Task[None] | None = None
         self._make_transport: Callable[[], Awaitable[Transport]] | None = None
@@ -354,6 +414,12 @@ class BroadcastService:
     # -- creating and cancelling ---------------------------------------------------------
     @staticmethod
     def validate_content(content: Content) -> None:
+        for row in content.buttons:
+            for button in row:
+                if button.url is not None and not link_url_ok(button.url):
+                    raise BroadcastError(
+                        N_("“{url}” is not a link Telegram accepts."), url=button.url[:100]
+                    )
         limit = CAPTION_LIMIT if content.photo else TEXT_LIMIT
         for text in content.texts.values():
             length = plain_length(text)
@@ -366,7 +432,22 @@ class BroadcastService:
                     length=length, limit=limit,
                 )
 
+    @staticmethod
+    def normalise_target(target: Target) -> Target:
+        """A ward target always carries its province (so province-wide subscribers of that
+        province are reached too, see `storage.subscriptions.target_where`)."""
+        if target.ward is None:
+            return target
+        from bot import directory
+
+        ward = directory.get_ward(target.ward)
+        province = f"{ward.province_code:02d}" if ward is not None else None
+        if ward is None or (target.province is not None and target.province != province):
+            raise BroadcastError(N_("This commune/ward is not in the chosen province."))
+        return Target(province, f"{ward.code:05d}", target.topic, target.locale)
+
     async def count_recipients(self, target: Target) -> int:
+        target = self.normalise_target(target)
         return await subs_repo.count(
             self.db, target.province, target.ward, target.topic, target.locale,
             self.settings.default_locale,
@@ -386,6 +467,7 @@ class BroadcastService:
         check_permission: bool = True,
     ) -> int | None:
         """Store a campaign; with `key`, at most once (None if it already exists)."""
+        target = self.normalise_target(target)
         if check_permission:
             if created_by is None or not await self.can_broadcast(created_by):
                 raise BroadcastError(N_("Only administrators can send broadcasts."))

@@ -2,8 +2,9 @@
 police officers and admins; listing by area, .ics export, and the automatic campaigns
 (calendar announcements, reminders one day and one hour before an event, the weekly fact).
 
-Permissions are checked here on every action: an officer creates events for their own ward or
-province unit, a province admin for their province(s), a national admin anywhere.
+Permissions are checked here on every action: a ward officer creates events for their own ward;
+a province admin (or an officer of a province unit) for their province or any commune/ward of
+it; a national admin nationwide or for any province or commune/ward.
 """
 
 from __future__ import annotations
@@ -14,7 +15,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot import directory
-from bot.broadcast import TOPIC_EVENTS, TOPIC_FACTS, BroadcastService, Content, LinkButton, Target
+from bot.broadcast import (
+    TOPIC_EVENTS,
+    TOPIC_FACTS,
+    TOPIC_QUIZ,
+    BroadcastService,
+    Content,
+    LinkButton,
+    Target,
+)
 from bot.clock import Clock
 from bot.config import SUPPORTED_LOCALES, Settings
 from bot.errors import UserError
@@ -32,6 +41,8 @@ PLACE_MAX = 200
 DESCRIPTION_MAX = 1500
 REMIND_DAY = 24 * 3600
 REMIND_HOUR = 3600
+PER_PAGE = 10
+MAX_PAGES = 20  # /events pages through at most 200 entries
 _DATE_RE = re.compile(
     r"^\s*(\d{1,2})[/.\-](\d{1,2})(?:[/.\-](\d{2,4}))?(?:\s+|\s*[,lúcat]+\s*)?(?:(\d{1,2})[:hg.](\d{2})?)?\s*$",
     re.IGNORECASE,
@@ -132,58 +143,42 @@ def parse_local(text: str, now: dt.datetime, tz: Any) -> dt.datetime | None:
 
 
 # -- .ics --------------------------------------------------------------------------------------
-def _ics_escape(text: str) -> str:
-    return (
-        text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\r\n", "\\n")
-        .replace("\n", "\\n")
-    )
-
-
-def _fold(line: str) -> str:
-    """RFC 5545 3.1: lines longer than 75 octets are folded (CRLF + space), not mid-character."""
-    out: list[str] = []
-    current = b""
-    for ch in line:
-        b = ch.encode("utf-8")
-        if len(current) + len(b) > (75 if not out else 74):
-            out.append(current.decode("utf-8"))
-            current = b""
-        current += b
-    out.append(current.decode("utf-8"))
-    return "\r\n ".join(out)
-
-
-def _utc(value: dt.datetime) -> str:
-    return value.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
 def ics(
     uid: str, title: str, starts: dt.datetime, ends: dt.datetime, *, description: str = "",
     place: str = "", stamp: dt.datetime, all_day: bool = False, tz: Any = None,
 ) -> bytes:
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//Khong Ma Tuy//Events//VI",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-        "BEGIN:VEVENT",
-        f"UID:{uid}",
-        f"DTSTAMP:{_utc(stamp)}",
-    ]
+    """One event as an iCalendar file (RFC 5545, written by the `icalendar` library).
+
+    Timed events are written in local time with their time zone (`TZID=Asia/Ho_Chi_Minh` plus
+    its VTIMEZONE), so calendars show the hour the organiser typed; all-day entries are DATE
+    values (the end is the day after, exclusive).
+    """
+    import icalendar
+
+    cal = icalendar.Calendar()
+    cal.add("prodid", "-//Khong Ma Tuy//Events//VI")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    event = icalendar.Event()
+    event.add("uid", uid)
+    event.add("dtstamp", stamp.astimezone(dt.UTC))
     if all_day:
-        first = starts.astimezone(tz).date() if tz else starts.date()
-        after = ends.astimezone(tz).date() if tz else ends.date()
-        lines += [f"DTSTART;VALUE=DATE:{first:%Y%m%d}", f"DTEND;VALUE=DATE:{after:%Y%m%d}"]
+        event.add("dtstart", starts.astimezone(tz).date() if tz else starts.date())
+        event.add("dtend", ends.astimezone(tz).date() if tz else ends.date())
     else:
-        lines += [f"DTSTART:{_utc(starts)}", f"DTEND:{_utc(ends)}"]
-    lines.append(f"SUMMARY:{_ics_escape(title)}")
+        event.add("dtstart", starts.astimezone(tz or dt.UTC))
+        event.add("dtend", ends.astimezone(tz or dt.UTC))
+    event.add("summary", title)
     if place:
-        lines.append(f"LOCATION:{_ics_escape(place)}")
+        event.add("location", place)
     if description:
-        lines.append(f"DESCRIPTION:{_ics_escape(description)}")
-    lines += ["END:VEVENT", "END:VCALENDAR"]
-    return ("\r\n".join(_fold(line) for line in lines) + "\r\n").encode("utf-8")
+        event.add("description", description)
+    cal.add_component(event)
+    if not all_day and tz is not None:
+        cal.add_missing_timezones()
+    data: bytes = cal.to_ical()
+    return data
 
 
 # -- the service ---------------------------------------------------------------------------------
@@ -224,6 +219,36 @@ class EventService:
 
     async def can_create(self, user_id: int) -> bool:
         return bool(await self.scope_options(user_id))
+
+    def is_national_admin(self, user_id: int) -> bool:
+        return user_id in self.settings.admin_ids
+
+    async def allows_scope(self, user_id: int, scope: str, code: str) -> bool:
+        """May this person create an event for this area? Besides `scope_options`, whoever may
+        create province-wide events for a province may also pick any commune/ward of it, and a
+        national admin any province or commune/ward."""
+        if scope == NATIONAL:
+            return code == "" and self.is_national_admin(user_id)
+        if scope == PROVINCE:
+            p = directory.get_province(code) if code.isdigit() else None
+            if p is None or code != f"{p.code:02d}":
+                return False
+            province = code
+        elif scope == WARD:
+            w = directory.get_ward(code) if code.isdigit() else None
+            if w is None or code != f"{w.code:05d}":
+                return False
+            province = f"{w.province_code:02d}"
+        else:
+            return False
+        if self.is_national_admin(user_id):
+            return True
+        options = await self.scope_options(user_id)
+        return ScopeOption(scope, code) in options or ScopeOption(PROVINCE, province) in options
+
+    async def ward_provinces(self, user_id: int) -> list[str]:
+        """Provinces in whose communes/wards this person may create events (not national)."""
+        return [o.code for o in await self.scope_options(user_id) if o.scope == PROVINCE]
 
     async def can_manage(self, user_id: int, event: Event) -> bool:
         if user_id in self.settings.admin_ids:
@@ -290,8 +315,7 @@ class EventService:
         self, user_id: int, *, title: str, starts_at: dt.datetime, ends_at: dt.datetime,
         place: str, description: str, scope: str, code: str, photo_file_id: str | None,
     ) -> Event:
-        option = ScopeOption(scope, code)
-        if option not in await self.scope_options(user_id):
+        if not await self.allows_scope(user_id, scope, code):
             raise EventError(N_("You cannot create events for this area."))
         title = self.check_title(title)
         place = self.check_place(place)
@@ -370,7 +394,8 @@ class EventService:
 
     # -- listing ---------------------------------------------------------------------------------
     async def upcoming(
-        self, locale: str, province: str | None = None, ward: str | None = None, limit: int = 10
+        self, locale: str, province: str | None = None, ward: str | None = None,
+        limit: int | None = PER_PAGE,
     ) -> list[Listed]:
         """Events not over yet: the person's ward first, then province, then nationwide."""
         now = self.clock.now()
@@ -397,7 +422,7 @@ class EventService:
                 occ.ends_at, True, "", 2,
             ))
         found.sort(key=lambda x: (x.rank, x.starts_at))
-        return found[:limit]
+        return found if limit is None else found[:limit]
 
     def calendar_occurrence(self, entry_id: str) -> calendar.Occurrence | None:
         for occ in calendar.upcoming(self.clock.now()):
@@ -411,7 +436,7 @@ class EventService:
         data = ics(
             f"event-{event.id}@khongmatuy", event.title, event.starts_at, event.ends_at,
             description=description, place=event.place or event.area(),
-            stamp=self.clock.now(),
+            stamp=self.clock.now(), tz=self.tz,
         )
         return f"event-{event.id}.ics", data
 
@@ -530,6 +555,62 @@ class EventService:
         )
         return [cid] if cid else []
 
+    # -- quiz contest announcements -----------------------------------------------------------
+    async def announce_contest(
+        self, user_id: int, contest: Any, scope: str, code: str, link: str, *,
+        progress_chat: int | None = None, admin_locale: str | None = None,
+    ) -> tuple[int, int]:
+        """A campaign to the 'quiz contests' subscribers of one area, with a button that opens
+        the contest's join link. Only the contest's owner, and only for an area where they may
+        create events (a ward officer their ward, a province admin their province or its
+        wards, a national admin anywhere); once per contest and area; it expires when the
+        contest ends. Returns (campaign id, recipients now)."""
+        if self.broadcast is None:
+            raise EventError(N_("Announcements are not available."))
+        if contest.owner_id != user_id:
+            raise EventError(N_("This contest does not exist or is not yours."))
+        if not await self.allows_scope(user_id, scope, code):
+            raise EventError(N_("You cannot announce to this area."))
+        now = self.clock.timestamp()
+        if contest.ends_at <= now:
+            raise EventError(N_("This contest has ended."))
+        ward = code if scope == WARD else None
+        province = None
+        if scope == PROVINCE:
+            province = code
+        elif ward is not None:
+            w = directory.get_ward(ward)
+            province = f"{w.province_code:02d}" if w else None
+        target = Target(province=province, ward=ward, topic=TOPIC_QUIZ)
+        option = ScopeOption(scope, code)
+        texts = {loc: self._contest_text(translator(loc), contest, option) for loc in SUPPORTED_LOCALES}
+        join = LinkButton(
+            {loc: translator(loc).gettext("🎯 Join the contest") for loc in SUPPORTED_LOCALES},
+            url=link,
+        )
+        cid = await self.broadcast.create(
+            Content(texts, None, ((join,),), admin_locale=admin_locale), target,
+            key=f"contest:{contest.id}:{option.data}", kind="contest", created_by=user_id,
+            expires_at=dt.datetime.fromtimestamp(contest.ends_at, dt.UTC),
+            progress_chat=progress_chat, check_permission=False,
+        )
+        if cid is None:
+            raise EventError(N_("This contest was already announced to this area."))
+        return cid, await self.broadcast.count_recipients(target)
+
+    def _contest_text(self, t: Translator, contest: Any, option: ScopeOption) -> str:
+        _ = t.gettext
+        starts = dt.datetime.fromtimestamp(contest.starts_at, dt.UTC)
+        ends = dt.datetime.fromtimestamp(contest.ends_at, dt.UTC)
+        return "\n".join([
+            _("🧠 <b>Quiz contest:</b> {title}").format(title=esc(contest.title)),
+            "🕒 " + esc(self._when_text(t, starts, ends, False)),
+            "🗺 " + esc(option.label(t)),
+            "",
+            _("{n} questions. Join with the button below, or send /join {code} to the bot.").format(
+                n=len(contest.question_ids), code=esc(contest.code)),
+        ])
+
     # -- text ---------------------------------------------------------------------------------------
     def _when_text(self, t: Translator, starts: dt.datetime, ends: dt.datetime, all_day: bool) -> str:
         if all_day:
@@ -552,8 +633,13 @@ class EventService:
         return "\n".join(lines)
 
     def list_screen(self, t: Translator, items: list[Listed], area: str, *, can_create: bool,
-                    subscribed: bool) -> Screen:
+                    subscribed: bool, page: int = 0, nav: str = "ev:l") -> Screen:
+        """One page of `items` (all upcoming entries); `nav` + ":<page>" is the callback data
+        of the Previous/Next buttons (the handler re-validates the page number)."""
         _ = t.gettext
+        pages = max(1, min(MAX_PAGES, (len(items) + PER_PAGE - 1) // PER_PAGE))
+        page = max(0, min(page, pages - 1))
+        items = items[page * PER_PAGE : (page + 1) * PER_PAGE]
         lines = [_("📅 <b>Upcoming events</b>")]
         lines.append(
             _("Your area: {area}").format(area=esc(area)) if area
@@ -569,6 +655,14 @@ class EventService:
             rows.append([Button(item.title[:60], data=data)])
         if not items:
             lines.append(_("No upcoming events."))
+        if pages > 1:
+            lines += ["", _("Page {page} of {pages}").format(page=page + 1, pages=pages)]
+            nav_row = []
+            if page > 0:
+                nav_row.append(Button(_("◀ Previous"), data=f"{nav}:{page - 1}"))
+            if page + 1 < pages:
+                nav_row.append(Button(_("Next ▶"), data=f"{nav}:{page + 1}"))
+            rows.append(nav_row)
         rows.append([Button(_("📍 Choose area"), data="ev:a"),
                      Button(_("🔔 My subscription") if subscribed else _("🔔 Get updates"), data="sub:home")])
         if can_create:

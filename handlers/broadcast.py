@@ -1,5 +1,6 @@
 """Broadcasts: the Bot API transport of the engine, /broadcast (an admin's wizard: message,
-area, topic, language, time, preview), the live progress message and its Cancel button."""
+optional second-language version, optional link buttons, area, topic, language, time,
+preview), the live progress message and its Cancel button."""
 
 from __future__ import annotations
 
@@ -28,13 +29,16 @@ from bot.broadcast import (
     BroadcastError,
     BroadcastService,
     Content,
+    LinkButton,
     OutMessage,
     SendResult,
     Target,
+    parse_link_buttons,
     progress_screen,
 )
+from bot.config import SUPPORTED_LOCALES
 from bot.events import parse_local
-from bot.i18n import Translator
+from bot.i18n import N_, Translator
 from bot.runtime import Runtime
 from bot.screens import Button, Screen, esc
 from bot.subscriptions import (
@@ -50,6 +54,7 @@ from handlers.common import Context, answer, callback_parts, markup, rt, show, t
 
 log = logging.getLogger(__name__)
 FLOW = "bc_new"
+LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
 
 
 # -- the transport ----------------------------------------------------------------------------
@@ -197,9 +202,53 @@ async def _ask_text(update: Update, context: Context, t: Translator) -> None:
     assert chat is not None
     await rt(context).sessions.set(chat.id, {"flow": FLOW, "step": "text"}, ttl=3 * 3600)
     await show(update, context, Screen(t.gettext(
-        "📣 <b>New campaign</b> (step 1 of 5)\n\nSend the message: text, or a photo with a caption. "
+        "📣 <b>New campaign</b> (step 1 of 7)\n\nSend the message: text, or a photo with a caption. "
         "Bold, italic and links are kept. /cancel stops."
     )))
+
+
+def _translation_screen(t: Translator) -> Screen:
+    _ = t.gettext
+    return Screen(
+        _("Step 2 of 7 (optional): the same message in the other language. Each subscriber gets "
+          "the version in the language they chose; without a second version everyone gets the "
+          "message you sent."),
+        [[Button(_("🇬🇧 Add the English version"), data="bc:tr:en")],
+         [Button(_("🇻🇳 Add the Vietnamese version"), data="bc:tr:vi")],
+         [Button(_("⏭ One text for everyone"), data="bc:tr:-")]],
+    )
+
+
+def _translation_prompt(t: Translator, locale: str, photo: bool) -> Screen:
+    _ = t.gettext
+    text = (
+        _("Send the {language} version of the caption (the photo stays the same).") if photo
+        else _("Send the {language} version of the message.")
+    )
+    return Screen(text.format(language=LANGUAGE_NAMES[locale]),
+                  [[Button(_("⏭ One text for everyone"), data="bc:tr:-")]])
+
+
+def _buttons_screen(t: Translator) -> Screen:
+    _ = t.gettext
+    return Screen(
+        _("Step 3 of 7 (optional): link buttons under the message. Send up to 3 lines, one "
+          "button each, like:\n<code>Register | https://example.org/walk</code>\n"
+          "Links must start with https://, http:// or tg://."),
+        [[Button(_("⏭ No buttons"), data="bc:b:-")]],
+    )
+
+
+def _link_rows(draft: dict[str, Any]) -> list[list[Button]]:
+    return [[Button(str(label), url=str(url))] for label, url in draft.get("buttons") or []]
+
+
+def _texts_of(draft: dict[str, Any]) -> dict[str, str]:
+    """Text per language: the second version for its language, the main text for the rest."""
+    texts = {loc: draft["text"] for loc in SUPPORTED_LOCALES}
+    if draft.get("tr_locale") in texts and draft.get("tr_text"):
+        texts[draft["tr_locale"]] = draft["tr_text"]
+    return texts
 
 
 async def _area_screen(context: Context, t: Translator, user_id: int) -> Screen:
@@ -208,19 +257,19 @@ async def _area_screen(context: Context, t: Translator, user_id: int) -> Screen:
     if allowed is None:
         rows.append([Button(t.gettext("🇻🇳 All of Vietnam"), data="bc:a")])
     rows += province_buttons("bc:p", allowed)
-    return Screen(t.gettext("Step 2 of 5: who should receive it? Choose the area:"), rows)
+    return Screen(t.gettext("Step 4 of 7: who should receive it? Choose the area:"), rows)
 
 
 def _topic_screen(t: Translator) -> Screen:
     _ = t.gettext
     rows = [[Button(_("Everyone subscribed in the area"), data="bc:t:0")]]
     rows += [[Button(_(TOPIC_NAMES[bit]), data=f"bc:t:{bit}")] for bit in (TOPIC_EVENTS, TOPIC_FACTS, TOPIC_QUIZ)]
-    return Screen(_("Step 3 of 5: only subscribers of one topic?"), rows)
+    return Screen(_("Step 5 of 7: only subscribers of one topic?"), rows)
 
 
 def _language_screen(t: Translator) -> Screen:
     _ = t.gettext
-    return Screen(_("Step 4 of 5: which language do the recipients use?"), [
+    return Screen(_("Step 6 of 7: which language do the recipients use?"), [
         [Button(_("All languages"), data="bc:l:-")],
         [Button("🇻🇳 Tiếng Việt", data="bc:l:vi"), Button("🇬🇧 English", data="bc:l:en")],
     ])
@@ -229,7 +278,7 @@ def _language_screen(t: Translator) -> Screen:
 def _when_screen(t: Translator) -> Screen:
     _ = t.gettext
     return Screen(
-        _("Step 5 of 5: when? Press “Send now” or type a date and time like 26/6 08:00. "
+        _("Step 7 of 7: when? Press “Send now” or type a date and time like 26/6 08:00. "
           "Nothing is sent during quiet hours; it waits until they end."),
         [[Button(_("▶️ Send now"), data="bc:n")]],
     )
@@ -246,14 +295,30 @@ async def _preview(update: Update, context: Context, t: Translator, draft: dict[
     )
     chat = update.effective_chat
     assert chat is not None
-    # The message exactly as a recipient in this language sees it (without the buttons).
-    if draft.get("photo"):
-        await context.bot.send_photo(chat.id, draft["photo"], caption=draft.get("text") or None)
+    # The message exactly as recipients see it (each version), with its link buttons.
+    versions = [draft["text"]] + ([draft["tr_text"]] if draft.get("tr_text") else [])
+    reply_markup = markup(_link_rows(draft))
+    for version in versions:
+        if draft.get("photo"):
+            await context.bot.send_photo(
+                chat.id, draft["photo"], caption=version or None, reply_markup=reply_markup
+            )
+        else:
+            await context.bot.send_message(chat.id, version, reply_markup=reply_markup)
+    if draft.get("tr_text"):
+        other = draft["tr_locale"]
+        main = next(loc for loc in SUPPORTED_LOCALES if loc != other)
+        languages = _("Texts: {main} gets the first message, {other} the second.").format(
+            main=LANGUAGE_NAMES[main], other=LANGUAGE_NAMES[other]
+        )
     else:
-        await context.bot.send_message(chat.id, draft["text"])
+        languages = _("Texts: the same message for every language.")
+    links = ", ".join(esc(label) for label, _url in draft.get("buttons") or [])
     text = "\n".join([
         _("<b>Ready to send?</b>"),
         target_text(t, target),
+        languages,
+        _("Link buttons: {buttons}").format(buttons=links) if links else _("Link buttons: none"),
         _("When: {when}").format(when=esc(when)),
         _("Recipients now: {n}").format(n=t.number(count)),
         _("Every message gets a “🔕 Unsubscribe” button."),
@@ -282,7 +347,35 @@ async def on_input(update: Update, context: Context) -> None:
         except BroadcastError as exc:
             await show(update, context, Screen(exc.text(t)))
             return
-        draft.update({"step": "area", "text": text or "", "photo": photo})
+        draft.update({"step": "translation", "text": text or "", "photo": photo})
+        await sessions.set(chat.id, draft, ttl=3 * 3600)
+        await show(update, context, _translation_screen(t))
+    elif step == "translation_text" and draft.get("tr_locale") in LANGUAGE_NAMES:
+        text = message.caption_html if message.photo else message.text_html
+        content = Content({"x": text or ""}, draft.get("photo"))
+        try:
+            if not (text or "").strip():
+                raise BroadcastError(N_("The message is empty."))
+            service(context).validate_content(content)
+        except BroadcastError as exc:
+            await show(update, context, Screen(exc.text(t)))
+            return
+        draft.update({"step": "buttons", "tr_text": text})
+        await sessions.set(chat.id, draft, ttl=3 * 3600)
+        await show(update, context, _buttons_screen(t))
+    elif step == "buttons":
+        try:
+            rows = parse_link_buttons(message.text or "")
+        except BroadcastError as exc:
+            # Nothing changes: the same step again, with what was wrong.
+            await show(update, context, Screen(
+                exc.text(t) + "\n\n" + _buttons_screen(t).text, _buttons_screen(t).buttons
+            ))
+            return
+        draft.update({
+            "step": "area",
+            "buttons": [[next(iter(row[0].text.values())), row[0].url] for row in rows],
+        })
         await sessions.set(chat.id, draft, ttl=3 * 3600)
         await show(update, context, await _area_screen(context, t, user.id))
     elif step == "ward" and draft.get("province"):
@@ -341,7 +434,23 @@ async def on_button(update: Update, context: Context) -> None:
         await answer(update, t.gettext("This button is no longer available."))
         return
     screen: Screen | None = None
-    if action == "a":
+    if action == "tr" and len(parts) == 3 and parts[2] in ("-", *LANGUAGE_NAMES):
+        if draft.get("step") not in ("translation", "translation_text"):
+            await answer(update, t.gettext("This button is no longer available."))
+            return
+        if parts[2] == "-":
+            draft.update({"tr_locale": None, "tr_text": None, "step": "buttons"})
+            screen = _buttons_screen(t)
+        else:
+            draft.update({"tr_locale": parts[2], "tr_text": None, "step": "translation_text"})
+            screen = _translation_prompt(t, parts[2], bool(draft.get("photo")))
+    elif action == "b" and len(parts) == 3 and parts[2] == "-":
+        if draft.get("step") != "buttons":
+            await answer(update, t.gettext("This button is no longer available."))
+            return
+        draft.update({"buttons": [], "step": "area"})
+        screen = await _area_screen(context, t, user.id)
+    elif action == "a":
         draft.update({"province": None, "ward": None, "step": "topic"})
         screen = _topic_screen(t)
     elif action == "p" and len(parts) == 3 and (prov := province_key(parts[2])):
@@ -396,10 +505,12 @@ async def _confirm(update: Update, context: Context, t: Translator, draft: dict[
     assert user is not None and chat is not None
     svc = service(context)
     when = dt.datetime.fromtimestamp(int(draft["when"]), dt.UTC) if draft.get("when") else None
-    # One text for every language the admin targets (they write it in the audience's language).
-    content = Content(
-        {"vi": draft["text"], "en": draft["text"]}, draft.get("photo"), admin_locale=t.locale
+    # Each language gets its own version if the admin wrote one, else the main text.
+    buttons = tuple(
+        (LinkButton({loc: str(label) for loc in SUPPORTED_LOCALES}, url=str(url)),)
+        for label, url in draft.get("buttons") or []
     )
+    content = Content(_texts_of(draft), draft.get("photo"), buttons, admin_locale=t.locale)
     try:
         cid = await svc.create(
             content, _target_of(draft), scheduled_at=when, created_by=user.id,

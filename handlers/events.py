@@ -10,6 +10,7 @@ from telegram import InputFile, Update
 from telegram.constants import ChatType
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
+from bot import directory
 from bot.events import EventError, EventService
 from bot.i18n import Translator
 from bot.runtime import Runtime
@@ -39,7 +40,7 @@ async def _area_of(context: Context, user_id: int | None) -> tuple[str | None, s
 
 
 async def list_screen(update: Update, context: Context, province: str | None = None,
-                      ward: str | None = None, *, explicit: bool = False) -> Screen:
+                      ward: str | None = None, *, explicit: bool = False, page: int = 0) -> Screen:
     user = update.effective_user
     uid = user.id if user else None
     t = await tr(update, context)
@@ -57,16 +58,20 @@ async def list_screen(update: Update, context: Context, province: str | None = N
                 if option.scope == "province":
                     province = option.code
                     break
-    items = await svc.upcoming(t.locale, province, ward)
+    items = await svc.upcoming(t.locale, province, ward, limit=None)
+    nav = f"ev:L:{province}:{ward or '-'}" if explicit and province else "ev:l"
     return svc.list_screen(
         t, items, area_label(province, ward), can_create=uid is not None and await svc.can_create(uid),
-        subscribed=sub_prov is not None,
+        subscribed=sub_prov is not None, page=page, nav=nav,
     )
 
 
-def _province_of(ward: str) -> str | None:
-    from bot import directory
+def _page(value: str | None) -> int:
+    """A page number from callback data (never trusted: digits only, clamped by the screen)."""
+    return int(value) if value is not None and value.isdigit() and len(value) <= 3 else 0
 
+
+def _province_of(ward: str) -> str | None:
     unit = directory.get_ward(ward)
     return f"{unit.province_code:02d}" if unit else None
 
@@ -117,14 +122,17 @@ async def on_button(update: Update, context: Context) -> None:
     sessions = rt(context).sessions
     action = parts[1] if len(parts) > 1 else ""
     try:
-        if action == "l":
+        if action == "l" and len(parts) in (2, 3):
+            page = _page(parts[2] if len(parts) == 3 else None)
             await answer(update)
-            await show(update, context, await list_screen(update, context), edit=True)
-        elif action == "L" and len(parts) == 4:
+            await show(update, context, await list_screen(update, context, page=page), edit=True)
+        elif action == "L" and len(parts) in (4, 5):
             prov = province_key(parts[2])
             ward = ward_key(parts[3], prov) if parts[3] != "-" else None
+            page = _page(parts[4] if len(parts) == 5 else None)
             await answer(update)
-            await show(update, context, await list_screen(update, context, prov, ward, explicit=True), edit=True)
+            await show(update, context, await list_screen(
+                update, context, prov, ward, explicit=prov is not None, page=page), edit=True)
         elif action == "a":
             await answer(update)
             await show(update, context, Screen(t.gettext("Choose a province or city:"),
@@ -138,8 +146,6 @@ async def on_button(update: Update, context: Context) -> None:
             await show(update, context, ward_page(t, prov, int(parts[3]), "ev:aw", f"ev:L:{prov}:-"), edit=True)
         elif action == "aw" and len(parts) == 3 and (ward := ward_key(parts[2])):
             await sessions.clear(chat.id)
-            from bot import directory
-
             unit = directory.get_ward(ward)
             prov = f"{unit.province_code:02d}" if unit else None
             await answer(update)
@@ -173,8 +179,8 @@ async def on_button(update: Update, context: Context) -> None:
         elif action == "new":
             await answer(update)
             await start_wizard(update, context)
-        elif action == "sc" and len(parts) == 3:
-            await _choose_scope(update, context, t, parts[2])
+        elif action in ("sc", "sw", "sp", "spick", "spv", "swpg"):
+            await _scope_button(update, context, t, parts)
         elif action == "np":  # no photo
             await _wizard_step(update, context, t, "photo", None)
         elif action == "save":
@@ -277,25 +283,86 @@ async def newevent_command(update: Update, context: Context) -> None:
 async def _scope_screen(update: Update, context: Context, t: Translator) -> Screen:
     user = update.effective_user
     assert user is not None
-    options = await service(context).scope_options(user.id)
+    svc = service(context)
+    options = await svc.scope_options(user.id)
     rows = [[Button(o.label(t), data=f"ev:sc:{o.data}")] for o in options[:20]]
+    if svc.is_national_admin(user.id):
+        rows.append([Button(t.gettext("🗺 A province or commune/ward…"), data="ev:spick")])
+    for prov in (await svc.ward_provinces(user.id))[:10]:
+        p = directory.get_province(prov)
+        rows.append([Button(t.gettext("📍 A commune/ward of {province}…").format(
+            province=p.name if p else prov), data=f"ev:spv:{prov}")])
     return Screen(t.gettext("6/7: Who is it for?"), rows)
 
 
-async def _choose_scope(update: Update, context: Context, t: Translator, data: str) -> None:
+def _ward_picker(t: Translator, province: str, page: int = 0) -> Screen:
+    return ward_page(t, province, page, "ev:sw", f"ev:sp:{province}")
+
+
+async def _scope_draft(update: Update, context: Context, t: Translator) -> dict[str, Any] | None:
+    """The new-event draft if it is at the area step (else a toast and None)."""
+    chat = update.effective_chat
+    assert chat is not None
+    draft = await rt(context).sessions.get(chat.id)
+    if draft.get("flow") != NEW_FLOW or draft.get("step") not in ("scope", "scope_ward"):
+        await answer(update, t.gettext("This button is no longer available."))
+        return None
+    return draft
+
+
+async def _choose_scope(update: Update, context: Context, t: Translator, scope: str, code: str) -> None:
+    """Set the event's area; the service re-checks the permission (and again when saving)."""
     user = update.effective_user
     chat = update.effective_chat
     assert user is not None and chat is not None
-    draft = await rt(context).sessions.get(chat.id)
-    options = {o.data: o for o in await service(context).scope_options(user.id)}
-    if draft.get("flow") != NEW_FLOW or draft.get("step") != "scope" or data not in options:
-        await answer(update, t.gettext("This button is no longer available."))
+    draft = await _scope_draft(update, context, t)
+    if draft is None:
         return
-    option = options[data]
-    draft.update({"scope": option.scope, "code": option.code, "step": "photo"})
+    if not await service(context).allows_scope(user.id, scope, code):
+        await answer(update, t.gettext("You cannot create events for this area."), alert=True)
+        return
+    draft.update({"scope": scope, "code": code, "step": "photo"})
+    draft.pop("scope_province", None)
     await rt(context).sessions.set(chat.id, draft, ttl=TTL)
     await answer(update)
     await show(update, context, _prompt(t, "photo"), edit=True)
+
+
+async def _scope_button(update: Update, context: Context, t: Translator, parts: list[str]) -> None:
+    """ev:sc:<w|p|n><code>, ev:spick, ev:spv:<prov>, ev:swpg:<prov>:<page>, ev:sw:<ward>,
+    ev:sp:<prov> — all re-checked against the person's rights."""
+    user = update.effective_user
+    chat = update.effective_chat
+    assert user is not None and chat is not None
+    svc = service(context)
+    action = parts[1]
+    scopes = {"w": "ward", "p": "province", "n": "national"}
+    if action == "sc" and len(parts) == 3 and parts[2][:1] in scopes:
+        await _choose_scope(update, context, t, scopes[parts[2][:1]], parts[2][1:])
+    elif action == "sw" and len(parts) == 3:
+        await _choose_scope(update, context, t, "ward", parts[2])
+    elif action == "sp" and len(parts) == 3:
+        await _choose_scope(update, context, t, "province", parts[2])
+    elif action == "spick" and svc.is_national_admin(user.id):
+        if await _scope_draft(update, context, t) is None:
+            return
+        await answer(update)
+        await show(update, context, Screen(t.gettext("Choose a province or city:"),
+                                           province_buttons("ev:spv")), edit=True)
+    elif action in ("spv", "swpg") and len(parts) >= 3 and (prov := province_key(parts[2])):
+        draft = await _scope_draft(update, context, t)
+        if draft is None:
+            return
+        if not await svc.allows_scope(user.id, "province", prov):
+            await answer(update, t.gettext("You cannot create events for this area."), alert=True)
+            return
+        page = int(parts[3]) if action == "swpg" and len(parts) == 4 and parts[3].isdigit() else 0
+        draft.update({"step": "scope_ward", "scope_province": prov})
+        await rt(context).sessions.set(chat.id, draft, ttl=TTL)
+        await answer(update)
+        await show(update, context, _ward_picker(t, prov, page), edit=True)
+    else:
+        await answer(update, t.gettext("This button is no longer available."))
 
 
 async def _wizard_step(update: Update, context: Context, t: Translator, step: str, value: Any) -> None:
@@ -370,6 +437,12 @@ async def on_new_input(update: Update, context: Context) -> None:
         elif step == "description":
             draft["description"] = "" if text == "-" else svc.check_description(text)
             nxt = "scope"
+        elif step == "scope_ward" and (prov := province_key(draft.get("scope_province"))):
+            # Typing part of a commune/ward name searches that province.
+            from bot.subscriptions import search_results
+
+            await show(update, context, search_results(t, text[:100], prov, "ev:sw", f"ev:sp:{prov}"))
+            return
         elif step == "photo":
             if not message.photo:
                 await show(update, context, _prompt(t, "photo"))

@@ -263,11 +263,73 @@ async def _create(update: Update, context: Context, draft: dict[str, Any],
         await show(update, context, Screen(t.gettext(
             "Only {n} questions match your choices, so the contest has {n}.").format(
                 n=len(contest.question_ids))))
-    await show(update, context, await svc.contest_screen(contest, t), edit=True)
+    await show(update, context, await contest_view(context, contest, t, user.id), edit=True)
     await show(update, context, svc.qr_screen(contest, t))
 
 
 # -- contest screens ----------------------------------------------------------------------------
+
+
+def _events(context: Context) -> Any:
+    return rt(context).services.get("events")
+
+
+async def contest_view(context: Context, contest: Any, t: Translator, user_id: int) -> Screen:
+    """The contest screen, plus “Announce to subscribers” for owners who are police officers or
+    admins (who may reach an area) while the contest has not ended."""
+    svc = service(context)
+    screen = await svc.contest_screen(contest, t)
+    events = _events(context)
+    if (events is not None and contest.ends_at > svc.now()
+            and await events.can_create(user_id)):
+        screen.buttons.insert(-1, [Button(t.gettext("📣 Announce to subscribers"),
+                                          data=f"{P}:ann:{contest.id}")])
+    return screen
+
+
+async def _announce(update: Update, context: Context, contest: Any, parts: list[str],
+                    t: Translator) -> None:
+    """`ann:<id>`: choose the area; `anx:<id>:<area>`: create the campaign (re-checked by the
+    events service: owner, area rights, not ended, once per area)."""
+    from bot.events import EventError
+
+    user, chat = update.effective_user, update.effective_chat
+    assert user is not None and chat is not None
+    _ = t.gettext
+    events = _events(context)
+    if events is None:
+        await answer(update, _("This button is no longer available."))
+        return
+    if parts[1] == "ann":
+        options = await events.scope_options(user.id)
+        rows = [[Button(o.label(t), data=f"{P}:anx:{contest.id}:{o.data}")] for o in options[:20]]
+        rows.append([Button(_("⬅️ Contest"), data=f"{P}:c:{contest.id}")])
+        await answer(update)
+        await show(update, context, Screen(_(
+            "📣 Announce <b>{title}</b> to the people subscribed to “Quiz contests” in which "
+            "area? They get a button that opens the contest.").format(title=esc(contest.title)),
+            rows), edit=True)
+        return
+    scopes = {"w": "ward", "p": "province", "n": "national"}
+    if len(parts) != 4 or parts[3][:1] not in scopes:
+        await answer(update, _("This button is no longer available."))
+        return
+    try:
+        cid, count = await events.announce_contest(
+            user.id, contest, scopes[parts[3][:1]], parts[3][1:], service(context).link(contest.code),
+            progress_chat=chat.id, admin_locale=t.locale,
+        )
+    except EventError as exc:
+        await answer(update, exc.text(t), alert=True)
+        return
+    await answer(update, _("Announcement saved."))
+    await show(update, context, Screen(_(
+        "📣 The announcement of <b>{title}</b> goes to {n} subscribers now (campaign #{id}); "
+        "the progress follows below.").format(title=esc(contest.title), n=t.number(count), id=cid),
+        [[Button(_("⬅️ Contest"), data=f"{P}:c:{contest.id}")]]), edit=True)
+    broadcast = rt(context).services.get("broadcast")
+    if broadcast is not None:
+        await broadcast.tick()
 
 
 def list_screen(contests: list[Any], t: Translator) -> Screen:
@@ -343,7 +405,7 @@ async def on_button(update: Update, context: Context) -> None:
     try:
         contest = await svc.owned(contest_id, user.id)
         if action == "c":
-            await show(update, context, await svc.contest_screen(contest, t), edit=True)
+            await show(update, context, await contest_view(context, contest, t, user.id), edit=True)
             await answer(update)
         elif action == "lb":
             await show(update, context, await svc.leaderboard_screen(contest, t), edit=True)
@@ -358,9 +420,11 @@ async def on_button(update: Update, context: Context) -> None:
             await svc.end_now(contest)
             contest = await svc.owned(contest_id, user.id)
             await answer(update, _("The contest has ended."))
-            await show(update, context, await svc.contest_screen(contest, t), edit=True)
+            await show(update, context, await contest_view(context, contest, t, user.id), edit=True)
             if await svc.mark_final_sent(contest):
                 await show(update, context, await svc.leaderboard_screen(contest, t, final=True))
+        elif action in ("ann", "anx"):
+            await _announce(update, context, contest, parts, t)
         elif action == "names" and len(parts) == 4 and (page := _int(parts[3])) is not None:
             await show(update, context, await svc.names_screen(contest, page, t), edit=True)
             await answer(update)

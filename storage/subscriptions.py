@@ -75,10 +75,18 @@ def target_where(
     province: str | None, ward: str | None, topic: int | None, locale: str | None,
     default_locale: str,
 ) -> tuple[str, list[object]]:
-    """SQL condition (over `s` subscriptions joined with `u` users) for a campaign target."""
+    """SQL condition (over `s` subscriptions joined with `u` users) for a campaign target.
+
+    A ward target reaches the subscribers of that ward *and* the province-wide subscribers of
+    its province (a subscription with the province and no ward follows the whole province);
+    subscribers of the province's other wards are not reached.
+    """
     clauses = ["s.active = 1"]
     params: list[object] = []
-    if ward:
+    if ward and province:
+        clauses.append("(s.ward_code = ? OR (s.province_code = ? AND s.ward_code IS NULL))")
+        params += [ward, province]
+    elif ward:
         clauses.append("s.ward_code = ?")
         params.append(ward)
     elif province:

@@ -16,6 +16,7 @@ from storage import users as users_repo
 ADMIN = 900001
 HCM, HANOI = "79", "01"
 SAI_GON = "26740"  # Phường Sài Gòn, Hồ Chí Minh
+AN_DONG = "27316"  # Phường An Đông, Hồ Chí Minh
 DAY = datetime(2026, 6, 10, 3, 0, tzinfo=UTC)  # 10:00 in Hồ Chí Minh
 
 
@@ -83,11 +84,29 @@ async def test_targeting_by_province_ward_topic_and_language(bot: Any, tg: Any) 
     await campaign(bot, "to-vi", Target(locale="vi"))
     await svc.tick(wait=True)
     assert [got(tg, 3101, t) for t in ("to-hcm", "to-ward", "to-facts", "to-vi")] == [1, 1, 0, 0]
-    assert [got(tg, 3102, t) for t in ("to-hcm", "to-ward", "to-facts", "to-vi")] == [1, 0, 1, 0]
+    # 3102 follows the whole province, so a campaign to one of its wards reaches them too.
+    assert [got(tg, 3102, t) for t in ("to-hcm", "to-ward", "to-facts", "to-vi")] == [1, 1, 1, 0]
     assert [got(tg, 3103, t) for t in ("to-hcm", "to-ward", "to-facts", "to-vi")] == [0, 0, 1, 1]
     assert "VI to-vi" in tg.sent_to(3103)[-1].text  # each recipient in their language
     # Every broadcast carries the one-tap unsubscribe button.
     assert all("🔕 Unsubscribe" in m.button_texts for m in tg.sent_to(3101))
+
+
+async def test_ward_campaign_reaches_the_ward_and_province_wide_subscribers_only(
+    bot: Any, tg: Any
+) -> None:
+    daytime(bot)
+    await subscribe(bot, tg, 3111, HCM, SAI_GON)  # the ward itself
+    await subscribe(bot, tg, 3112, HCM, None)  # the whole province of Hồ Chí Minh
+    await subscribe(bot, tg, 3113, HCM, AN_DONG)  # another ward of the same province
+    await subscribe(bot, tg, 3114, HANOI, None)  # another province
+    svc = bot.service("broadcast")
+    # The ward alone is enough: the engine adds its province.
+    cid = await campaign(bot, "ward news", Target(ward=SAI_GON))
+    assert (await svc.get(cid)).target == Target(province=HCM, ward=SAI_GON)
+    assert await svc.count_recipients(Target(province=HCM, ward=SAI_GON)) == 2
+    await svc.tick(wait=True)
+    assert [got(tg, uid, "ward news") for uid in (3111, 3112, 3113, 3114)] == [1, 1, 0, 0]
 
 
 async def test_one_tap_unsubscribe_stops_further_broadcasts(bot: Any, tg: Any) -> None:
@@ -172,6 +191,8 @@ async def test_admin_wizard_sends_with_progress_message(bot: Any, tg: Any) -> No
     await admin.send("/broadcast")
     await admin.press("➕ New campaign")
     await admin.send("Join the June walk!")
+    await admin.press("⏭ One text for everyone")
+    await admin.press("⏭ No buttons")
     await admin.press("Hồ Chí Minh")
     await admin.press("📍 The whole province")
     await admin.press("Everyone subscribed in the area")
@@ -186,6 +207,85 @@ async def test_admin_wizard_sends_with_progress_message(bot: Any, tg: Any) -> No
     progress = admin.last
     assert "Campaign #" in progress.text and "Finished" in progress.text
     assert "Sent: 1" in progress.text
+
+
+async def test_wizard_link_buttons_and_a_second_language(bot: Any, tg: Any) -> None:
+    daytime(bot)
+    await subscribe(bot, tg, 3611, HCM, locale="vi")
+    await subscribe(bot, tg, 3612, HCM, locale="en")
+    admin = tg.user(id=ADMIN, first_name="Admin", language_code="en")
+    await admin.send("/broadcast")
+    await admin.press("➕ New campaign")
+    await admin.send("Đi bộ vì cộng đồng <không ma túy> 26/6!")
+    reply = await admin.press("🇬🇧 Add the English version")
+    assert "Send the English version of the message." in reply.text
+    await admin.send("Walk for a drug-free community on 26 June!")
+    assert "link buttons under the message" in admin.last.text
+
+    # Bad lines are refused politely and nothing changes: still the buttons step.
+    reply = await admin.send("Register | ftp://example.org/x")
+    assert "Line 1: “ftp://example.org/x” is not a link Telegram accepts." in reply.text
+    reply = await admin.send("Register https://example.org")
+    assert "Line 1: write the button text, then | and the link" in reply.text
+    reply = await admin.send("A | https://a.org\nB | https://b.org\nC | https://c.org\nD | https://d.org")
+    assert "At most 3 buttons" in reply.text
+    reply = await admin.send("Register | https://example.org\n" + "x" * 41 + " | https://example.org")
+    assert "Line 2: the button text is too long (at most 40 characters)." in reply.text
+    assert (await bot.rt.sessions.get(ADMIN)).get("buttons") is None
+
+    await admin.send("Register | https://example.org/walk?from=bot\nOur channel | tg://resolve?domain=khongmatuy")
+    assert "Choose the area" in admin.last.text
+    await admin.press("Hồ Chí Minh")
+    await admin.press("📍 The whole province")
+    await admin.press("Everyone subscribed in the area")
+    await admin.press("All languages")
+    reply = await admin.press("▶️ Send now")
+    await admin.wait_for("Recipients now: 2")
+    # The preview shows both versions with their link buttons, then the summary.
+    previews = admin.messages[-3:-1]
+    assert "Đi bộ vì cộng đồng <không ma túy> 26/6!" == previews[0].text
+    assert "Walk for a drug-free community on 26 June!" == previews[1].text
+    assert previews[0].buttons == [[("Register", "https://example.org/walk?from=bot")],
+                                   [("Our channel", "tg://resolve?domain=khongmatuy")]]
+    summary = admin.last.text
+    assert "Tiếng Việt gets the first message, English the second." in summary
+    assert "Link buttons: Register, Our channel" in summary
+    await admin.press("✅ Send")
+    await bot.service("broadcast").wait_idle()
+    vi_msg, en_msg = tg.sent_to(3611)[-1], tg.sent_to(3612)[-1]
+    assert vi_msg.text == "Đi bộ vì cộng đồng <không ma túy> 26/6!"
+    assert en_msg.text == "Walk for a drug-free community on 26 June!"
+    assert vi_msg.button_texts == ["Register", "Our channel", "🔕 Hủy đăng ký"]
+    assert en_msg.button_texts == ["Register", "Our channel", "🔕 Unsubscribe"]
+    assert en_msg.buttons[0][0] == ("Register", "https://example.org/walk?from=bot")
+
+
+async def test_wizard_without_a_second_version_sends_the_main_text_to_everyone(
+    bot: Any, tg: Any
+) -> None:
+    daytime(bot)
+    await subscribe(bot, tg, 3621, HCM, locale="vi")
+    await subscribe(bot, tg, 3622, HCM, locale="en")
+    admin = tg.user(id=ADMIN, first_name="Admin", language_code="vi")
+    await admin.send("/broadcast")
+    await admin.press("➕ Đợt gửi mới")
+    await admin.send("Một văn bản")
+    await admin.press("⏭ Một nội dung cho mọi người")
+    reply = await admin.send("Đăng ký | example.org")  # the error is in the admin's language
+    assert "Dòng 1: “example.org” không phải là liên kết Telegram chấp nhận." in reply.text
+    assert "⏭ Không có nút" in reply.button_texts
+    await admin.press("⏭ Không có nút")
+    await admin.press("🇻🇳 Toàn quốc")
+    await admin.press("Mọi người đăng ký trong địa bàn")
+    await admin.press("Mọi ngôn ngữ")
+    await admin.press("▶️ Gửi ngay")
+    await admin.wait_for("Số người nhận hiện tại: 2")
+    assert "Nút liên kết: không có" in admin.last.text
+    await admin.press("✅ Gửi")
+    await bot.service("broadcast").wait_idle()
+    assert tg.sent_to(3621)[-1].text == "Một văn bản"
+    assert tg.sent_to(3622)[-1].text == "Một văn bản"  # falls back to the main text
+    assert tg.sent_to(3622)[-1].button_texts == ["🔕 Unsubscribe"]
 
 
 async def test_province_admin_only_reaches_own_province(bot: Any, tg: Any) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import bisect
 import dataclasses
 import time
 from collections import Counter
@@ -18,12 +19,15 @@ from bot.broadcast import (
     RETRY,
     SENT,
     TRANSIENT,
+    BroadcastError,
     BroadcastService,
     Content,
     OutMessage,
     SendResult,
     Target,
     in_quiet_hours,
+    link_url_ok,
+    parse_link_buttons,
     plain_length,
 )
 from bot.clock import FrozenClock
@@ -110,6 +114,44 @@ async def test_pacer_holds_the_global_rate() -> None:
     assert 0.95 <= elapsed <= 1.3  # 50 slots at ~50/s
 
 
+async def test_exact_pacer_never_hands_over_more_than_the_rate_in_any_second() -> None:
+    last = [0.0]
+
+    def clock() -> float:  # the pacer's clock; `last` is the moment it decided to let go
+        last[0] = time.monotonic()
+        return last[0]
+
+    pacer = Pacer(200, exact=True, monotonic=clock)
+    handed: list[float] = []
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for chat in range(1, 451):
+        queue.put_nowait(chat)
+
+    async def sender() -> None:
+        while not queue.empty():
+            chat = queue.get_nowait()
+            ticket = await pacer.acquire(chat)
+            handed.append(last[0])  # no await since the pacer recorded it
+            await asyncio.sleep(0.03 if chat % 7 else 0.2)  # uneven answers
+            pacer.done(ticket)
+
+    await asyncio.gather(*(sender() for _ in range(20)))
+    handed.sort()
+    assert len(handed) == 450
+    worst = max(bisect.bisect_left(handed, t + 1.0) - i for i, t in enumerate(handed))
+    assert worst <= 200
+
+
+def test_exact_mode_is_for_paid_broadcasts_only() -> None:
+    settings = load_settings({})
+    paid = BroadcastService(None, dataclasses.replace(settings, paid_broadcast=True, broadcast_rate=5000),  # type: ignore[arg-type]
+                            FrozenClock(DAY))
+    free = BroadcastService(None, settings, FrozenClock(DAY))  # type: ignore[arg-type]
+    assert (paid.rate, paid.pacer.exact, paid.pacer.interval) == (1000, True, 0.001)
+    assert (free.rate, free.pacer.exact) == (25, False)
+    assert free.pacer.interval > 1 / 25
+
+
 async def test_pacer_one_per_second_per_chat_and_twenty_per_minute_per_group() -> None:
     now = [0.0]
     pacer = Pacer(1000, monotonic=lambda: now[0])
@@ -139,6 +181,22 @@ def test_quiet_hours_wrap_midnight() -> None:
     assert in_quiet_hours(at(7), (22, 7), TZ) is None
     assert in_quiet_hours(at(12), (22, 7), TZ) is None
     assert in_quiet_hours(at(13), (12, 14), TZ) is not None
+
+
+def test_link_buttons_accept_only_links_telegram_takes() -> None:
+    rows = parse_link_buttons(" Đăng ký  ngay | https://example.org/a?b=1 \n\nKênh | tg://resolve?domain=x")
+    assert [(r[0].text["vi"], r[0].text["en"], r[0].url) for r in rows] == [
+        ("Đăng ký ngay", "Đăng ký ngay", "https://example.org/a?b=1"),
+        ("Kênh", "Kênh", "tg://resolve?domain=x"),
+    ]
+    for url in ("https://example.org", "http://a.vn/x", "tg://join?invite=abc"):
+        assert link_url_ok(url), url
+    for url in ("example.org", "ftp://example.org", "javascript:alert(1)", "https://localhost",
+                "https://exa mple.org", "https://.org", "tg://", "https://" + "a" * 1100 + ".vn"):
+        assert not link_url_ok(url), url
+    for bad in ("", "No link here", "| https://example.org", "A | B | not-a-link"):
+        with pytest.raises(BroadcastError):
+            parse_link_buttons(bad)
 
 
 def test_plain_length_counts_like_telegram() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -51,17 +51,43 @@ def test_parse_local_dates() -> None:
     assert parse_local("tomorrow", now, TZ) is None
 
 
-def test_ics_escapes_and_folds() -> None:
+def test_ics_parses_back_with_icalendar_in_local_time() -> None:
+    import icalendar
+
+    title = "Tọa đàm; phòng, chống ma túy " * 4
     data = ics(
-        "e1@x", "Tọa đàm; phòng, chống ma túy " * 4, datetime(2026, 6, 20, 12, 30, tzinfo=UTC),
-        datetime(2026, 6, 20, 14, 30, tzinfo=UTC), description="a\nb", place="Nhà văn hóa",
-        stamp=datetime(2026, 6, 1, tzinfo=UTC),
-    ).decode()
-    assert data.startswith("BEGIN:VCALENDAR\r\n") and data.endswith("END:VCALENDAR\r\n")
-    assert "\\;" in data and "\\," in data and "DESCRIPTION:a\\nb" in data
-    assert all(len(line.encode()) <= 75 for line in data.split("\r\n"))
-    unfolded = data.replace("\r\n ", "")
-    assert "SUMMARY:Tọa đàm\\; phòng\\, chống ma túy" in unfolded
+        "e1@x", title, datetime(2026, 6, 20, 12, 30, tzinfo=UTC),
+        datetime(2026, 6, 20, 14, 30, tzinfo=UTC), description="a\nb", place="Nhà văn hóa, phường 1",
+        stamp=datetime(2026, 6, 1, tzinfo=UTC), tz=TZ,
+    )
+    text = data.decode()
+    assert text.startswith("BEGIN:VCALENDAR\r\n") and text.endswith("END:VCALENDAR\r\n")
+    assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))  # folded
+    cal = icalendar.Calendar.from_ical(data)
+    (event,) = cal.walk("VEVENT")
+    assert str(event["SUMMARY"]) == title
+    assert str(event["LOCATION"]) == "Nhà văn hóa, phường 1"
+    assert str(event["DESCRIPTION"]) == "a\nb"
+    start, end = event.decoded("DTSTART"), event.decoded("DTEND")
+    assert start == datetime(2026, 6, 20, 19, 30, tzinfo=TZ)  # 19:30 in Hồ Chí Minh
+    assert end == datetime(2026, 6, 20, 21, 30, tzinfo=TZ)
+    assert event["DTSTART"].params["TZID"] == "Asia/Ho_Chi_Minh"
+    (zone,) = cal.walk("VTIMEZONE")
+    assert str(zone["TZID"]) == "Asia/Ho_Chi_Minh"
+    assert start.utcoffset().total_seconds() == 7 * 3600
+
+
+def test_all_day_ics_uses_dates() -> None:
+    import icalendar
+
+    data = ics(
+        "c@x", "Tháng hành động", datetime(2026, 5, 31, 17, 0, tzinfo=UTC),
+        datetime(2026, 6, 30, 17, 0, tzinfo=UTC), stamp=datetime(2026, 6, 1, tzinfo=UTC),
+        all_day=True, tz=TZ,
+    )
+    (event,) = icalendar.Calendar.from_ical(data).walk("VEVENT")
+    assert event.decoded("DTSTART") == date(2026, 6, 1)
+    assert event.decoded("DTEND") == date(2026, 7, 1)  # exclusive: the whole of 30 June
 
 
 class FakeUnits:
