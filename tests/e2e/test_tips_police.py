@@ -383,4 +383,9 @@ async def test_more_than_20_cards_for_one_group_are_paced_in_order_none_dropped(
     assert codes_in_group == filed  # all of them, each once, in the order they were filed
     assert tg.stats["429"] == 0 and tg.stats["flood_429"] == 0
     assert [r for r in tg.requests if r.status == 429] == []
-    assert {r["state"] for r in await tips_repo.outbox_rows(bot.rt.db)} == {"sent"}
+    # Each row is marked sent right after Telegram's answer (the card may be seen a moment earlier).
+
+    async def all_sent() -> bool:
+        return {r["state"] for r in await tips_repo.outbox_rows(bot.rt.db)} == {"sent"}
+
+    await wait_for(all_sent, timeout=10)

@@ -4,6 +4,7 @@ groups, a JPEG carrying EXIF/GPS, the whole citizen flow, the receipt, polling f
 from __future__ import annotations
 
 import asyncio
+import inspect
 import io
 import re
 from typing import Any
@@ -56,7 +57,10 @@ async def wait_for(pred: Any, timeout: float = 5.0) -> None:  # noqa: ASYNC109
     loop = asyncio.get_running_loop()
     end = loop.time() + timeout
     while loop.time() < end:
-        if await pred() if asyncio.iscoroutinefunction(pred) else pred():
+        result = pred()
+        if inspect.isawaitable(result):  # an async predicate, or a lambda returning a coroutine
+            result = await result
+        if result:
             return
         await asyncio.sleep(0.02)
     raise AssertionError("condition not met in time")
