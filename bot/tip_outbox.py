@@ -57,7 +57,7 @@ class ChatMoved(Exception):
 
 @dataclass
 class Part:
-    kind: str  # "text" | "photos" | "location"
+    kind: str  # "text" | "photos" | "location" | "unbuttons" (remove the card's buttons)
     text: str = ""
     buttons: list[list[Button]] = field(default_factory=list)
     photos: list[bytes] = field(default_factory=list)
@@ -81,6 +81,8 @@ class Sender(Protocol):
     async def send_photos(self, chat_id: int, photos: list[bytes], reply_to: int | None) -> int: ...
 
     async def send_location(self, chat_id: int, lat: float, lon: float, reply_to: int | None) -> int: ...
+
+    async def clear_buttons(self, chat_id: int, message_id: int) -> None: ...
 
 
 class Renderer(Protocol):
@@ -259,7 +261,11 @@ class OutboxWorker:
             if wait > 0 and not await self._sleep(wait):
                 raise RetryLater(0)
             reply_to = anchor if part.reply_to_card else None
-            if part.kind == "text":
+            if part.kind == "unbuttons":
+                if anchor is not None:  # no card in this chat: nothing to take back
+                    await self.sender.clear_buttons(chat_id, anchor)
+                mid = anchor or 0
+            elif part.kind == "text":
                 mid = await self.sender.send_text(chat_id, part.text, part.buttons, reply_to)
             elif part.kind == "photos":
                 mid = await self.sender.send_photos(chat_id, part.photos, reply_to)

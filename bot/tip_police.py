@@ -520,7 +520,7 @@ class TipPolice:
                 "↪️ Tip <b>#{code}</b> now belongs to {unit} ({ward}). Only they can act on it."
             ).format(code=tip["code"], unit=esc(await self._holder_name(tip, t)),
                      ward=esc(_ward(tip["ward_code"])))
-            return Delivery(int(row["chat_id"]), [Part("text", text, reply_to_card=True)])
+            return Delivery(int(row["chat_id"]), [Part("unbuttons"), Part("text", text, reply_to_card=True)])
         if kind == "notice":
             if tip["escalated_to"] is None or tip["status"] == "closed":
                 return None  # transferred or closed meanwhile: nothing to announce
@@ -530,7 +530,7 @@ class TipPolice:
                 "⚠️ Tip <b>#{code}</b> was not acknowledged within {hours} hours and was handed "
                 "to {unit}. Only they can act on it now."
             ).format(code=tip["code"], hours=f"{limit:g}", unit=esc(name))
-            return Delivery(int(row["chat_id"]), [Part("text", text, reply_to_card=True)])
+            return Delivery(int(row["chat_id"]), [Part("unbuttons"), Part("text", text, reply_to_card=True)])
         if kind == "ping":
             sealed = await repo.watcher(self.db, int(tip["id"]))
             if sealed is None:

@@ -506,18 +506,40 @@ class FakeUser(_Actor):
                 f"button {button.text!r} is a {button.kind} button ({button.data!r}); pressing it "
                 "does not send anything to the bot"
             )
+        return await self._callback(c, msg, str(button.data), f"pressing {button.text!r}", wait,
+                                    timeout)
+
+    async def press_forged(self, callback_data: str, *, message: BotMessage | Reply | int,
+                           chat: Any = None, wait: bool = True,
+                           timeout: float | None = None) -> Reply:  # noqa: ASYNC109
+        """Send a callback query with any ``callback_data`` on ``message``, whether or not it
+        has that button now: a modified client, or a stale keyboard (a button the bot has since
+        removed, pressed on a device that had not synced yet)."""
+        c = self._chat_of(chat)
+        if isinstance(message, Reply):
+            message = message.last
+        mid = message if isinstance(message, int) else message.message_id
+        stored = c.messages.get(mid)
+        if stored is None:
+            raise AssertionError(f"no message {mid} in chat {c.id}")
+        msg = BotMessage(self._tg, stored)
+        return await self._callback(c, msg, callback_data, f"forged press {callback_data!r}",
+                                    wait, timeout)
+
+    async def _callback(self, c: ChatRecord, msg: BotMessage, data: str, what: str, wait: bool,
+                        timeout: float | None) -> Reply:  # noqa: ASYNC109
         qid = str(_rng.randrange(10**17, 10**19))
         self._tg.callback_queries[qid] = CallbackQueryRecord(
-            id=qid, user_id=self.id, chat_id=c.id, message_id=msg.message_id, data=button.data)
+            id=qid, user_id=self.id, chat_id=c.id, message_id=msg.message_id, data=data)
         payload: JSON = {
             "id": qid,
             "from": self.rec.to_api(),
             "message": msg.data,
             "chat_instance": str(abs(hash((c.id, self._tg.bot.id))) % 10**18),
-            "data": button.data,
+            "data": data,
         }
         return await self._act(c.id, "callback_query", payload, wait=wait, timeout=timeout,
-                               what=f"pressing {button.text!r}", query_id=qid)
+                               what=what, query_id=qid)
 
     def _keyboard_message(self, chat: ChatRecord,
                           message: BotMessage | Reply | int | None) -> BotMessage:

@@ -109,6 +109,16 @@ class TelegramSender:
             chat_id, media, reply_parameters=self._reply(reply_to), **self.rl))
         return int(msgs[0].message_id)
 
+    async def clear_buttons(self, chat_id: int, message_id: int) -> None:
+        try:
+            # (PTB adds the default parse_mode here too; the method has none.)
+            await self._call(lambda: self.bot.edit_message_reply_markup(
+                chat_id, message_id, api_kwargs={"parse_mode": None}))
+        except BadRequest as exc:
+            text = str(exc).lower()
+            if "not modified" not in text and "not found" not in text:
+                raise  # (already without buttons, or the card was deleted: nothing to do)
+
     async def send_location(self, chat_id: int, lat: float, lon: float, reply_to: int | None) -> int:
         # PTB adds the default parse_mode to every send; sendLocation has none (Telegram would
         # ignore it, the strict fake refuses it), so it is removed explicitly.

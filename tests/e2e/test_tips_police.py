@@ -218,10 +218,13 @@ async def test_transfer_button_moves_card_to_other_unit_and_old_unit_cannot_act(
     await wait_for(lambda: any(m.reply_to == card.message_id and "Phường Bến Thành" in m.text
                                and f"#{code}" in m.text for m in tg.sent_to(GROUP_CHAT)))
 
-    # The first unit can no longer act: a refusal, and nothing changes anywhere.
+    # The first unit can no longer act: its card lost its buttons, and a stale or forged press
+    # is refused and changes nothing anywhere.
+    await wait_for(lambda: card.buttons == [])
+    tip_id = int((await tip_of(bot, card))["id"])
     old_text, new_text = card.text, new_card.text
     sent_before = len(tg.sent_to(GROUP_CHAT)), len(tg.sent_to(OTHER_GROUP))
-    reply = await officer.press(VI("✅ Acknowledge"), message=card, chat=group)
+    reply = await officer.press_forged(f"tpol:ack:{tip_id}", message=card, chat=group)
     assert reply.callback_answer is not None and reply.callback_answer.show_alert
     assert reply.callback_answer.text == VI(NOT_HOLDER)
     assert reply.messages == [] and reply.edits == []

@@ -77,9 +77,10 @@ async def test_escalation_hands_the_tip_to_the_province_unit(bot: Any, tg: Any) 
     notice = next(m for m in tg.sent_to(GROUP_CHAT) if province.name in m.text)
     assert notice.reply_to == ward_card.message_id
 
-    # The ward officer's buttons now refuse, and nothing changes.
-    r = await ward_officer.press(callback_data=f"tpol:ack:{tip['id']}", message=ward_card,
-                                 chat=tg.group(id=GROUP_CHAT))
+    # The ward card lost its buttons; a stale or forged press is refused and changes nothing.
+    await wait_for(lambda: ward_card.buttons == [])
+    r = await ward_officer.press_forged(f"tpol:ack:{tip['id']}", message=ward_card,
+                                        chat=tg.group(id=GROUP_CHAT))
     assert r.callback_answer is not None and r.callback_answer.show_alert
     assert (await only_tip(bot))["status"] == "new"
     # The province officer acts on the province card.
