@@ -14,6 +14,7 @@ from telegram import InputFile, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
+from bot import directory
 from bot.i18n import Translator, translator
 from bot.jobs import job
 from bot.quiz import (
@@ -24,6 +25,7 @@ from bot.quiz import (
 )
 from bot.runtime import Runtime
 from bot.screens import Button, Screen, esc
+from bot.subscriptions import ward_page
 from content.quiz_bank import TOPICS
 from handlers import registry
 from handlers.common import Context, answer, callback_parts, markup, rt, show, tr
@@ -303,6 +305,10 @@ async def _announce(update: Update, context: Context, contest: Any, parts: list[
     if parts[1] == "ann":
         options = await events.scope_options(user.id)
         rows = [[Button(o.label(t), data=f"{P}:anx:{contest.id}:{o.data}")] for o in options[:20]]
+        for prov in (await events.ward_provinces(user.id))[:10]:
+            p = directory.get_province(prov)
+            rows.append([Button(_("📍 A commune/ward of {province}…").format(
+                province=p.name if p else prov), data=f"{P}:anx:{contest.id}:wpg:{prov}:0")])
         rows.append([Button(_("⬅️ Contest"), data=f"{P}:c:{contest.id}")])
         await answer(update)
         await show(update, context, Screen(_(
@@ -310,13 +316,34 @@ async def _announce(update: Update, context: Context, contest: Any, parts: list[
             "area? They get a button that opens the contest.").format(title=esc(contest.title)),
             rows), edit=True)
         return
+    if len(parts) == 6 and parts[3] == "wpg" and parts[5].isdigit():
+        # A page of the wards of one province (`anx:<id>:wpg:<prov>:<page>`), for those who
+        # may announce there; picking one comes back as `anx:<id>:w:<ward>`.
+        prov = parts[4]
+        if not await events.allows_scope(user.id, "province", prov):
+            await answer(update, _("You cannot announce to this area."), alert=True)
+            return
+        page = ward_page(t, prov, int(parts[5]), f"{P}:anx:{contest.id}:w",
+                         f"{P}:anx:{contest.id}:p{prov}")
+        # (ward_page pages with `<prefix>pg:<prov>:<page>`, i.e. this same `wpg` form)
+        rows = list(page.buttons)
+        rows.append([Button(_("⬅️ Contest"), data=f"{P}:c:{contest.id}")])
+        await answer(update)
+        await show(update, context, Screen(_(
+            "📣 Announce <b>{title}</b> in which commune/ward? Or to the whole province."
+        ).format(title=esc(contest.title)), rows), edit=True)
+        return
     scopes = {"w": "ward", "p": "province", "n": "national"}
-    if len(parts) != 4 or parts[3][:1] not in scopes:
+    if len(parts) == 5 and parts[3] == "w":
+        scope, code = "ward", parts[4]
+    elif len(parts) == 4 and parts[3][:1] in scopes:
+        scope, code = scopes[parts[3][:1]], parts[3][1:]
+    else:
         await answer(update, _("This button is no longer available."))
         return
     try:
         cid, count = await events.announce_contest(
-            user.id, contest, scopes[parts[3][:1]], parts[3][1:], service(context).link(contest.code),
+            user.id, contest, scope, code, service(context).link(contest.code),
             progress_chat=chat.id, admin_locale=t.locale,
         )
     except EventError as exc:

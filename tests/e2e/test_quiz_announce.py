@@ -102,3 +102,48 @@ async def test_a_plain_teacher_cannot_announce(bot: Any, tg: Any) -> None:
 
 
 ADMIN_ID = 900001
+
+
+async def test_province_officer_announces_to_one_ward_of_the_province(bot: Any, tg: Any) -> None:
+    bot.clock._now = DAY
+    subs = bot.service("subscriptions")
+    for uid, ward in ((7301, SAI_GON), (7302, None), (7303, AN_DONG)):
+        tg.user(id=uid, first_name=f"S{uid}", language_code="en", started=True)
+        await subs.subscribe(uid, "79", ward, TOPIC_QUIZ, "en")
+    prov_officer = 7310
+    async with bot.rt.db.transaction() as conn:
+        cur = await conn.execute(
+            "INSERT INTO police_units(kind, code, province_code, created_at)"
+            " VALUES ('province', '79', '79', 0)")
+        await conn.execute("INSERT INTO unit_officers(unit_id, user_id, enrolled_at) VALUES (?, ?, 0)",
+                           (cur.lastrowid, prov_officer))
+    officer = tg.user(id=prov_officer, first_name="Province", language_code="en")
+    await create_contest(bot, officer, title="Ward contest")
+    screen = next(m for m in reversed(officer.messages) if "Join code" in m.text)
+    reply = await officer.press("📣 Announce to subscribers", message=screen)
+    picker = "📍 A commune/ward of Thành phố Hồ Chí Minh…"
+    assert picker in reply.edits[0].button_texts
+    reply = await officer.press(picker, message=screen)
+    assert "in which commune/ward?" in screen.text
+    for _ in range(20):  # page through the wards (12 a page) to Sài Gòn
+        if "Sài Gòn" in screen.button_texts:
+            break
+        await officer.press("▶", message=screen)
+    reply = await officer.press("Sài Gòn", message=screen)
+    assert reply.callback_answer.text == "Announcement saved."
+    assert "goes to 2 subscribers now" in screen.text
+    await bot.service("broadcast").wait_idle()
+
+    def announced(uid: int) -> list[Any]:
+        return [m for m in tg.sent_to(uid) if "Quiz contest:" in m.text]
+
+    assert len(announced(7301)) == 1 and len(announced(7302)) == 1 and announced(7303) == []
+
+    # A ward officer cannot open another province's ward pages, even with forged data.
+    await make_officer(bot, OFFICER)
+    ward_officer = tg.user(id=OFFICER, first_name="Officer", language_code="en")
+    contest = await create_contest(bot, ward_officer, title="Other")
+    mine = next(m for m in reversed(ward_officer.messages) if "Join code" in m.text)
+    reply = await ward_officer.press_forged(f"quiz_teacher:anx:{contest.id}:wpg:01:0", message=mine)
+    assert reply.callback_answer is not None and reply.callback_answer.show_alert
+    assert "cannot announce" in (reply.callback_answer.text or "")
