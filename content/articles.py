@@ -39,6 +39,7 @@ from content.markup import (
     parse_inline,
     render_nodes,
 )
+from content.problems import Problem
 
 DEFAULT_ROOT = Path(__file__).resolve().parent / "articles"
 
@@ -85,16 +86,6 @@ IGNORED_FILES = frozenset({"README.md"})
 
 # ---------------------------------------------------------------------------------------------
 # Data
-
-
-@dataclass(frozen=True)
-class Problem:
-    path: Path
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
 
 
 class LibraryError(Exception):

@@ -20,22 +20,14 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from content.problems import Problem
+
 CALENDAR_PATH = Path(__file__).resolve().parent / "events" / "calendar.yaml"
 LANGS = ("vi", "en")
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MMDD_RE = re.compile(r"^(\d{2})-(\d{2})$")
 HHMM_RE = re.compile(r"^(\d{2}):(\d{2})$")
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-@dataclass(frozen=True)
-class Problem:
-    path: str
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ from typing import Any
 import yaml
 
 from content.markup import tg_len
+from content.problems import Problem
 
 DEFAULT_DIR = Path(__file__).resolve().parent / "quiz"
 
@@ -85,16 +86,6 @@ _POSITIONAL = re.compile(
 
 # ---------------------------------------------------------------------------------------------
 # Data
-
-
-@dataclass(frozen=True)
-class Problem:
-    path: str
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
 
 
 @dataclass(frozen=True)
