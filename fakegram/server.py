@@ -49,7 +49,7 @@ from .state import (
     new_file_ids,
     now,
 )
-from .validate import ApiError, Formatted, ValidatedRequest, validate_request
+from .validate import UPDATE_TYPES, ApiError, Formatted, ValidatedRequest, validate_request
 
 if TYPE_CHECKING:
     from .users import BotMessage, FakeGroup, FakeUser
@@ -57,33 +57,10 @@ if TYPE_CHECKING:
 log = logging.getLogger("fakegram")
 
 DEFAULT_TOKEN = "123456:TEST-token-khongmatuy-fakegram"
-#: Update types delivered when ``allowed_updates`` is empty/unspecified.
-DEFAULT_ALLOWED_UPDATES = frozenset(
-    {
-        "message",
-        "edited_message",
-        "channel_post",
-        "edited_channel_post",
-        "business_connection",
-        "business_message",
-        "edited_business_message",
-        "deleted_business_messages",
-        "guest_message",
-        "inline_query",
-        "chosen_inline_result",
-        "callback_query",
-        "shipping_query",
-        "pre_checkout_query",
-        "purchased_paid_media",
-        "poll",
-        "poll_answer",
-        "my_chat_member",
-        "chat_join_request",
-        "chat_boost",
-        "removed_chat_boost",
-        "managed_bot",
-    }
-)
+#: Update types delivered when ``allowed_updates`` is empty/unspecified: all of them except
+#: the three Telegram sends only when asked for (Bot API, getUpdates.allowed_updates).
+DEFAULT_ALLOWED_UPDATES = UPDATE_TYPES - {"chat_member", "message_reaction", "message_reaction_count"}
+
 _MEDIA_KINDS = {
     "sendPhoto": "photo",
     "sendDocument": "document",
