@@ -359,26 +359,25 @@ async def on_group_reply(update: Update, context: Context) -> None:
         await _transfer_candidates(update, context, int(tip["id"]), msg.text)
 
 
-async def on_ask_flow(update: Update, context: Context) -> None:
+async def _flow_tip_and_text(update: Update, context: Context) -> tuple[int, str] | None:
+    """A private Ask/Transfer flow's tip and the officer's text; the flow ends here."""
     chat = update.effective_chat
     msg = update.effective_message
     if chat is None or msg is None:
-        return
+        return None
     session = await rt(context).sessions.get(chat.id)
     await rt(context).sessions.clear(chat.id)
-    if msg.text:
-        await _do_ask(update, context, int(session.get("tip") or 0), msg.text)
+    return (int(session.get("tip") or 0), msg.text) if msg.text else None
+
+
+async def on_ask_flow(update: Update, context: Context) -> None:
+    if (found := await _flow_tip_and_text(update, context)) is not None:
+        await _do_ask(update, context, *found)
 
 
 async def on_transfer_flow(update: Update, context: Context) -> None:
-    chat = update.effective_chat
-    msg = update.effective_message
-    if chat is None or msg is None:
-        return
-    session = await rt(context).sessions.get(chat.id)
-    await rt(context).sessions.clear(chat.id)
-    if msg.text:
-        await _transfer_candidates(update, context, int(session.get("tip") or 0), msg.text)
+    if (found := await _flow_tip_and_text(update, context)) is not None:
+        await _transfer_candidates(update, context, *found)
 
 
 async def _tip_and_rest(update: Update, context: Context, usage: str) -> tuple[int, str] | None:
