@@ -19,11 +19,12 @@ HANOI_WARD = "00004"  # Phường Ba Đình, Hà Nội
 DAY = datetime(2026, 6, 10, 3, 0, tzinfo=UTC)  # 10:00 local
 
 
-async def make_officer(bot: Any, uid: int = OFFICER, ward: str = SAI_GON) -> None:
+async def make_officer(bot: Any, uid: int = OFFICER, code: str = SAI_GON, kind: str = "ward") -> None:
+    """An officer of a police unit in Hồ Chí Minh (a ward unit, or kind="province", code "79")."""
     async with bot.rt.db.transaction() as conn:
         cur = await conn.execute(
-            "INSERT INTO police_units(kind, code, province_code, created_at) VALUES ('ward', ?, '79', 0)",
-            (ward,),
+            "INSERT INTO police_units(kind, code, province_code, created_at) VALUES (?, ?, '79', 0)",
+            (kind, code),
         )
         await conn.execute(
             "INSERT INTO unit_officers(unit_id, user_id, enrolled_at) VALUES (?, ?, 0)",

@@ -10,23 +10,12 @@ import pytest
 
 from bot.broadcast import TOPIC_EVENTS, TOPIC_QUIZ
 from bot.events import EventError
+from tests.e2e.test_events import make_officer
 from tests.e2e.test_quiz import create_contest
 
 SAI_GON, AN_DONG = "26740", "27316"
 OFFICER = 7100
 DAY = datetime(2026, 6, 10, 3, 0, tzinfo=UTC)  # 10:00 in Hồ Chí Minh
-
-
-async def make_officer(bot: Any, uid: int, ward: str = SAI_GON) -> None:
-    async with bot.rt.db.transaction() as conn:
-        cur = await conn.execute(
-            "INSERT INTO police_units(kind, code, province_code, created_at) VALUES ('ward', ?, '79', 0)",
-            (ward,),
-        )
-        await conn.execute(
-            "INSERT INTO unit_officers(unit_id, user_id, enrolled_at) VALUES (?, ?, 0)",
-            (cur.lastrowid, uid),
-        )
 
 
 async def test_officer_announces_a_contest_to_quiz_subscribers_of_the_ward(bot: Any, tg: Any) -> None:
@@ -111,12 +100,7 @@ async def test_province_officer_announces_to_one_ward_of_the_province(bot: Any, 
         tg.user(id=uid, first_name=f"S{uid}", language_code="en", started=True)
         await subs.subscribe(uid, "79", ward, TOPIC_QUIZ, "en")
     prov_officer = 7310
-    async with bot.rt.db.transaction() as conn:
-        cur = await conn.execute(
-            "INSERT INTO police_units(kind, code, province_code, created_at)"
-            " VALUES ('province', '79', '79', 0)")
-        await conn.execute("INSERT INTO unit_officers(unit_id, user_id, enrolled_at) VALUES (?, ?, 0)",
-                           (cur.lastrowid, prov_officer))
+    await make_officer(bot, prov_officer, "79", kind="province")
     officer = tg.user(id=prov_officer, first_name="Province", language_code="en")
     await create_contest(bot, officer, title="Ward contest")
     screen = next(m for m in reversed(officer.messages) if "Join code" in m.text)

@@ -28,6 +28,7 @@ from tests.e2e.tip_helpers import (
     receipt_of,
     tip_row,
     wait_for,
+    walk_to_text,
 )
 
 
@@ -140,14 +141,7 @@ async def test_tip_in_group_only_redirects(bot: Any, tg: Any) -> None:
 
 async def test_refusals_voice_video_files_and_long_text(bot: Any, tg: Any) -> None:
     u = tg.user(id=1201, first_name="Hoa", language_code="en")
-    await u.send("/tip")
-    await u.press(callback_data="tip:go")
-    await u.press(callback_data="tip:c:online")
-    await u.send("Ho Chi Minh")
-    await u.send("Sai Gon")
-    await u.press(callback_data=f"tip:w:{SAI_GON}")
-    await u.press(callback_data=f"tip:wc:{SAI_GON}")
-    await u.press(callback_data="tip:ps")
+    await walk_to_text(u, "online", province="Ho Chi Minh", ward_query="Sai Gon")
     reply = await u.send("x" * 3001)
     assert "3001" in reply.text
     await u.send("A page sells pills")

@@ -5,18 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from storage import tips as tips_repo
-from tests.e2e.tip_helpers import GROUP_CHAT, OFFICER, SAI_GON, bind_unit, wait_for
+from tests.e2e.tip_helpers import GROUP_CHAT, OFFICER, SAI_GON, bind_unit, wait_for, walk_to_text
 
 
 async def to_review(u: Any, text: str) -> None:
-    await u.send("/tip")
-    await u.press(callback_data="tip:go")
-    await u.press(callback_data="tip:c:spot")
-    await u.send("Hồ Chí Minh")
-    await u.send("Sài Gòn")
-    await u.press(callback_data=f"tip:w:{SAI_GON}")
-    await u.press(callback_data=f"tip:wc:{SAI_GON}")
-    await u.press(callback_data="tip:ps")
+    await walk_to_text(u)
     await u.send(text)
     await u.press(callback_data="tip:phd")
     await u.press(callback_data="tip:t:today")

@@ -71,17 +71,23 @@ def group_msgs(tg: Any, chat_id: int) -> list[Any]:
     return list(tg.sent_to(chat_id))
 
 
-async def file_tip(u: Any, text: str = "Bán ma túy ở hẻm 12, tối nào cũng có", *, photo: bytes | None = None,
-                   ward_query: str = "Sài Gòn", province: str = "Hồ Chí Minh") -> str:
-    """Walk the whole citizen flow; returns the receipt digits."""
+async def walk_to_text(u: Any, category: str = "spot", *, province: str = "Hồ Chí Minh",
+                       ward_query: str = "Sài Gòn") -> None:
+    """/tip → category → province typed → ward Sài Gòn → no place details: the text step."""
     await u.send("/tip")
     await u.press(callback_data="tip:go")
-    await u.press(callback_data="tip:c:spot")
+    await u.press(callback_data=f"tip:c:{category}")
     await u.send(province)
     await u.send(ward_query)
     await u.press(callback_data=f"tip:w:{SAI_GON}")
     await u.press(callback_data=f"tip:wc:{SAI_GON}")
     await u.press(callback_data="tip:ps")
+
+
+async def file_tip(u: Any, text: str = "Bán ma túy ở hẻm 12, tối nào cũng có", *, photo: bytes | None = None,
+                   ward_query: str = "Sài Gòn", province: str = "Hồ Chí Minh") -> str:
+    """Walk the whole citizen flow; returns the receipt digits."""
+    await walk_to_text(u, province=province, ward_query=ward_query)
     await u.send(text)
     if photo is not None:
         await u.send_photo(photo)
