@@ -28,6 +28,8 @@ import time
 from collections import deque
 from collections.abc import Callable
 
+from bot.sliding_window import SlidingWindow
+
 FREE_RATE_LIMIT = 30.0  # Telegram: about 30 messages/second to different chats
 PAID_RATE_LIMIT = 1000.0  # with allow_paid_broadcast
 # Aim this fraction below the configured rate: network jitter must not put 31 messages in one
@@ -67,7 +69,7 @@ class Pacer:
         self._next_slot = 0.0
         self._paused_until = 0.0
         self._chat_last: dict[int, float] = {}
-        self._groups: dict[int, deque[float]] = {}
+        self._groups: dict[int, SlidingWindow] = {}
         self._lock = asyncio.Lock()
         self.window = max(1, int(rate))
         self.window_guard = 0.01
@@ -98,24 +100,23 @@ class Pacer:
     # -- per chat / group ----------------------------------------------------------------------
     def _chat_ready_at(self, chat_id: int, now: float) -> float:
         ready = self._chat_last.get(chat_id, -1e9) + self.per_chat_interval
-        if chat_id < 0:
-            window = self._groups.get(chat_id)
-            if window is not None:
-                while window and now - window[0] >= 60.0:
-                    window.popleft()
-                if len(window) >= self.group_per_minute:
-                    ready = max(ready, window[0] + 60.0)
+        window = self._groups.get(chat_id) if chat_id < 0 else None
+        if window is not None:
+            ready = max(ready, now + window.delay(now))
         return ready
 
     def _note_chat(self, chat_id: int, at: float) -> None:
         self._chat_last[chat_id] = at
         if chat_id < 0:
-            self._groups.setdefault(chat_id, deque()).append(at)
+            if chat_id not in self._groups:
+                self._groups[chat_id] = SlidingWindow(self.group_per_minute, 60.0, self._now)
+            self._groups[chat_id].note(at)
         if len(self._chat_last) > 4096:  # forget chats whose second has passed
             cutoff = at - self.per_chat_interval
             self._chat_last = {c: t for c, t in self._chat_last.items() if t > cutoff}
             self._groups = {
-                c: w for c, w in self._groups.items() if w and at - w[-1] < 60.0
+                c: w for c, w in self._groups.items()
+                if w.latest is not None and at - w.latest < 60.0
             }
 
     # -- the one entry point --------------------------------------------------------------------

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from collections import deque
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any
@@ -20,40 +18,13 @@ from typing import Any
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
+from bot.sliding_window import SlidingWindow
+
 log = logging.getLogger(__name__)
 JSONResult = bool | dict[str, Any] | list[dict[str, Any]]
 # `rate_limit_args` of a sender that paces each group itself (the tip outbox): its messages are
 # counted in the group's window, so replies account for them, but never held here.
 SELF_PACED = 1
-
-
-class SlidingWindow:
-    """At most `limit` acquisitions in any `period` seconds. Telegram counts a group's 20
-    messages per minute over a sliding minute; a leaky bucket (aiolimiter) lets about 40
-    through in a minute after an idle spell, which is how groups earn 429s."""
-
-    def __init__(self, limit: int, period: float) -> None:
-        self.limit = limit
-        self.period = period
-        self._sent: deque[float] = deque()
-        self._lock = asyncio.Lock()  # waiters go in arrival order
-
-    async def acquire(self) -> None:
-        async with self._lock:
-            while True:
-                now = time.monotonic()
-                while self._sent and now - self._sent[0] >= self.period:
-                    self._sent.popleft()
-                if len(self._sent) < self.limit:
-                    self._sent.append(now)
-                    return
-                await asyncio.sleep(self.period - (now - self._sent[0]) + 0.01)
-
-    def note(self) -> None:
-        """Count a message sent without waiting (its sender paces itself)."""
-        self._sent.append(time.monotonic())
-        while len(self._sent) > self.limit * 4:  # bounded even if only self-paced senders run
-            self._sent.popleft()
 
 
 class ReplyRateLimiter(BaseRateLimiter[int]):
@@ -75,6 +46,8 @@ class ReplyRateLimiter(BaseRateLimiter[int]):
         if not isinstance(chat_id, int | str) or (isinstance(chat_id, str) and not chat_id.startswith(("@", "-"))):
             return None
         if chat_id not in self._groups:
+            # a sliding minute, as Telegram counts: a leaky bucket (aiolimiter) let about 40 a
+            # minute into a group after an idle spell
             self._groups[chat_id] = SlidingWindow(self.group_per_minute, 60.0)
         return self._groups[chat_id]
 

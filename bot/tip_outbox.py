@@ -20,12 +20,12 @@ import asyncio
 import logging
 import random
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from bot.screens import Button
+from bot.sliding_window import SlidingWindow
 from storage import tips as repo
 from storage.db import Database
 
@@ -105,26 +105,29 @@ class _Pacer:
     """
 
     def __init__(self, group_limit: int = GROUP_PER_MINUTE, group_window: float = 60.0) -> None:
-        self._sent: dict[int, deque[float]] = {}
+        self._windows: dict[int, SlidingWindow] = {}
         self.group_limit = group_limit
         self.group_window = group_window
 
+    def _window(self, chat_id: int) -> SlidingWindow:
+        if chat_id not in self._windows:
+            self._windows[chat_id] = (SlidingWindow(self.group_limit, self.group_window)
+                                      if chat_id < 0 else SlidingWindow(PRIVATE_PER_SECOND, 1.0))
+        return self._windows[chat_id]
+
     def wait(self, chat_id: int) -> float:
-        limit, window = ((self.group_limit, self.group_window) if chat_id < 0
-                         else (PRIVATE_PER_SECOND, 1.0))
-        q = self._sent.setdefault(chat_id, deque())
-        now = time.monotonic()
-        while q and now - q[0] >= window:
-            q.popleft()
-        return 0.0 if len(q) < limit else window - (now - q[0]) + 0.01
+        delay = self._window(chat_id).delay()
+        return delay + 0.01 if delay > 0 else 0.0
 
     def note(self, chat_id: int) -> None:
-        self._sent.setdefault(chat_id, deque()).append(time.monotonic())
+        self._window(chat_id).note()
 
     def forget(self, chat_id: int) -> None:
-        q = self._sent.get(chat_id)
-        if q is not None and not q:
-            self._sent.pop(chat_id, None)
+        """The chat's sender is done: drop its window once nothing in it can still count."""
+        window = self._windows.get(chat_id)
+        if window is not None and (window.latest is None
+                                   or time.monotonic() - window.latest >= window.period):
+            self._windows.pop(chat_id, None)
 
 
 class OutboxWorker:

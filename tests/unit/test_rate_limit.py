@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from bot.rate_limit import SELF_PACED, ReplyRateLimiter, SlidingWindow
+from bot.rate_limit import SELF_PACED, ReplyRateLimiter
+from bot.sliding_window import SlidingWindow
 
 GROUP = -1001234500001
 
