@@ -97,6 +97,20 @@ class Renderer(Protocol):
     async def chat_moved(self, old_chat_id: int, new_chat_id: int) -> None: ...
 
 
+async def send_part(sender: Sender, chat_id: int, part: Part, reply_to: int | None,
+                    card: int | None = None) -> int:
+    """Send one part; returns its message id (the card's own id for "unbuttons")."""
+    if part.kind == "unbuttons":
+        if card is not None:  # no card in this chat: nothing to take back
+            await sender.clear_buttons(chat_id, card)
+        return card or 0
+    if part.kind == "text":
+        return await sender.send_text(chat_id, part.text, part.buttons, reply_to)
+    if part.kind == "photos":
+        return await sender.send_photos(chat_id, part.photos, reply_to)
+    return await sender.send_location(chat_id, part.lat, part.lon, reply_to)
+
+
 class _Pacer:
     """Sliding window per chat: ≤ 20 a minute into a group, ≤ 1 a second into a private chat.
 
@@ -264,16 +278,7 @@ class OutboxWorker:
             if wait > 0 and not await self._sleep(wait):
                 raise RetryLater(0)
             reply_to = anchor if part.reply_to_card else None
-            if part.kind == "unbuttons":
-                if anchor is not None:  # no card in this chat: nothing to take back
-                    await self.sender.clear_buttons(chat_id, anchor)
-                mid = anchor or 0
-            elif part.kind == "text":
-                mid = await self.sender.send_text(chat_id, part.text, part.buttons, reply_to)
-            elif part.kind == "photos":
-                mid = await self.sender.send_photos(chat_id, part.photos, reply_to)
-            else:
-                mid = await self.sender.send_location(chat_id, part.lat, part.lon, reply_to)
+            mid = await send_part(self.sender, chat_id, part, reply_to, anchor)
             self._pacer.note(chat_id)
             self.sent_count += 1
             if index == 0 and delivery.card:

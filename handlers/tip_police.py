@@ -24,7 +24,15 @@ from bot.jobs import job
 from bot.rate_limit import SELF_PACED
 from bot.runtime import Runtime
 from bot.screens import Button, Screen, esc
-from bot.tip_outbox import ChatMoved, Delivery, OutboxWorker, Part, RetryLater, Undeliverable
+from bot.tip_outbox import (
+    ChatMoved,
+    Delivery,
+    OutboxWorker,
+    Part,
+    RetryLater,
+    Undeliverable,
+    send_part,
+)
 from bot.tip_police import PoliceError, TipPolice, audit_text, close_buttons, stats_text
 from bot.tips import TipService
 from handlers import registry
@@ -284,12 +292,7 @@ async def _send_details(update: Update, context: Context, t: Translator, deliver
     sender = TelegramSender(context.bot)
     try:
         for part in delivery.parts:
-            if part.kind == "text":
-                await sender.send_text(delivery.chat_id, part.text, part.buttons, None)
-            elif part.kind == "photos":
-                await sender.send_photos(delivery.chat_id, part.photos, None)
-            else:
-                await sender.send_location(delivery.chat_id, part.lat, part.lon, None)
+            await send_part(sender, delivery.chat_id, part, None)
     except Undeliverable:
         await answer(update, _("I cannot write to you yet: open a private chat with me, press "
                                "Start, then press the button again."), alert=True)
