@@ -26,6 +26,8 @@ from bot.config import SUPPORTED_LOCALES
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "content" / "locales"
 DEFAULT_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+# Each language's name in itself (never translated).
+LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
 
 Gettext = Callable[[str], str]
 

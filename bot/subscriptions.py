@@ -13,7 +13,7 @@ from bot import directory
 from bot.broadcast import ALL_TOPICS, TOPIC_EVENTS, TOPIC_FACTS, TOPIC_NAMES, TOPIC_QUIZ
 from bot.clock import Clock
 from bot.config import SUPPORTED_LOCALES
-from bot.i18n import Translator
+from bot.i18n import LANGUAGE_NAMES, Translator
 from bot.screens import Button, Screen, esc
 from bot.users import UserService
 from storage import subscriptions as repo
@@ -219,7 +219,7 @@ def status_screen(t: Translator, sub: Subscription, notice: str = "") -> Screen:
         _("🔔 <b>You are subscribed</b>"),
         _("Area: {area}").format(area=esc(sub.area_label())),
         _("Topics: {topics}").format(topics=esc(topics_text(t, sub.topics))),
-        _("Language: {language}").format(language="Tiếng Việt" if sub.locale == "vi" else "English"),
+        _("Language: {language}").format(language=LANGUAGE_NAMES.get(sub.locale, "English")),
     ]
     if not sub.active:
         lines.append(_("(Paused because the bot could not reach you; it resumes now that you are back.)"))

@@ -38,7 +38,7 @@ from bot.broadcast import (
 )
 from bot.config import SUPPORTED_LOCALES
 from bot.events import parse_local
-from bot.i18n import N_, Translator
+from bot.i18n import LANGUAGE_NAMES, N_, Translator
 from bot.runtime import Runtime
 from bot.screens import Button, Screen, esc
 from bot.subscriptions import (
@@ -54,7 +54,6 @@ from handlers.common import Context, answer, callback_parts, markup, rt, show, t
 
 log = logging.getLogger(__name__)
 FLOW = "bc_new"
-LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
 
 
 # -- the transport ----------------------------------------------------------------------------
@@ -153,7 +152,7 @@ def target_text(t: Translator, target: Target) -> str:
     _ = t.gettext
     area = area_label(target.province, target.ward) or _("All of Vietnam")
     topic = _(TOPIC_NAMES[target.topic]) if target.topic in TOPIC_NAMES else _("all subscribers")
-    lang = {"vi": "Tiếng Việt", "en": "English"}.get(target.locale or "", _("all languages"))
+    lang = LANGUAGE_NAMES.get(target.locale or "", _("all languages"))
     return _("Area: {area}\nTopic: {topic}\nLanguage: {language}").format(
         area=esc(area), topic=esc(topic), language=esc(lang)
     )
