@@ -574,14 +574,9 @@ class EventService:
         now = self.clock.timestamp()
         if contest.ends_at <= now:
             raise EventError(N_("This contest has ended."))
-        ward = code if scope == WARD else None
-        province = None
-        if scope == PROVINCE:
-            province = code
-        elif ward is not None:
-            w = directory.get_ward(ward)
-            province = f"{w.province_code:02d}" if w else None
-        target = Target(province=province, ward=ward, topic=TOPIC_QUIZ)
+        # (a ward target gets its province from BroadcastService.normalise_target)
+        target = Target(province=code if scope == PROVINCE else None,
+                        ward=code if scope == WARD else None, topic=TOPIC_QUIZ)
         option = ScopeOption(scope, code)
         texts = {loc: self._contest_text(translator(loc), contest, option) for loc in SUPPORTED_LOCALES}
         join = LinkButton(
