@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -249,6 +250,18 @@ class EventService:
     async def ward_provinces(self, user_id: int) -> list[str]:
         """Provinces in whose communes/wards this person may create events (not national)."""
         return [o.code for o in await self.scope_options(user_id) if o.scope == PROVINCE]
+
+    async def ward_picker_rows(
+        self, t: Translator, user_id: int, data: Callable[[str], str]
+    ) -> list[list[Button]]:
+        """"📍 A commune/ward of …" buttons, one per province whose wards this person may pick
+        (`data(province code)` is each button's callback data)."""
+        rows = []
+        for prov in (await self.ward_provinces(user_id))[:10]:
+            p = directory.get_province(prov)
+            rows.append([Button(t.gettext("📍 A commune/ward of {province}…").format(
+                province=p.name if p else prov), data=data(prov))])
+        return rows
 
     async def can_manage(self, user_id: int, event: Event) -> bool:
         if user_id in self.settings.admin_ids:

@@ -288,10 +288,7 @@ async def _scope_screen(update: Update, context: Context, t: Translator) -> Scre
     rows = [[Button(o.label(t), data=f"ev:sc:{o.data}")] for o in options[:20]]
     if svc.is_national_admin(user.id):
         rows.append([Button(t.gettext("🗺 A province or commune/ward…"), data="ev:spick")])
-    for prov in (await svc.ward_provinces(user.id))[:10]:
-        p = directory.get_province(prov)
-        rows.append([Button(t.gettext("📍 A commune/ward of {province}…").format(
-            province=p.name if p else prov), data=f"ev:spv:{prov}")])
+    rows += await svc.ward_picker_rows(t, user.id, lambda prov: f"ev:spv:{prov}")
     return Screen(t.gettext("6/7: Who is it for?"), rows)
 
 

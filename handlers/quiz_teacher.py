@@ -14,7 +14,6 @@ from telegram import InputFile, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from bot import directory
 from bot.i18n import Translator, translator
 from bot.jobs import job
 from bot.quiz import (
@@ -305,10 +304,8 @@ async def _announce(update: Update, context: Context, contest: Any, parts: list[
     if parts[1] == "ann":
         options = await events.scope_options(user.id)
         rows = [[Button(o.label(t), data=f"{P}:anx:{contest.id}:{o.data}")] for o in options[:20]]
-        for prov in (await events.ward_provinces(user.id))[:10]:
-            p = directory.get_province(prov)
-            rows.append([Button(_("📍 A commune/ward of {province}…").format(
-                province=p.name if p else prov), data=f"{P}:anx:{contest.id}:wpg:{prov}:0")])
+        rows += await events.ward_picker_rows(
+            t, user.id, lambda prov: f"{P}:anx:{contest.id}:wpg:{prov}:0")
         rows.append([Button(_("⬅️ Contest"), data=f"{P}:c:{contest.id}")])
         await answer(update)
         await show(update, context, Screen(_(
