@@ -79,6 +79,7 @@ class UnitStats:
     median_ack_seconds: float | None
     categories: dict[str, int] = field(default_factory=dict)
     months: list[tuple[date, int]] = field(default_factory=list)  # oldest first, local months
+    min_count: int = 1  # breakdown cells below this (but above 0) are shown as "<min_count"
 
 
 def _dt(ts: int) -> datetime:
@@ -446,6 +447,7 @@ class TipPolice:
             closed=raw["closed"], outcomes=raw["outcomes"],
             median_ack_seconds=statistics.median(delays) if delays else None,
             categories=raw["categories"], months=self._months(raw["routed_at"]),
+            min_count=self.settings.tips.stats_min_count,
         )
 
     def _months(self, times: list[int]) -> list[tuple[date, int]]:
@@ -670,10 +672,11 @@ def directory_province(code: str) -> str:
     return province.name if province is not None else str(code)
 
 
-def stats_text(t: Translator, s: UnitStats, min_count: int = 1) -> str:
-    """Totals exactly; breakdown cells (outcome, category, month) under `min_count` but above
+def stats_text(t: Translator, s: UnitStats) -> str:
+    """Totals exactly; breakdown cells (outcome, category, month) under `s.min_count` but above
     zero as "<min_count", so a report passed on cannot single out one tip."""
     _ = t.gettext
+    min_count = s.min_count
 
     def cell(n: int) -> str:
         return f"<{min_count}" if 0 < n < min_count else t.number(n)

@@ -444,8 +444,7 @@ async def tipstats_command(update: Update, context: Context) -> None:
         if chat.type == ChatType.PRIVATE:
             await show(update, context, Screen(exc.text(t)))
         return
-    floor = rt(context).settings.tips.stats_min_count
-    texts = [stats_text(t, await svc.stats(s, user.id), floor) for s in scopes[:6]]
+    texts = [stats_text(t, await svc.stats(s, user.id)) for s in scopes[:6]]
     await show(update, context, Screen("\n\n".join(texts)))
 
 
