@@ -16,6 +16,8 @@ from pathlib import Path
 import fontpkg_be_vietnam_pro
 from PIL import Image, ImageDraw, ImageFont
 
+from bot.i18n import translator
+
 MAX_NAME = 60
 """Longer display names are cut (with "…"); Telegram's own first+last name limit is 128."""
 MAX_TITLE = 160
@@ -43,26 +45,19 @@ class _Labels:
     seal: tuple[str, str] = ("KHÔNG", "MA TÚY")
 
 
-_LABELS = {
-    "vi": _Labels(
-        heading="GIẤY CHỨNG NHẬN",
-        sub="Tham gia tìm hiểu phòng, chống ma túy",
-        certifies="Chứng nhận",
-        completed="đã hoàn thành",
-        score="Kết quả",
+def _labels(locale: str) -> _Labels:
+    """The certificate's words in `locale`, from the gettext catalogs like every other text
+    (the product name in the footer and the seal stays as it is)."""
+    _ = translator(locale).gettext
+    return _Labels(
+        heading=_("CERTIFICATE"),
+        sub=_("of participation in drug-prevention learning"),
+        certifies=_("This certifies that"),
+        completed=_("has completed"),
+        score=_("Result"),
         footer_title="Không Ma Túy",
-        footer_motto="Sống khỏe, nói không với ma túy",
-    ),
-    "en": _Labels(
-        heading="CERTIFICATE",
-        sub="of participation in drug-prevention learning",
-        certifies="This certifies that",
-        completed="has completed",
-        score="Result",
-        footer_title="Không Ma Túy",
-        footer_motto="Live well, say no to drugs",
-    ),
-}
+        footer_motto=_("Live well, say no to drugs"),
+    )
 
 
 @cache
@@ -151,7 +146,7 @@ def render_certificate(
 ) -> bytes:
     """A landscape certificate (2000×1414 PNG). Texts are plain strings: nothing is parsed or
     escaped; long ones are cut (name at :data:`MAX_NAME`) or shrunk and wrapped to fit."""
-    labels = _LABELS.get(locale, _LABELS["vi"])
+    labels = _labels(locale)
     name = clean_text(display_name, MAX_NAME) or "—"
     title = clean_text(contest_title, MAX_TITLE)
     score = clean_text(score_text, MAX_LINE)
