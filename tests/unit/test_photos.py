@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageFile
 
 from bot.photos import NotAnImage, clean_image
 
@@ -64,3 +64,58 @@ def test_too_big_is_refused() -> None:
     with pytest.raises(NotAnImage) as exc:
         clean_image(b"\0" * (21 * 1024 * 1024))
     assert exc.value.reason == "too_big"
+
+
+def _png(size: tuple[int, int], mode: str = "1") -> bytes:
+    buf = io.BytesIO()
+    Image.new(mode, size, 0).save(buf, format="PNG", optimize=True)
+    return buf.getvalue()
+
+
+def test_pixel_bomb_is_refused_from_its_header_without_decoding(monkeypatch: pytest.MonkeyPatch) -> None:
+    bomb = _png((7070, 7070))  # ~6 KiB declaring 50 megapixels
+    assert len(bomb) < 10 * 1024
+    loads: list[tuple[int, int]] = []
+    real_load = ImageFile.ImageFile.load
+
+    def spy(self: ImageFile.ImageFile) -> object:
+        loads.append(self.size)
+        return real_load(self)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", spy)
+    with pytest.raises(NotAnImage) as exc:
+        clean_image(bomb)
+    assert exc.value.reason == "too_many_pixels"
+    assert loads == []  # not a single pixel was decoded
+    # Just over 20 MP is refused too; a 20 MP picture is cleaned.
+    with pytest.raises(NotAnImage):
+        clean_image(_png((5000, 4001)))
+    assert max(Image.open(io.BytesIO(clean_image(_png((5000, 4000), "L")))).size) == 1600
+
+
+def test_jpeg_is_decoded_reduced(monkeypatch: pytest.MonkeyPatch) -> None:
+    big = io.BytesIO()
+    Image.new("RGB", (4000, 3000), (90, 10, 10)).save(big, format="JPEG")
+    decoded: list[tuple[int, int]] = []
+    real_load = ImageFile.ImageFile.load
+
+    def spy(self: ImageFile.ImageFile) -> object:
+        result = real_load(self)
+        decoded.append(self.size)
+        return result
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", spy)
+    out = Image.open(io.BytesIO(clean_image(big.getvalue())))
+    assert out.size == (1600, 1200)
+    # DCT scaling: decoded at half size (2000 × 1500), never at 12 MP.
+    assert decoded and max(w * h for w, h in decoded) <= 2000 * 1500
+
+
+def test_large_png_keeps_orientation_after_reduce() -> None:
+    img = Image.new("RGB", (4000, 2000), (10, 200, 30))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90° when shown
+    buf = io.BytesIO()
+    img.save(buf, format="PNG", exif=exif)
+    out = Image.open(io.BytesIO(clean_image(buf.getvalue())))
+    assert out.size == (800, 1600)
