@@ -111,6 +111,19 @@ async def send_part(sender: Sender, chat_id: int, part: Part, reply_to: int | No
     return await sender.send_location(chat_id, part.lat, part.lon, reply_to)
 
 
+def prioritised(rows: list[Any]) -> list[Any]:
+    """A destination's pending rows in sending order: a new tip's card goes ahead of queued
+    answers, photos and reminders of other tips (so a tipster's many answers cannot hold up an
+    urgent tip for the same unit); each tip's own rows keep their order (a card is moved only
+    when it is its tip's first pending row, so nothing overtakes its own notices)."""
+    first: dict[Any, int] = {}
+    for row in rows:
+        first.setdefault(row["tip_id"], int(row["id"]))
+    cards = [r for r in rows if r["kind"] == "card" and first[r["tip_id"]] == int(r["id"])]
+    ahead = {int(r["id"]) for r in cards}
+    return cards + [r for r in rows if int(r["id"]) not in ahead]
+
+
 class _Pacer:
     """Sliding window per chat: ≤ 20 a minute into a group, ≤ 1 a second into a private chat.
 
@@ -161,10 +174,12 @@ class OutboxWorker:
         self._pacer = _Pacer(group_limit, group_window)
         self.sent_count = 0
         self.retries = 0
+        self._generation = 0  # bumped by kick(): something new was queued
 
     # -- control ------------------------------------------------------------------------
     def kick(self) -> None:
         """Something was queued: look now (called right after a commit)."""
+        self._generation += 1
         self._wake.set()
 
     async def run(self, sender: Sender, running: Callable[[], bool], idle: float = 5.0) -> None:
@@ -224,7 +239,8 @@ class OutboxWorker:
         failures = 0
         try:
             while self.running():
-                rows = await self._rows(key)
+                generation = self._generation
+                rows = prioritised(await self._rows(key))
                 if not rows:
                     return
                 for row in rows:
@@ -233,6 +249,8 @@ class OutboxWorker:
                     try:
                         await self._send_row(row)
                         failures = 0
+                        if self._generation != generation:
+                            break  # something was queued meanwhile: a new card goes first
                     except RetryLater as exc:
                         self.retries += 1
                         if not await self._sleep(exc.seconds + 0.05):
