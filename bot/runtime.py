@@ -37,14 +37,17 @@ class Runtime:
         db = await Database(settings.db_path).open()
         keyring = Keyring.load_or_create(settings.data_dir)
         clock = clock or Clock()
+        sessions = SessionStore(db, keyring, clock)
+        await sessions.resume()  # protected flow state left by a clean shutdown
         return cls(
             settings=settings,
             db=db,
             keyring=keyring,
             clock=clock,
-            sessions=SessionStore(db, keyring, clock),
+            sessions=sessions,
             users=UserService(db, settings.default_locale),
         )
 
     async def close(self) -> None:
+        await self.sessions.suspend()
         await self.db.close()
