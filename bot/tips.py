@@ -3,9 +3,11 @@ opt-in reply pings, abuse limits and retention.
 
 What is stored about a tip names nobody: no Telegram user id, chat id, username, name or phone
 (see docs/TIPS.md). The draft lives in the chat's sealed session; the tip's text, place, pin,
-thread and cleaned photos are sealed with tip-purpose keys; the receipt is kept only as an
-argon2id hash plus a short keyed lookup tag. Abuse limits key counters by an HMAC of the user id
-under a random key of the day, which is deleted with the counters the next day.
+thread and cleaned photos are sealed with tip-purpose keys; the draft's photos are sealed in
+their own rows (keyed by the draft's random id, deleted with the draft); the receipt is kept
+only as an argon2id hash plus a short keyed lookup tag. Abuse limits key counters by an HMAC of
+the user id under a random key of the day that exists only in memory (never written anywhere):
+a restart or the next day makes all earlier counters unlinkable, and they are deleted then.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any, Protocol
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from cryptography.exceptions import InvalidTag
 
 from bot import directory
 from bot.clock import Clock
@@ -31,6 +34,7 @@ from bot.crypto import Keyring, random_code, random_digits
 from bot.errors import UserError
 from bot.i18n import N_, Translator
 from bot.screens import Button, Screen, esc
+from storage import tip_drafts as drafts_repo
 from storage import tips as repo
 from storage.db import Database
 
@@ -43,15 +47,25 @@ MAX_ANSWER = 3000
 RECEIPT_DIGITS = 16
 CODE_LENGTH = 6
 FOLLOWUP_FAILURES_PER_DAY = 10
-FOLLOWUP_TTL = 30 * 60  # the follow-up session (it names a tip) is short-lived
+FOLLOWUP_TTL = 15 * 60  # the follow-up session (it names a tip) is short-lived
+# Follow-up answers queue police messages behind nothing but a new tip's card (cards go first
+# in the outbox); still, one tip must not flood its unit: per tip a day, per tip in all, and
+# per person a day (daily pseudonym).
+ANSWERS_PER_TIP_DAY = 10
+ANSWERS_PER_TIP = 30
+ANSWERS_PER_DAY = 20
+# Images one person may have cleaned a day (draft and follow-up photos, failed ones included):
+# each costs a download and a decode. 5 tips a day × 5 photos, plus redoing some.
+DECODES_PER_DAY = 40
+DRAFT_PHOTO_TTL = 48 * 3600  # twice a draft's life: a draft's rows outlive it only if abandoned
 
 P_BODY = "tips/body/v1"
 P_ATTACHMENT = "tips/attachment/v1"
 P_MESSAGE = "tips/message/v1"
 P_WATCH = "tips/watch/v1"
 P_LOOKUP = "tips/receipt-lookup/v1"
-P_RATE_KEY = "tips/rate-day-key/v1"
 P_WATCH_CB = "tips/watch-button/v1"
+P_DRAFT_PHOTO = "tips/draft-photo/v1"
 LOOKUP_BYTES = 5
 
 # (key, label). Order as in the issue.
@@ -119,9 +133,16 @@ class Police(Protocol):
     async def on_tipster_photo(self, conn: Any, tip: Any, att_id: int, now: int) -> None: ...
 
 
-# -- the draft (a plain dict in the sealed session) -----------------------------------------
+# -- the draft (a plain dict in the protected session) ---------------------------------------
 def new_draft() -> dict[str, Any]:
-    return {"flow": FLOW, "step": "intro", "d": {"photos": []}}
+    return {"flow": FLOW, "step": "intro", "d": {"photos": [], "id": secrets.token_hex(16)}}
+
+
+def draft_key(d: dict[str, Any]) -> bytes:
+    """The draft's random id (its photos' rows are keyed by it); made on first use."""
+    if not isinstance(d.get("id"), str) or len(d["id"]) != 32:
+        d["id"] = secrets.token_hex(16)
+    return bytes.fromhex(d["id"])
 
 
 def draft_missing(d: dict[str, Any]) -> list[str]:
@@ -150,16 +171,9 @@ def check_text(text: str) -> str:
     return text
 
 
-def add_photo(d: dict[str, Any], cleaned: bytes) -> int:
-    photos: list[str] = d.setdefault("photos", [])
-    if len(photos) >= MAX_PHOTOS:
-        raise TipError(N_("You can attach at most {max} photos."), max=MAX_PHOTOS)
-    photos.append(base64.b64encode(cleaned).decode())
-    return len(photos)
-
-
-def draft_photos(d: dict[str, Any]) -> list[bytes]:
-    return [base64.b64decode(p) for p in d.get("photos", [])]
+def legacy_photos(d: dict[str, Any]) -> list[bytes]:
+    """Photos of a draft begun before they had their own rows (base64 inside the session)."""
+    return [base64.b64decode(p) for p in d.get("photos", []) if isinstance(p, str)]
 
 
 # -- results ----------------------------------------------------------------------------------
@@ -264,26 +278,54 @@ class TipService:
         return self.clock.now().strftime("%Y-%m-%d")
 
     async def _day_key(self) -> tuple[str, bytes]:
+        """Today's random key. It is never written anywhere: with the database and master.key
+        nobody can test a user id against the counters. A new key (the first use after a start,
+        or a new day) makes every stored counter unmatchable, so they are all deleted then."""
         day = self._today()
         if self._day and self._day[0] == day:
             return self._day
         async with self._day_lock:
             if self._day and self._day[0] == day:
                 return self._day
-            sealed = await repo.day_key(self.db, day)
-            if sealed is None:
-                await repo.save_day_key(
-                    self.db, day, self.keyring.seal(P_RATE_KEY, secrets.token_bytes(32), aad=day.encode())
-                )
-                sealed = await repo.day_key(self.db, day)
-                assert sealed is not None
-            key = self.keyring.open(P_RATE_KEY, sealed, aad=day.encode())
-            self._day = (day, key)
+            self._day = (day, secrets.token_bytes(32))
+            async with self.db.transaction() as conn:
+                deleted = await repo.delete_rates(conn)
+            if deleted:
+                self.checkpoint_soon()
             return self._day
+
+    async def forget_past_days(self) -> int:
+        """The hourly job: drop yesterday's key from memory and delete past days' counters and
+        abandoned draft photos at once (not only when the next tip comes), then checkpoint."""
+        today = self._today()
+        async with self._day_lock:
+            if self._day and self._day[0] != today:
+                self._day = None
+        async with self.db.transaction() as conn:
+            deleted = await repo.delete_rates(conn, except_day=today)
+        deleted += await drafts_repo.purge_expired(self.db, self.clock.timestamp())
+        if deleted:
+            await repo.checkpoint(self.db)
+        return deleted
 
     async def _who(self, user_id: int) -> tuple[str, bytes]:
         day, key = await self._day_key()
         return day, hmac.new(key, str(int(user_id)).encode(), hashlib.sha256).digest()
+
+    def _minute(self) -> int:
+        now = self.clock.timestamp()
+        return now - now % 60
+
+    async def count_decode(self, user_id: int) -> None:
+        """Count one image to clean for this person, or refuse when today's are used up."""
+        day, who = await self._who(user_id)
+        if await repo.count_rate(self.db, who, "decode", 0) >= DECODES_PER_DAY:
+            raise TipError(
+                N_("You have sent {n} photos today, the most the bot can clean in a day. "
+                   "Please try again tomorrow."), n=DECODES_PER_DAY,
+            )
+        async with self.db.transaction() as conn:
+            await repo.add_rate(conn, day, who, "decode", self._minute())
 
     async def limit_reason(self, user_id: int) -> str | None:
         """"daily" or "burst" when this person may not send another tip now, else None."""
@@ -295,6 +337,37 @@ class TipService:
         if await repo.count_rate(self.db, who, "tip", now - lim.burst_minutes * 60) >= lim.burst_limit:
             return "burst"
         return None
+
+    # -- draft photos -----------------------------------------------------------------------
+    async def add_draft_photo(self, d: dict[str, Any], cleaned: bytes) -> int:
+        """Keep a cleaned photo of the draft sealed in its own row; returns the draft's count."""
+        photos: list[Any] = d.setdefault("photos", [])
+        if len(photos) >= MAX_PHOTOS:
+            raise TipError(N_("You can attach at most {max} photos."), max=MAX_PHOTOS)
+        key = draft_key(d)
+        sealed = self.keyring.seal(P_DRAFT_PHOTO, cleaned, aad=key)
+        expires = self._minute() + DRAFT_PHOTO_TTL
+        photos.append(await drafts_repo.add_photo(self.db, key, sealed, expires))
+        return len(photos)
+
+    async def _draft_photos(self, d: dict[str, Any]) -> list[bytes]:
+        wanted = {p for p in d.get("photos", []) if isinstance(p, int)}
+        if not wanted:
+            return legacy_photos(d)
+        key = draft_key(d)
+        return [self.keyring.open(P_DRAFT_PHOTO, data, aad=key)
+                for row_id, data in await drafts_repo.photos(self.db, key) if row_id in wanted
+                ] + legacy_photos(d)
+
+    async def discard_draft_photos(self, d: dict[str, Any]) -> None:
+        """The draft's photos go (photos redone, draft cancelled or started again)."""
+        had = bool(d.get("photos"))
+        d["photos"] = []
+        if isinstance(d.get("id"), str) and len(d["id"]) == 32:
+            async with self.db.transaction() as conn:
+                had = bool(await drafts_repo.delete(conn, draft_key(d))) or had
+        if had:
+            self.checkpoint_soon()
 
     # -- submit ---------------------------------------------------------------------------
     async def submit(self, user_id: int, d: dict[str, Any]) -> Submitted:
@@ -326,7 +399,7 @@ class TipService:
             "lat": d.get("lat"),
             "lon": d.get("lon"),
         }
-        photos = draft_photos(d)
+        photos = await self._draft_photos(d)
         # Every time written with a new tip (the tip, its photos, routing, audit, outbox and the
         # rate-limit row) is rounded down to the minute, so times cannot link a tip to a
         # pseudonymous rate row or to any other record of the same second.
@@ -352,6 +425,8 @@ class TipService:
                 await repo.add_attachment(conn, tip_id, self.seal(P_ATTACHMENT, code, data), now)
             await self.police.route_new(conn, tip_id, f"{ward.code:05d}", now)
             await repo.add_rate(conn, day, who, "tip", now)
+            if isinstance(d.get("id"), str) and len(d["id"]) == 32:
+                await drafts_repo.delete(conn, draft_key(d))  # now sealed with the tip
         self._wake()
         return Submitted(tip_id, code, receipt)
 
@@ -411,7 +486,9 @@ class TipService:
             watching=await repo.watcher(self.db, tip_id) is not None,
         )
 
-    async def add_answer(self, tip_id: int, text: str) -> None:
+    async def add_answer(self, tip_id: int, text: str, user_id: int | None = None) -> None:
+        """A tipster's answer or new details. Limited per tip a day, per tip in all and (when
+        the person is known) per person a day, so one tip cannot flood its unit."""
         text = (text or "").strip()
         if not text:
             raise TipError(N_("Please write your answer or the new details."))
@@ -424,11 +501,33 @@ class TipService:
         if tip is None or tip["status"] == "closed":
             raise TipError(N_("This tip is closed; it cannot take more details."))
         now = self.clock.timestamp()
+        if await repo.count_messages(self.db, tip_id, "tipster") >= ANSWERS_PER_TIP:
+            raise TipError(
+                N_("This tip has received {n} messages, the most one tip can take. If something "
+                   "new happens, please send a new tip. In an emergency call 113."),
+                n=ANSWERS_PER_TIP,
+            )
+        if await repo.count_messages(self.db, tip_id, "tipster", since=now - 86400) >= ANSWERS_PER_TIP_DAY:
+            raise TipError(
+                N_("This tip has received {n} messages in the last 24 hours, the most it can take "
+                   "in a day. Please send more tomorrow. In an emergency call 113."),
+                n=ANSWERS_PER_TIP_DAY,
+            )
+        who: tuple[str, bytes] | None = None
+        if user_id is not None:
+            who = await self._who(user_id)
+            if await repo.count_rate(self.db, who[1], "answer", 0) >= ANSWERS_PER_DAY:
+                raise TipError(
+                    N_("You have sent {n} messages to the police today, the daily limit. Please "
+                       "try again tomorrow. In an emergency call 113."), n=ANSWERS_PER_DAY,
+                )
         async with self.db.transaction() as conn:
             msg_id = await repo.add_message(
                 conn, tip_id, "tipster", self.seal(P_MESSAGE, tip["code"], text.encode()), now
             )
             await self.police.on_tipster_message(conn, tip, msg_id, now)
+            if who is not None:
+                await repo.add_rate(conn, who[0], who[1], "answer", now - now % 60)
         self._wake()
 
     async def add_followup_photo(self, tip_id: int, cleaned: bytes) -> None:
@@ -467,6 +566,29 @@ class TipService:
         async with self.db.transaction() as conn:
             await repo.delete_watcher(conn, tip_id)
         await repo.checkpoint(self.db)
+
+    async def erase_watches(self, chat_id: int) -> int:
+        """/deleteme: end every reply-ping opt-in of this chat.
+
+        Found by opening each opt-in and comparing, not by a lookup tag: a keyed tag of the
+        chat id stored next to each opt-in would show, even without master.key, that two tips
+        were watched by the same chat, and would add a second way to test a chat id. Opt-ins
+        exist only for open tips whose tipster asked for them (few), and opening one is a
+        microsecond of AES-GCM."""
+        mine = []
+        for row in await repo.all_watchers(self.db):
+            try:
+                chat, _lang = watcher_payload(self.open(P_WATCH, row["code"], row["chat"]))
+            except (InvalidTag, ValueError, KeyError):  # unreadable: not provably this chat's
+                continue
+            if chat == int(chat_id):
+                mine.append(int(row["tip_id"]))
+        if mine:
+            async with self.db.transaction() as conn:
+                for tip_id in mine:
+                    await repo.delete_watcher(conn, tip_id)
+            await repo.checkpoint(self.db)
+        return len(mine)
 
     async def watcher_chat(self, tip_id: int) -> int | None:
         tip = await repo.get(self.db, tip_id)

@@ -7,15 +7,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 from typing import Any
 
 from telegram import Message, Update
 from telegram.constants import ChatType
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import directory
 from bot import tips as rules
 from bot.i18n import Translator
+from bot.jobs import job
 from bot.photos import NotAnImage, clean_image
 from bot.runtime import Runtime
 from bot.screens import Button, Screen
@@ -27,6 +30,9 @@ from handlers.tip_police import ensure_services
 log = logging.getLogger(__name__)
 
 MAX_DOWNLOAD = 20 * 1024 * 1024
+# The receipt exists only in the message that shows it: a transient error must not lose it.
+RECEIPT_ATTEMPTS = 4
+RECEIPT_BACKOFF = 0.5  # seconds, doubled after each failure
 
 
 def service(context: Context) -> TipService:
@@ -178,7 +184,7 @@ async def on_button(update: Update, context: Context) -> None:
     session = await rt(context).sessions.get(chat_id)
     if action == "x":
         had = bool(session)
-        await _clear(context, chat_id)
+        await _clear(context, chat_id)  # (the draft's photos go with it: see setup)
         await answer(update)
         await show(update, context, Screen(
             t.gettext("Cancelled. Nothing was sent or kept.") if had
@@ -190,6 +196,7 @@ async def on_button(update: Update, context: Context) -> None:
         await answer(update, t.gettext("This tip is no longer open. Send /tip to start again."))
         return
     d = session.setdefault("d", {"photos": []})
+    svc = service(context)
     arg = parts[2] if len(parts) > 2 else ""
     # The button is answered after the screen changed, so the next press sees the new screen.
     if action == "resume":
@@ -197,6 +204,7 @@ async def on_button(update: Update, context: Context) -> None:
         await answer(update)
         return
     if action == "restart":
+        await svc.discard_draft_photos(d)
         session = rules.new_draft()
     elif action == "go":
         session["step"] = "category"
@@ -235,7 +243,7 @@ async def on_button(update: Update, context: Context) -> None:
             session["step"] = "review"
         elif arg in targets:
             if arg == "photos":
-                d["photos"] = []
+                await svc.discard_draft_photos(d)
             session["editing"] = True
             session["step"] = targets[arg]
             session["page"] = 0
@@ -268,7 +276,38 @@ async def _submit(update: Update, context: Context, session: dict[str, Any], t: 
         await show(update, context, Screen(exc.text(t), [[Button(t.gettext("⬅️ Main menu"), data="m:home")]]))
         return
     await _clear(context, chat_id)  # the draft is gone with the submit
-    await show(update, context, rules.receipt_screen(t, sub, svc.watch_token(sub.tip_id)), edit=True)
+    await show_receipt(update, context, rules.receipt_screen(t, sub, svc.watch_token(sub.tip_id)))
+
+
+async def show_receipt(update: Update, context: Context, screen: Screen) -> None:
+    """Show the receipt, which exists nowhere else: retry transient errors a few times with
+    backoff, and send it as a new message once editing the review has failed (the review
+    message may be gone, or editing may keep failing while sending works)."""
+    edit = True
+    delay = RECEIPT_BACKOFF
+    for attempt in range(RECEIPT_ATTEMPTS):
+        try:
+            await show(update, context, screen, edit=edit)
+            return
+        except RetryAfter as exc:
+            after = exc.retry_after
+            wait = after.total_seconds() if isinstance(after, timedelta) else float(after)
+        except Forbidden:  # the person blocked the bot: nobody can see it any more
+            log.warning("receipt not shown: %s", "Forbidden")
+            return
+        except BadRequest:  # not editable (or not sendable): a new message, or give up
+            if not edit:
+                break
+            edit = False
+            continue
+        except NetworkError as exc:  # 5xx, timeouts, connection errors
+            log.info("receipt retry in %.1fs: %s", delay, type(exc).__name__)
+            wait = delay
+            delay *= 2
+        edit = False  # after a failed edit, a new message is the surer way
+        if attempt + 1 < RECEIPT_ATTEMPTS:
+            await asyncio.sleep(min(wait, 10.0))
+    log.error("receipt could not be shown after %d attempts", RECEIPT_ATTEMPTS)
 
 
 async def _watch_button(update: Update, context: Context, parts: list[str], t: Translator) -> None:
@@ -295,6 +334,10 @@ async def _show_followup(update: Update, context: Context, tip_id: int, t: Trans
                          *, edit: bool = False) -> None:
     svc = service(context)
     view = await svc.view(tip_id)
+    chat_id = _chat_id(update)
+    if (view is None or view.status == "closed") and chat_id is not None:
+        # Nothing more can be done with this tip here: its id leaves the session now.
+        await _clear(context, chat_id)
     if view is None:
         await show(update, context, Screen(t.gettext("This tip no longer exists.")))
         return
@@ -348,7 +391,7 @@ async def on_followup_input(update: Update, context: Context) -> None:
             if msg.text is None:
                 await show(update, context, Screen(t.gettext("Please write your answer as text.")))
                 return
-            await svc.add_answer(int(session["tip"]), msg.text)
+            await svc.add_answer(int(session["tip"]), msg.text, user.id)
             session["step"] = "menu"
             await _save(context, chat_id, session, rules.FOLLOWUP_TTL)
             await show(update, context, Screen(t.gettext("✅ Sent to the police.")))
@@ -402,6 +445,13 @@ async def _cleaned_media(update: Update, context: Context, t: Translator) -> byt
         return None
     if size > MAX_DOWNLOAD:
         await show(update, context, Screen(_("This image is too large. Please send a smaller one.")))
+        return None
+    if update.effective_user is None:
+        return None
+    try:  # every image costs a download and a decode: counted per person and day
+        await service(context).count_decode(update.effective_user.id)
+    except TipError as exc:
+        await show(update, context, Screen(exc.text(t)))
         return None
     tg_file = await context.bot.get_file(file_id)
     raw = bytes(await tg_file.download_as_bytearray())
@@ -461,7 +511,7 @@ async def on_tip_input(update: Update, context: Context) -> None:
         if cleaned is None:
             return
         try:
-            n = rules.add_photo(d, cleaned)
+            n = await service(context).add_draft_photo(d, cleaned)
         except TipError as exc:
             await show(update, context, Screen(exc.text(t)))
             return
@@ -513,8 +563,34 @@ async def on_tip_input(update: Update, context: Context) -> None:
     await _show_step(update, context, session, t)
 
 
+@job("tips_hygiene", every_seconds=600, first=20)
+async def hygiene_job(bot: Any, runtime: Runtime) -> None:
+    """Past days' abuse counters and abandoned draft photos go soon after they stop mattering,
+    and so does expired flow state (a follow-up session names a tip)."""
+    svc = runtime.services.get("tips")
+    if svc is not None:
+        await svc.forget_past_days()
+    if await runtime.sessions.purge_expired():
+        await runtime.db.checkpoint()
+
+
 async def setup(app: Application, runtime: Runtime) -> None:
-    ensure_services(runtime)
+    tips, _police, _worker = ensure_services(runtime)
+    # Tip drafts and follow-ups live under the in-memory session key (bot/sessions.py).
+    runtime.sessions.protect(rules.FLOW, rules.FOLLOWUP_FLOW)
+
+
+    async def draft_ended(session: dict[str, Any]) -> None:
+        # Sent, cancelled (button or /cancel), /deleteme, or replaced by another flow: the
+        # draft's sealed photos go with it.
+        await tips.discard_draft_photos(session.get("d") or {})
+
+    runtime.sessions.on_end(rules.FLOW, draft_ended)
+    # /deleteme: the reply-ping opt-ins of this person's private chat (its id is the user id).
+    async def erase(user_id: int) -> None:
+        await tips.erase_watches(user_id)
+
+    runtime.users.register_eraser(erase)
     registry.flow(rules.FLOW, on_tip_input)
     registry.flow(rules.FOLLOWUP_FLOW, on_followup_input)
     registry.deep_link("tip", start_tip)

@@ -159,6 +159,14 @@ async def messages(db: Database, tip_id: int) -> list[sqlite3.Row]:
     )
 
 
+async def count_messages(db: Database, tip_id: int, author: str, since: int = 0) -> int:
+    row = await db.fetchone(
+        "SELECT COUNT(*) AS n FROM tip_messages WHERE tip_id = ? AND author = ? AND created_at >= ?",
+        (tip_id, author, since),
+    )
+    return int(row["n"]) if row else 0
+
+
 async def message(db: Database, msg_id: int) -> sqlite3.Row | None:
     return await db.fetchone("SELECT * FROM tip_messages WHERE id = ?", (msg_id,))
 
@@ -256,22 +264,25 @@ async def watcher(db: Database, tip_id: int) -> bytes | None:
     return bytes(row["chat"]) if row else None
 
 
+async def all_watchers(db: Database) -> list[sqlite3.Row]:
+    """Every opt-in with its tip's code (the sealed chat is bound to it)."""
+    return await db.fetchall(
+        "SELECT w.tip_id, w.chat, t.code FROM tip_watchers w JOIN tips t ON t.id = w.tip_id"
+    )
+
+
 async def delete_watcher(conn: Conn, tip_id: int) -> None:
     await conn.execute("DELETE FROM tip_watchers WHERE tip_id = ?", (tip_id,))
 
 
-# -- rate limits -----------------------------------------------------------------------------
-async def day_key(db: Database, day: str) -> bytes | None:
-    row = await db.fetchone("SELECT key FROM tip_rate_keys WHERE day = ?", (day,))
-    return bytes(row["key"]) if row else None
-
-
-async def save_day_key(db: Database, day: str, sealed: bytes) -> None:
-    async with db.transaction() as conn:
-        await conn.execute("INSERT OR IGNORE INTO tip_rate_keys(day, key) VALUES (?, ?)", (day, sealed))
-        # Yesterday's key and counters go: nothing links today's pseudonyms to earlier ones.
-        await conn.execute("DELETE FROM tip_rate_keys WHERE day <> ?", (day,))
-        await conn.execute("DELETE FROM tip_rate WHERE day <> ?", (day,))
+# -- rate limits (keyed by a pseudonym under a key of the day that lives in memory only) --------
+async def delete_rates(conn: Conn, except_day: str | None = None) -> int:
+    """Delete the counters of every day but `except_day` (None: all of them)."""
+    if except_day is None:
+        cur = await conn.execute("DELETE FROM tip_rate")
+    else:
+        cur = await conn.execute("DELETE FROM tip_rate WHERE day <> ?", (except_day,))
+    return cur.rowcount
 
 
 async def count_rate(db: Database, who: bytes, kind: str, since: int) -> int:

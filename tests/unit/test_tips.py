@@ -104,11 +104,8 @@ async def test_daily_and_burst_limits_with_forgotten_daily_key(db: Database) -> 
     clock.advance(minutes=11)
     with pytest.raises(TipError):
         await tips.submit(TIPSTER, draft())  # daily
-    key_before = await db.fetchall("SELECT * FROM tip_rate_keys")
     clock.advance(days=1)
     await tips.submit(TIPSTER, draft())
-    keys = await db.fetchall("SELECT * FROM tip_rate_keys")
-    assert len(keys) == 1 and keys[0]["day"] != key_before[0]["day"]
     assert len(await db.fetchall("SELECT * FROM tip_rate")) == 1  # yesterday's counters are gone
 
 
@@ -162,3 +159,127 @@ async def test_national_admins_when_no_unit_and_retention(db: Database) -> None:
     assert await tips.purge() == 1
     assert await repo.get(db, sub.tip_id) is None
     assert await repo.outbox_rows(db, sub.tip_id) == []
+
+
+# -- issue 11: the tipster side -----------------------------------------------------------------
+def make_shared(db: Database, keyring: Keyring, clock: FrozenClock) -> TipService:
+    settings = dataclasses.replace(Settings(), admin_ids=frozenset({ADMIN}))
+    units = UnitService(db, settings, clock, keyring)
+    return TipService(db, keyring, clock, settings, TipPolice(db, keyring, clock, settings, units))
+
+
+async def test_rate_key_is_never_stored_so_db_and_master_key_cannot_test_an_id(db: Database) -> None:
+    clock, keyring = FrozenClock(), Keyring.ephemeral()
+    tips = make_shared(db, keyring, clock)
+    await tips.submit(TIPSTER, draft())
+    stored = {bytes(r["who"]) for r in await db.fetchall("SELECT who FROM tip_rate")}
+    assert len(stored) == 1
+    # Whoever holds the database and master.key (here: a second service on both, as a restart
+    # is) derives no key that names the stored counters.
+    thief = make_shared(db, keyring, clock)
+    _day, who = await thief._who(TIPSTER)
+    assert who not in stored
+    assert await thief.limit_reason(TIPSTER) is None
+    # The sealed copies of day keys are gone with their table.
+    tables = [r["name"] for r in await db.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    assert "tip_rate_keys" not in tables
+
+
+async def test_past_days_counters_go_without_waiting_for_a_tip(db: Database) -> None:
+    clock = FrozenClock()
+    tips, _police, _units = make(db, clock)
+    await tips.submit(TIPSTER, draft())
+    assert await tips.find_by_receipt(STRANGER, "0000000000000000") is None
+    assert len(await db.fetchall("SELECT * FROM tip_rate")) == 2
+    assert await tips.forget_past_days() == 0  # today's stay
+    clock.advance(days=1)
+    assert await tips.forget_past_days() == 2
+    assert await db.fetchall("SELECT * FROM tip_rate") == []
+    assert tips._day is None  # yesterday's key is gone from memory too
+
+
+async def test_answers_are_limited_per_tip_a_day_in_all_and_per_person(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.tips as rules
+
+    monkeypatch.setattr(rules, "ANSWERS_PER_TIP_DAY", 3)
+    monkeypatch.setattr(rules, "ANSWERS_PER_TIP", 5)
+    monkeypatch.setattr(rules, "ANSWERS_PER_DAY", 4)
+    clock = FrozenClock()
+    tips, _police, units = make(db, clock)
+    await bind(units)
+    sub = await tips.submit(TIPSTER, draft())
+    for i in range(3):
+        await tips.add_answer(sub.tip_id, f"answer {i}")
+    with pytest.raises(TipError) as exc:
+        await tips.add_answer(sub.tip_id, "one too many today")
+    assert "24 hours" in exc.value.message
+    clock.advance(hours=25)
+    await tips.add_answer(sub.tip_id, "next day")
+    await tips.add_answer(sub.tip_id, "next day 2")
+    with pytest.raises(TipError) as exc:
+        await tips.add_answer(sub.tip_id, "over the tip's total")
+    assert "new tip" in exc.value.message
+    answers = [r for r in await repo.outbox_rows(db, sub.tip_id) if r["kind"] == "answer"]
+    assert len(answers) == 5  # refused answers queue nothing
+    # Per person a day, across tips (daily pseudonym).
+    others = [await tips.submit(STRANGER + i, draft()) for i in range(3)]
+    for i in range(4):
+        await tips.add_answer(others[i % 3].tip_id, f"x{i}", user_id=STRANGER)
+    with pytest.raises(TipError) as exc:
+        await tips.add_answer(others[1].tip_id, "fifth today", user_id=STRANGER)
+    assert "daily limit" in exc.value.message
+
+
+async def test_image_decodes_are_limited_per_person_a_day(db: Database) -> None:
+    from bot.tips import DECODES_PER_DAY
+
+    clock = FrozenClock()
+    tips, _police, _units = make(db, clock)
+    for _ in range(DECODES_PER_DAY):
+        await tips.count_decode(TIPSTER)
+    with pytest.raises(TipError):
+        await tips.count_decode(TIPSTER)
+    await tips.count_decode(STRANGER)  # someone else is not affected
+    assert all(r["at"] % 60 == 0 for r in await db.fetchall("SELECT at FROM tip_rate"))
+    clock.advance(days=1)
+    await tips.count_decode(TIPSTER)
+
+
+async def test_draft_photos_are_sealed_rows_outside_the_session_and_go_with_the_draft(db: Database) -> None:
+    from bot.tips import new_draft
+
+    tips, _police, units = make(db)
+    await bind(units)
+    session = new_draft()
+    d = session["d"]
+    d.update(draft())
+    d["photos"] = []
+    assert await tips.add_draft_photo(d, b"\xff\xd8cleaned-photo-1") == 1
+    assert await tips.add_draft_photo(d, b"\xff\xd8cleaned-photo-2") == 2
+    assert all(isinstance(p, int) for p in d["photos"])  # the session holds row ids only
+    assert len(str(session)) < 300
+    rows = await db.fetchall("SELECT * FROM tip_draft_photos")
+    assert len(rows) == 2 and all(b"cleaned-photo" not in bytes(r["data"]) for r in rows)
+    # Redoing the photos deletes them.
+    await tips.discard_draft_photos(d)
+    assert d["photos"] == [] and await db.fetchall("SELECT * FROM tip_draft_photos") == []
+    await tips.add_draft_photo(d, b"\xff\xd8cleaned-photo-3")
+    sub = await tips.submit(TIPSTER, d)
+    atts = await repo.attachments(db, sub.tip_id)
+    assert [tips.open("tips/attachment/v1", sub.code, a["data"]) for a in atts] == [b"\xff\xd8cleaned-photo-3"]
+    assert await db.fetchall("SELECT * FROM tip_draft_photos") == []  # moved into the tip
+
+
+async def test_deleteme_eraser_ends_this_chats_opt_ins_only(db: Database) -> None:
+    tips, _police, _units = make(db)
+    mine1, mine2, theirs = [await tips.submit(TIPSTER + i, draft()) for i in range(3)]
+    assert await tips.watch(mine1.tip_id, 5551234, "vi")
+    assert await tips.watch(mine2.tip_id, 5551234, "en")
+    assert await tips.watch(theirs.tip_id, 5559999)
+    assert await tips.erase_watches(5551234) == 2
+    assert await tips.watcher_chat(mine1.tip_id) is None
+    assert await tips.watcher_chat(mine2.tip_id) is None
+    assert await tips.watcher_chat(theirs.tip_id) == 5559999
+    assert await tips.erase_watches(5551234) == 0
