@@ -231,14 +231,28 @@ async def test_anonymity_scan(bot: Any, tg: Any, caplog: Any) -> None:
                 language_code="vi")
         for i in range(3)
     ]
-    for i, u in enumerate(tipsters):
-        await file_tip(u, f"Anonymity test {i}", photo=jpeg_with_gps() if i == 0 else None)
+    receipts = [await file_tip(u, f"Anonymity test {i}", photo=jpeg_with_gps() if i == 0 else None)
+                for i, u in enumerate(tipsters)]
+    receipt_first = receipts[0]
     # One opts in to pings? No: "people who did nothing else" — plain tips only.
     for i in range(3):
         await wait_for(lambda i=i: any(f"Anonymity test {i}" in m.text for m in tg.sent_to(GROUP_CHAT)))
+    # A fourth is in the middle of a draft with a photo, and a fifth in a follow-up, when the
+    # bot stops: their rows must not be findable by the keyed pseudonym of their chat either
+    # (whoever holds the database and master.key can compute that one).
+    drafter = tg.user(id=7_700_100_003, first_name="Drafter3Zq", username="drafter_3_xq", language_code="vi")
+    await walk_to_text(drafter)
+    await drafter.send("Anonymity draft in progress")
+    await drafter.send_photo(jpeg_with_gps())
+    follower = tg.user(id=7_700_100_004, first_name="Follower4Zq", username="follower_4_xq", language_code="vi")
+    await follower.send("/followup")
+    await follower.send(receipt_first)
+    tipsters += [drafter, follower]
+    keyring = bot.rt.keyring
     await bot.stop()
     needles: list[bytes] = []
     for u in tipsters:
+        needles.append(keyring.pseudonym("session/v1", u.chat.id))
         for value in (u.id, u.chat.id):
             needles.append(str(value).encode())
             for size in (4, 8):
