@@ -295,7 +295,7 @@ class TipService:
             return self._day
 
     async def forget_past_days(self) -> int:
-        """The hourly job: drop yesterday's key from memory and delete past days' counters and
+        """The 10-minute job: drop yesterday's key from memory and delete past days' counters and
         abandoned draft photos at once (not only when the next tip comes), then checkpoint."""
         today = self._today()
         async with self._day_lock:
