@@ -49,5 +49,7 @@ class Runtime:
         )
 
     async def close(self) -> None:
-        await self.sessions.suspend()
-        await self.db.close()
+        try:
+            await self.sessions.suspend()  # keep protected flow state for the next start
+        finally:
+            await self.db.close()
