@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import statistics
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any, Protocol
+from typing import Any, NoReturn, Protocol
 
 from bot import directory
 from bot.clock import Clock
@@ -63,7 +64,29 @@ class Units(Protocol):
 
 
 class PoliceError(UserError):
-    """A refusal of a police action; `message` is an English msgid."""
+    """A refusal of a police action; `message` is an English msgid. `silent`: answer nothing
+    (a person refused too often in a short time gets no more answers for a while)."""
+
+    silent = False
+
+
+class Silenced(PoliceError):
+    silent = True
+
+    def __init__(self) -> None:
+        super().__init__(N_("Too many refused attempts. Please wait a few minutes."))
+
+
+NOT_HOLDER = N_("Only officers of the unit that holds this tip can do this.")
+NO_TIP = N_("This tip does not exist (any more).")
+TOO_MANY = N_("Too many refused attempts. Please wait a few minutes.")
+# Refusals (presses of buttons someone may not use, unknown tips) per person and window: the
+# first REFUSALS_ANSWERED get the polite reason, the next one "too many", the rest silence.
+REFUSAL_WINDOW = 600
+REFUSALS_ANSWERED = 3
+# Tip references in callback data are the random tip code (never the row id, which would tell
+# anyone who sees one how many tips exist).
+_CODE_RE = re.compile(r"^[A-Z0-9]{4,12}$")
 
 
 STATS_MONTHS = 6
@@ -158,6 +181,8 @@ class TipPolice:
         if await self.can_act(actor_id, tip):
             return True
         for card in await repo.cards(self.db, int(tip["id"])):
+            if card["role"] == "revoked":  # a unit the tip was transferred away from
+                continue
             unit_id = card["unit_id"]
             if unit_id is None:
                 if self.units.is_national_admin(actor_id):
@@ -166,21 +191,37 @@ class TipPolice:
                 return True
         return False
 
-    async def _require(self, actor_id: int, tip_id: Any, action: str, *, view: bool = False) -> Any:
-        try:
-            tid = int(tip_id)
-        except (TypeError, ValueError):
-            tid = -1
-        tip = await repo.get(self.db, tid) if tid > 0 else None
+    async def _find(self, tip_ref: Any) -> Any:
+        """A tip by reference: an int is a row id the bot itself resolved (a session, a code
+        looked up); text (callback data, typed) is only ever a tip code."""
+        if isinstance(tip_ref, int):
+            return await repo.get(self.db, tip_ref) if tip_ref > 0 else None
+        code = str(tip_ref or "").strip().lstrip("#").upper()
+        return await repo.get_by_code(self.db, code) if _CODE_RE.match(code) else None
+
+    async def _require(self, actor_id: int, tip_ref: Any, action: str, *, view: bool = False) -> Any:
+        tip = await self._find(tip_ref)
         if tip is None:
-            raise PoliceError(N_("This tip does not exist (any more)."))
+            await self.refuse(actor_id, None, action, NO_TIP)
         allowed = await (self.can_view if view else self.can_act)(actor_id, tip)
         if not allowed:
-            async with self.db.transaction() as conn:
-                await repo.audit(conn, self.clock.timestamp(), actor_id, tid, tip["unit_id"],
-                                 "refused", action)
-            raise PoliceError(N_("Only officers of the unit that holds this tip can do this."))
+            await self.refuse(actor_id, tip, action, NOT_HOLDER)
         return tip
+
+    async def refuse(self, actor_id: int, tip: Any, action: str, reason: str) -> NoReturn:
+        """Refuse, audited once per person and window (with a count), answered politely only
+        the first REFUSALS_ANSWERED times, then "too many", then silence."""
+        now = self.clock.timestamp()
+        async with self.db.transaction() as conn:
+            count = await repo.count_refusal(
+                conn, actor_id, now - now % REFUSAL_WINDOW, now,
+                None if tip is None else int(tip["id"]), None if tip is None else tip["unit_id"],
+                action)
+        if count <= REFUSALS_ANSWERED:
+            raise PoliceError(reason)
+        if count == REFUSALS_ANSWERED + 1:
+            raise PoliceError(TOO_MANY)
+        raise Silenced()
 
     # -- actions ------------------------------------------------------------------------------
     async def acknowledge(self, actor_id: int, tip_id: Any) -> Any:
@@ -196,9 +237,9 @@ class TipPolice:
         return await repo.get(self.db, int(tip["id"]))
 
     async def close(self, actor_id: int, tip_id: Any, outcome: str) -> Any:
+        tip = await self._require(actor_id, tip_id, "close")
         if outcome not in OUTCOME_KEYS:
             raise PoliceError(N_("Unknown outcome."))
-        tip = await self._require(actor_id, tip_id, "close")
         now = self.clock.timestamp()
         async with self.db.transaction() as conn:
             changed = await repo.update(
@@ -261,8 +302,13 @@ class TipPolice:
                 await repo.enqueue(conn, int(tip["id"]), "card", chat, now, unit_id=new_unit,
                                    role="primary")
             new_chats = await self._unit_chats(new_unit)
-            for chat in old_chats:  # the old unit learns, under its card, where the tip went
-                if chat not in new_chats:
+            # Every unit the tip leaves loses read access too (details, thread, /tipaudit, later
+            # answers and photos); the new holder and the new ward's info copies keep it.
+            keep = {new_unit, *(c.id for c in route.info_copies)}
+            revoked = await repo.revoke_cards(conn, int(tip["id"]), keep)
+            for chat in dict.fromkeys([*old_chats, *revoked]):
+                if chat not in new_chats:  # the old unit learns, under its card, where it went
+                    await repo.skip_pending(conn, int(tip["id"]), chat, now)
                     await repo.enqueue(conn, int(tip["id"]), "notice", chat, now, ref=now,
                                        role="transferred")
             await repo.audit(conn, now, actor_id, int(tip["id"]), tip["unit_id"], "transfer",
@@ -297,17 +343,16 @@ class TipPolice:
     async def audit_trail(self, actor_id: int, code: str) -> tuple[Any, list[Any]]:
         """The audit rows of one tip, for officers who may read it and for the admins of its
         province (oversight). Reading the trail is itself audited."""
-        tip = await self.tip_by_code(code)
+        tip = await self._find(str(code or ""))
         if tip is None:
-            raise PoliceError(N_("This tip does not exist (any more)."))
+            await self.refuse(actor_id, None, "audit", NO_TIP)
         allowed = await self.can_view(actor_id, tip) or await self.units.can_manage_province(
             actor_id, str(tip["province_code"]))
-        now = self.clock.timestamp()
-        async with self.db.transaction() as conn:
-            await repo.audit(conn, now, actor_id, int(tip["id"]), tip["unit_id"],
-                             "view" if allowed else "refused", "audit")
         if not allowed:
-            raise PoliceError(N_("Only officers of the unit that holds this tip can do this."))
+            await self.refuse(actor_id, tip, "audit", NOT_HOLDER)
+        async with self.db.transaction() as conn:
+            await repo.audit(conn, self.clock.timestamp(), actor_id, int(tip["id"]), tip["unit_id"],
+                             "view", "audit")
         return tip, await repo.audit_rows(self.db, int(tip["id"]))
 
     async def tip_by_code(self, code: str) -> Any:
@@ -615,7 +660,7 @@ def card_text(t: Translator, tip: Any, body: dict[str, Any], role: str, *, detai
 
 def card_buttons(t: Translator, tip: Any, role: str, *, details: bool = True) -> list[list[Button]]:
     _ = t.gettext
-    tid = tip["id"]
+    tid = tip["code"]
     rows = [] if details else [[Button(_("📄 Open details"), data=f"tpol:op:{tid}")]]
     if role == "info" or tip["status"] == "closed":
         return rows
@@ -628,10 +673,10 @@ def card_buttons(t: Translator, tip: Any, role: str, *, details: bool = True) ->
     return rows
 
 
-def close_buttons(t: Translator, tip_id: int) -> list[list[Button]]:
+def close_buttons(t: Translator, code: str) -> list[list[Button]]:
     _ = t.gettext
-    rows = [[Button(t.gettext(text), data=f"tpol:co:{tip_id}:{key}")] for key, text in OUTCOMES]
-    rows.append([Button(_("⬅️ Back"), data=f"tpol:bk:{tip_id}")])
+    rows = [[Button(t.gettext(text), data=f"tpol:co:{code}:{key}")] for key, text in OUTCOMES]
+    rows.append([Button(_("⬅️ Back"), data=f"tpol:bk:{code}")])
     return rows
 
 

@@ -174,7 +174,15 @@ async def retention_job(bot: Any, runtime: Runtime) -> None:
 
 # -- card buttons ------------------------------------------------------------------------------
 async def _refuse(update: Update, t: Translator, exc: PoliceError) -> None:
-    await answer(update, exc.text(t)[:200], alert=True)
+    if exc.silent:  # refused too often lately: stop the spinner, say nothing
+        await answer(update)
+    else:
+        await answer(update, exc.text(t)[:200], alert=True)
+
+
+async def _say_refusal(update: Update, context: Context, t: Translator, exc: PoliceError) -> None:
+    if not exc.silent:
+        await show(update, context, Screen(exc.text(t)))
 
 
 async def _card_role(context: Context, tip_id: int, chat_id: int) -> str:
@@ -222,7 +230,7 @@ async def on_button(update: Update, context: Context) -> None:
                 role = await _card_role(context, int(tip["id"]), query.message.chat.id)
                 screen = await svc.card_view(tip, role)
                 await query.message.edit_text(
-                    screen.text, reply_markup=markup(close_buttons(t, int(tip["id"]))))
+                    screen.text, reply_markup=markup(close_buttons(t, str(tip["code"]))))
         elif action == "bk":
             tip = await svc._require(user.id, tip_arg, "view")
             await answer(update)
@@ -317,7 +325,7 @@ async def _do_ask(update: Update, context: Context, tip_id: int, question: str) 
     try:
         tip = await police(context).ask(user.id, tip_id, question)
     except PoliceError as exc:
-        await show(update, context, Screen(exc.text(t)))
+        await _say_refusal(update, context, t, exc)
         return
     await show(update, context, Screen(t.gettext(
         "✅ Question sent for tip #{code}. The tipster sees it when they check with their "
@@ -332,13 +340,13 @@ async def _transfer_candidates(update: Update, context: Context, tip_id: int, te
     try:
         tip = await police(context)._require(user.id, tip_id, "transfer_search")
     except PoliceError as exc:
-        await show(update, context, Screen(exc.text(t)))
+        await _say_refusal(update, context, t, exc)
         return
     cands = directory.search(text, limit=6)
     if not cands:
         await show(update, context, Screen(t.gettext("No commune or ward matches. Try again.")))
         return
-    rows = [[Button(c.unit.label[:60], data=f"tpol:tw:{tip['id']}:{c.unit.code}")] for c in cands]
+    rows = [[Button(c.unit.label[:60], data=f"tpol:tw:{tip['code']}:{c.unit.code}")] for c in cands]
     await show(update, context, Screen(
         t.gettext("Transfer tip #{code} to which commune/ward?").format(code=tip["code"]), rows))
 
@@ -426,7 +434,7 @@ async def tipaudit_command(update: Update, context: Context) -> None:
     try:
         tip, rows = await police(context).audit_trail(user.id, args[0])
     except PoliceError as exc:
-        await show(update, context, Screen(exc.text(t)))
+        await _say_refusal(update, context, t, exc)
         return
     await show(update, context, Screen(audit_text(t, tip, rows)))
 

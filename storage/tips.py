@@ -196,10 +196,11 @@ async def outbox_rows(db: Database, tip_id: int | None = None) -> list[sqlite3.R
 
 
 async def failed_chats(db: Database, tip_id: int) -> set[int]:
-    """Chats that Telegram said can never be reached for this tip."""
+    """Chats that Telegram said can never be reached for this tip (not those that refused one
+    message for good: they are still reachable)."""
     rows = await db.fetchall(
         "SELECT DISTINCT chat_id FROM tip_outbox WHERE tip_id = ? AND state = 'failed'"
-        " AND chat_id IS NOT NULL", (tip_id,),
+        " AND failure = '' AND chat_id IS NOT NULL", (tip_id,),
     )
     return {int(r["chat_id"]) for r in rows}
 
@@ -225,8 +226,19 @@ async def mark(db: Database, row_id: int, state: str, now: int) -> None:
     )
 
 
-async def bump_attempts(db: Database, row_id: int) -> None:
+async def bump_attempts(db: Database, row_id: int) -> int:
+    """Count one more failed attempt; returns the new count."""
     await db.execute("UPDATE tip_outbox SET attempts = attempts + 1 WHERE id = ?", (row_id,))
+    row = await db.fetchone("SELECT attempts FROM tip_outbox WHERE id = ?", (row_id,))
+    return int(row["attempts"]) if row else 0
+
+
+async def mark_rejected(db: Database, row_id: int, now: int) -> None:
+    """Telegram refused this message for good: failed, but the chat itself is fine."""
+    await db.execute(
+        "UPDATE tip_outbox SET state = 'failed', failure = 'rejected', sent_at = ? WHERE id = ?",
+        (now, row_id),
+    )
 
 
 async def record_card(
@@ -238,6 +250,28 @@ async def record_card(
         " role = excluded.role, message_id = excluded.message_id",
         (tip_id, chat_id, unit_id, role, message_id),
     )
+
+
+async def skip_pending(conn: Conn, tip_id: int, chat_id: int, now: int) -> None:
+    """Drop what is still queued for a chat about a tip (its unit no longer holds it)."""
+    await conn.execute(
+        "UPDATE tip_outbox SET state = 'skipped', sent_at = ? WHERE tip_id = ? AND chat_id = ?"
+        " AND state = 'pending'", (now, tip_id, chat_id),
+    )
+
+
+async def revoke_cards(conn: Conn, tip_id: int, keep_units: set[int | None]) -> list[int]:
+    """A transfer: every card of the tip outside `keep_units` loses read access (role
+    'revoked'; the row stays so notices can still reply under the old card). Returns the chats."""
+    rows = await (await conn.execute(
+        "SELECT chat_id, unit_id FROM tip_cards WHERE tip_id = ? AND role <> 'revoked'", (tip_id,)
+    )).fetchall()
+    chats = [int(r[0]) for r in rows if (None if r[1] is None else int(r[1])) not in keep_units]
+    for chat in chats:
+        await conn.execute(
+            "UPDATE tip_cards SET role = 'revoked' WHERE tip_id = ? AND chat_id = ?", (tip_id, chat)
+        )
+    return chats
 
 
 async def cards(db: Database, tip_id: int) -> list[sqlite3.Row]:
@@ -308,6 +342,48 @@ async def audit(
         "INSERT INTO tip_audit(at, actor_id, tip_id, unit_id, action, detail) VALUES (?, ?, ?, ?, ?, ?)",
         (now, actor_id, tip_id, unit_id, action, detail),
     )
+
+
+async def audit_id(
+    conn: Conn, now: int, actor_id: int | None, tip_id: int | None, unit_id: int | None,
+    action: str, detail: str = "",
+) -> int:
+    """`audit`, returning the new row's id."""
+    cur = await conn.execute(
+        "INSERT INTO tip_audit(at, actor_id, tip_id, unit_id, action, detail) VALUES (?, ?, ?, ?, ?, ?)",
+        (now, actor_id, tip_id, unit_id, action, detail),
+    )
+    return int(cur.lastrowid or 0)
+
+
+async def count_refusal(
+    conn: Conn, actor_id: int, window_start: int, now: int, tip_id: int | None,
+    unit_id: int | None, action: str,
+) -> int:
+    """One more refused press by actor_id in this window; returns the window's count. The first
+    writes the window's single audit row; later ones only update its count (a forged-press
+    flood does not fill the audit log)."""
+    row = await (await conn.execute(
+        "SELECT count, action, audit_id FROM tip_refusals WHERE actor_id = ? AND window_start = ?",
+        (actor_id, window_start),
+    )).fetchone()
+    if row is None:
+        await conn.execute("DELETE FROM tip_refusals WHERE window_start < ?", (window_start - 86400,))
+        audit_row = await audit_id(conn, now, actor_id, tip_id, unit_id, "refused", action)
+        await conn.execute(
+            "INSERT INTO tip_refusals(actor_id, window_start, count, action, audit_id)"
+            " VALUES (?, ?, 1, ?, ?)", (actor_id, window_start, action, audit_row),
+        )
+        return 1
+    count = int(row[0]) + 1
+    await conn.execute(
+        "UPDATE tip_refusals SET count = ? WHERE actor_id = ? AND window_start = ?",
+        (count, actor_id, window_start),
+    )
+    await conn.execute(
+        "UPDATE tip_audit SET detail = ? WHERE id = ?", (f"{row[1]} ×{count}", int(row[2]))
+    )
+    return count
 
 
 async def audit_rows(db: Database, tip_id: int | None = None) -> list[sqlite3.Row]:

@@ -81,13 +81,13 @@ async def test_whole_tip_card_followup_answer_close(bot: Any, tg: Any) -> None:
     await bind_unit(bot, tg, BEN_THANH, OTHER_GROUP, OTHER_OFFICER)
     other = tg.user(id=OTHER_OFFICER, first_name="Other", started=True)
     tip = (await bot.rt.db.fetchall("SELECT * FROM tips"))[0]
-    ack_data = f"tpol:ack:{tip['id']}"
+    ack_data = f"tpol:ack:{tip['code']}"
     r = await other.press(callback_data=ack_data, message=card, chat=group)
     assert r.callback_answer is not None and r.callback_answer.show_alert
     assert (await tip_row(bot, tip["id"]))["status"] == "new"
 
     # Ask the tipster via the group.
-    await officer.press(callback_data=f"tpol:ask:{tip['id']}", message=card, chat=group)
+    await officer.press(callback_data=f"tpol:ask:{tip['code']}", message=card, chat=group)
     prompt = tg.sent_to(GROUP_CHAT)[-1]
     await officer.send("Con dao màu gì?", chat=group, reply_to=prompt)
     await wait_for(lambda: "Đã gửi câu hỏi" in tg.sent_to(GROUP_CHAT)[-1].text or "Question sent" in tg.sent_to(GROUP_CHAT)[-1].text)
@@ -106,8 +106,8 @@ async def test_whole_tip_card_followup_answer_close(bot: Any, tg: Any) -> None:
     # Acknowledge, then close as actioned.
     r = await officer.press(callback_data=ack_data, message=card, chat=group)
     assert (await tip_row(bot, tip["id"]))["status"] == "acknowledged"
-    await officer.press(callback_data=f"tpol:cl:{tip['id']}", message=card, chat=group)
-    await officer.press(callback_data=f"tpol:co:{tip['id']}:actioned", message=card, chat=group)
+    await officer.press(callback_data=f"tpol:cl:{tip['code']}", message=card, chat=group)
+    await officer.press(callback_data=f"tpol:co:{tip['code']}:actioned", message=card, chat=group)
     row = await tip_row(bot, tip["id"])
     assert row["status"] == "closed" and row["outcome"] == "actioned"
     # Replayed callback: nothing changes.

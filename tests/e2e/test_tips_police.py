@@ -224,7 +224,7 @@ async def test_transfer_button_moves_card_to_other_unit_and_old_unit_cannot_act(
     tip_id = int((await tip_of(bot, card))["id"])
     old_text, new_text = card.text, new_card.text
     sent_before = len(tg.sent_to(GROUP_CHAT)), len(tg.sent_to(OTHER_GROUP))
-    reply = await officer.press_forged(f"tpol:ack:{tip_id}", message=card, chat=group)
+    reply = await officer.press_forged(f"tpol:ack:{code}", message=card, chat=group)
     assert reply.callback_answer is not None and reply.callback_answer.show_alert
     assert reply.callback_answer.text == VI(NOT_HOLDER)
     assert reply.messages == [] and reply.edits == []

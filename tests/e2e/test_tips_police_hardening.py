@@ -1,0 +1,136 @@
+"""Police side hardening (issue 11) through the fake Bot API: a transfer drops the old unit's
+read access; refusals of forged presses are rate limited and audited once per window; callback
+data names tips by their random code, never by row id."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pytest
+
+from bot.config import TipSettings
+from bot.i18n import translator
+from bot.tip_police import NO_TIP, NOT_HOLDER, REFUSAL_WINDOW, TOO_MANY
+from storage import tips as tips_repo
+from tests.e2e.tip_helpers import (
+    BEN_THANH,
+    GROUP_CHAT,
+    OFFICER,
+    OTHER_GROUP,
+    OTHER_OFFICER,
+    SAI_GON,
+    bind_unit,
+    file_tip,
+    jpeg_with_gps,
+    wait_for,
+)
+
+VI = translator("vi").gettext
+EN = translator("en").gettext
+PRIVATE_CARDS = {"tips": dataclasses.replace(TipSettings(), card_details="private")}
+BEN_THANH_LABEL = "Phường Bến Thành, Thành phố Hồ Chí Minh"
+
+
+async def only_tip(bot: Any) -> Any:
+    rows = await bot.rt.db.fetchall("SELECT * FROM tips")
+    assert len(rows) == 1
+    return rows[0]
+
+
+def card_in(tg: Any, chat: int) -> Any:
+    return next(m for m in tg.sent_to(chat) if m.buttons and "#" in m.text)
+
+
+# -- item 6: after a transfer the old unit can no longer read the tip ----------------------------
+@pytest.mark.parametrize("settings_overrides", [PRIVATE_CARDS])
+async def test_transfer_drops_the_old_units_read_access(bot: Any, tg: Any) -> None:
+    await bind_unit(bot, tg, SAI_GON, GROUP_CHAT, OFFICER)
+    await bind_unit(bot, tg, BEN_THANH, OTHER_GROUP, OTHER_OFFICER)
+    officer, other = tg.user(id=OFFICER), tg.user(id=OTHER_OFFICER)
+    group, other_group = tg.group(id=GROUP_CHAT), tg.group(id=OTHER_GROUP)
+    tipster = tg.user(id=6601, first_name="Quy", language_code="vi")
+    receipt = await file_tip(tipster, "Old unit must not read <this>", photo=jpeg_with_gps())
+    await wait_for(lambda: any(m.buttons for m in tg.sent_to(GROUP_CHAT)))
+    card = card_in(tg, GROUP_CHAT)
+    tip = await only_tip(bot)
+    code = tip["code"]
+
+    # Before the transfer the officer may open the details (precondition).
+    r = await officer.press(callback_data=f"tpol:op:{code}", message=card, chat=group)
+    assert r.callback_answer is not None and not r.callback_answer.show_alert
+    await wait_for(lambda: any("Old unit must not read" in m.text for m in tg.sent_to(OFFICER)))
+    private_before = len(tg.sent_to(OFFICER))
+
+    reply = await officer.send(f"/transfer {code} Bến Thành", chat=group)
+    await officer.press(BEN_THANH_LABEL, message=reply.last, chat=group)
+    await wait_for(lambda: any(m.buttons for m in tg.sent_to(OTHER_GROUP)))
+    new_card = card_in(tg, OTHER_GROUP)
+    await wait_for(lambda: card.buttons == [])
+
+    # Details, thread and the audit trail are refused to the old unit and send nothing.
+    for data in (f"tpol:op:{code}", f"tpol:th:{code}"):
+        r = await officer.press_forged(data, message=card, chat=group)
+        assert r.callback_answer is not None and r.callback_answer.show_alert
+        assert r.callback_answer.text == VI(NOT_HOLDER)
+    r = await officer.send(f"/tipaudit {code}", chat=group)
+    assert r.text == VI(NOT_HOLDER)
+    assert len(tg.sent_to(OFFICER)) == private_before
+
+    # The new unit reads it.
+    r = await other.press(callback_data=f"tpol:op:{code}", message=new_card, chat=other_group)
+    assert r.callback_answer is not None and not r.callback_answer.show_alert
+
+    # The tipster's later answer and photo reach the new unit's card only.
+    old_group = len(tg.sent_to(GROUP_CHAT))
+    await tipster.send("/followup")
+    await tipster.send(receipt)
+    await tipster.press(callback_data="tip:fa")
+    await tipster.send("Later answer")
+    await tipster.send("/followup")
+    await tipster.send(receipt)
+    await tipster.press(callback_data="tip:fph")
+    await tipster.send_photo(jpeg_with_gps())
+    await wait_for(lambda: sum(m.reply_to == new_card.message_id for m in tg.sent_to(OTHER_GROUP)) == 2)
+    assert len(tg.sent_to(GROUP_CHAT)) == old_group
+    cards = {r["chat_id"]: r["role"] for r in await tips_repo.cards(bot.rt.db, tip["id"])}
+    assert cards == {GROUP_CHAT: "revoked", OTHER_GROUP: "primary"}
+
+
+# -- item 13: forged presses by strangers ------------------------------------------------------
+async def test_forged_presses_are_rate_limited_and_audited_once_per_window(bot: Any, tg: Any) -> None:
+    await bind_unit(bot, tg, SAI_GON, GROUP_CHAT, OFFICER)
+    group = tg.group(id=GROUP_CHAT)
+    tipster = tg.user(id=6701, first_name="Lam", language_code="vi")
+    await file_tip(tipster, "Forged presses")
+    await wait_for(lambda: any(m.buttons for m in tg.sent_to(GROUP_CHAT)))
+    card = card_in(tg, GROUP_CHAT)
+    tip = await only_tip(bot)
+    code = tip["code"]
+
+    # The card's buttons name the tip by its random code, never by its row id.
+    datas = [b.data for row in card.buttons for b in row]
+    assert datas and all(d.split(":")[2] == code for d in datas)
+    assert all(len(d.encode()) <= 64 for d in datas)
+
+    stranger = tg.user(id=6702, first_name="Eve", language_code="en", started=True)
+    presses = [f"tpol:ack:{code}", f"tpol:cl:{code}", f"tpol:ack:{tip['id']}", "tpol:co:ABCDEF:prank",
+               f"tpol:tr:{code}", f"tpol:op:{code}", f"tpol:th:{code}"]
+    answers = []
+    for data in presses:
+        r = await stranger.press_forged(data, message=card, chat=group)
+        assert r.callback_answer is not None and r.messages == [] and r.edits == []
+        answers.append(r.callback_answer.text or "")
+    # The row id is not a tip reference at all: "no such tip", like any unknown code.
+    assert answers == [EN(NOT_HOLDER), EN(NOT_HOLDER), EN(NO_TIP), EN(TOO_MANY), "", "", ""]
+    refused = [a for a in await tips_repo.audit_rows(bot.rt.db) if a["action"] == "refused"]
+    assert [(a["actor_id"], a["tip_id"], a["detail"]) for a in refused] == [
+        (6702, tip["id"], f"acknowledge ×{len(presses)}")]
+    assert (await only_tip(bot))["status"] == "new"
+
+    # A new window: answered (and audited) again.
+    bot.clock.advance(seconds=REFUSAL_WINDOW)
+    r = await stranger.press_forged(f"tpol:ack:{code}", message=card, chat=group)
+    assert r.callback_answer is not None and r.callback_answer.text == EN(NOT_HOLDER)
+    refused = [a for a in await tips_repo.audit_rows(bot.rt.db) if a["action"] == "refused"]
+    assert len(refused) == 2 and refused[1]["detail"] == "acknowledge"
