@@ -221,7 +221,6 @@ async def test_transfer_button_moves_card_to_other_unit_and_old_unit_cannot_act(
     # The first unit can no longer act: its card lost its buttons, and a stale or forged press
     # is refused and changes nothing anywhere.
     await wait_for(lambda: card.buttons == [])
-    tip_id = int((await tip_of(bot, card))["id"])
     old_text, new_text = card.text, new_card.text
     sent_before = len(tg.sent_to(GROUP_CHAT)), len(tg.sent_to(OTHER_GROUP))
     reply = await officer.press_forged(f"tpol:ack:{code}", message=card, chat=group)
