@@ -8,10 +8,12 @@ A row is marked sent as soon as Telegram accepts it, and a multi-part card recor
 (`step`), so a restart resumes where it stopped and a unit does not get the same card twice in
 normal operation. Nothing is dropped: a row stays pending until it is sent, or is marked
 failed only when Telegram says the chat can never be reached (bot removed, chat gone) — and
-then the renderer re-routes it (the unit's officers, else the next level up).
+then the renderer re-routes it (the unit's officers, else the next level up) — or when Telegram
+refused the message itself REJECTED_ATTEMPTS times (a 400): then it is failed so the chat's later
+rows are not held back, and the renderer tells the admins (content-free).
 
 No Telegram types here: the adapter (handlers/tip_police.py) implements `Sender` and maps
-Telegram errors to `RetryLater` / `Undeliverable`.
+Telegram errors to `RetryLater` / `Undeliverable` / `Rejected` / `ChatMoved`.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ log = logging.getLogger(__name__)
 GROUP_PER_MINUTE = 20
 PRIVATE_PER_SECOND = 1
 MAX_BACKOFF = 60.0
+REJECTED_ATTEMPTS = 3  # a message Telegram refuses this often is failed (admins are told)
 PING = 0  # destination key for opted-in tipster pings (resolved per row, sealed)
 
 
@@ -45,6 +48,11 @@ class RetryLater(Exception):
 
 class Undeliverable(Exception):
     """The chat cannot be reached and retrying will not help (bot removed, chat deleted)."""
+
+
+class Rejected(Exception):
+    """Telegram refused this message (a 400 other than an unreachable chat): retried a few
+    times, then the row is failed so it does not hold back the chat's later rows."""
 
 
 class ChatMoved(Exception):
@@ -95,6 +103,8 @@ class Renderer(Protocol):
     async def undeliverable(self, row: Any) -> None: ...
 
     async def chat_moved(self, old_chat_id: int, new_chat_id: int) -> None: ...
+
+    async def rejected(self, row: Any) -> None: ...
 
 
 async def send_part(sender: Sender, chat_id: int, part: Part, reply_to: int | None,
@@ -175,6 +185,7 @@ class OutboxWorker:
         self.sent_count = 0
         self.retries = 0
         self._generation = 0  # bumped by kick(): something new was queued
+        self._rejections: dict[int, int] = {}  # outbox row id -> refusals seen (this run)
 
     # -- control ------------------------------------------------------------------------
     def kick(self) -> None:
@@ -266,12 +277,27 @@ class OutboxWorker:
                         await repo.mark(self.db, int(row["id"]), "failed", self.now())
                         log.warning("tip notification undeliverable (kind %s)", row["kind"])
                         await self.renderer.undeliverable(row)  # re-route: nothing is lost
+                    except Rejected:
+                        row_id = int(row["id"])
+                        await repo.bump_attempts(self.db, row_id)
+                        self._rejections[row_id] = self._rejections.get(row_id, 0) + 1
+                        if self._rejections[row_id] >= REJECTED_ATTEMPTS:
+                            # Refused for good: fail it and let the chat's later rows flow.
+                            self._rejections.pop(row_id, None)
+                            await repo.mark_rejected(self.db, row_id, self.now())
+                            log.warning("tip notification rejected by Telegram (kind %s)", row["kind"])
+                            await self.renderer.rejected(row)
+                            continue
+                        self.retries += 1
+                        failures += 1
+                        if not await self._sleep(self._backoff(failures)):
+                            return
+                        break
                     except Exception as exc:  # 5xx, timeouts, network: back off and retry
                         self.retries += 1
                         failures += 1
                         await repo.bump_attempts(self.db, int(row["id"]))
-                        delay = min(MAX_BACKOFF, self.base_backoff * 2 ** min(failures - 1, 8))
-                        delay *= 0.8 + 0.4 * random.random()
+                        delay = self._backoff(failures)
                         log.info("tip notification retry in %.1fs: %s", delay, type(exc).__name__)
                         if not await self._sleep(delay):
                             return
@@ -280,6 +306,10 @@ class OutboxWorker:
             if self._tasks.get(key) is asyncio.current_task():
                 self._tasks.pop(key, None)
             self._pacer.forget(key)
+
+    def _backoff(self, failures: int) -> float:
+        delay = min(MAX_BACKOFF, self.base_backoff * 2 ** min(failures - 1, 8))
+        return delay * (0.8 + 0.4 * random.random())
 
     async def _send_row(self, row: Any) -> None:
         assert self.sender is not None

@@ -40,6 +40,7 @@ from bot.tips import (
     watcher_payload,
 )
 from storage import tips as repo
+from storage import units as units_repo
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -456,6 +457,41 @@ class TipPolice:
                 await repo.audit(conn, now, None, int(tip["id"]), holder, "rerouted", f"to={target}")
         self._wake()
 
+    async def rejected(self, row: Any) -> None:
+        """Telegram refused one message for good (the outbox row is already failed, the chat's
+        later rows flow on). Tell the tip's province admins (else the national admins), without
+        content: the tip code and the unit, so someone can look at the unit's group."""
+        tip = await repo.get(self.db, int(row["tip_id"]))
+        if tip is None:
+            return
+        kind, role = str(row["kind"]), str(row["role"] or "")
+        now = self.clock.timestamp()
+        admins: list[int] = []
+        if kind != "ping" and not (kind == "notice" and role == "rejected"):  # no notice loops
+            admins = await units_repo.admins_of_province(self.db, str(tip["province_code"]))
+            admins = admins or self.units.national_admin_ids()
+        async with self.db.transaction() as conn:
+            await repo.audit(conn, now, None, int(tip["id"]), row["unit_id"], "rejected", kind)
+            for admin in admins:
+                await repo.enqueue(conn, int(tip["id"]), "notice", admin, now,
+                                   unit_id=row["unit_id"], role="rejected", ref=int(row["id"]))
+        self._wake()
+
+    async def _rejected_unit_name(self, row: Any, t: Translator) -> str:
+        """The unit a rejected row was for (the outbox row of a rejected notice as `ref`)."""
+        failed = await self.db.fetchone("SELECT unit_id, chat_id FROM tip_outbox WHERE id = ?",
+                                        (int(row["ref"]),))
+        unit = None
+        if failed is not None and failed["unit_id"] is not None:
+            unit = await self.units.get(int(failed["unit_id"]))
+        elif failed is not None and failed["chat_id"] is not None and int(failed["chat_id"]) < 0:
+            unit = await self.units.unit_for_group(int(failed["chat_id"]))
+        if unit is not None:
+            return str(unit.name)
+        if failed is not None and failed["chat_id"] in self.units.national_admin_ids():
+            return t.gettext("the national administrators")
+        return t.gettext("an officer's private chat")
+
     # -- statistics ------------------------------------------------------------------------------
     async def stats_scopes(self, actor_id: int, chat_id: int, is_group: bool) -> list[Any]:
         """What this person may see statistics of: in a unit's group, that unit (officers only);
@@ -562,6 +598,13 @@ class TipPolice:
             ).format(code=tip["code"], category=esc(label(CATEGORIES, tip["category"], t)),
                      ward=esc(_ward(tip["ward_code"])), hours=hours)
             return Delivery(int(row["chat_id"]), [Part("text", text, reply_to_card=True)])
+        if kind == "notice" and str(row["role"]) == "rejected":
+            text = t.gettext(
+                "⚠️ Telegram refused, several times, a message about tip <b>#{code}</b> for "
+                "{unit}. It was set aside so the unit's later tips still arrive. Please check "
+                "the unit's group (the bot's rights) and the tip's trail with /tipaudit {code}."
+            ).format(code=tip["code"], unit=esc(await self._rejected_unit_name(row, t)))
+            return Delivery(int(row["chat_id"]), [Part("text", text)])
         if kind == "notice" and str(row["role"]) == "transferred":
             text = t.gettext(
                 "↪️ Tip <b>#{code}</b> now belongs to {unit} ({ward}). Only they can act on it."
@@ -693,6 +736,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     "escalated": N_("escalated"),
     "undeliverable": N_("could not be delivered"),
     "rerouted": N_("re-routed"),
+    "rejected": N_("refused by Telegram"),
     "stats": N_("statistics"),
     "purged": N_("purged"),
 }

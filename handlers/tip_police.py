@@ -29,6 +29,7 @@ from bot.tip_outbox import (
     Delivery,
     OutboxWorker,
     Part,
+    Rejected,
     RetryLater,
     Undeliverable,
     send_part,
@@ -84,7 +85,7 @@ class TelegramSender:
             return None
         return ReplyParameters(message_id=reply_to, allow_sending_without_reply=True)
 
-    async def _call(self, fn: Callable[[], Awaitable[Any]]) -> Any:
+    async def _call(self, fn: Callable[[], Awaitable[Any]], ignore: tuple[str, ...] = ()) -> Any:
         try:
             return await fn()
         except RetryAfter as exc:
@@ -99,7 +100,9 @@ class TelegramSender:
             text = str(exc).lower()
             if "chat not found" in text or "not enough rights" in text or "bot was kicked" in text:
                 raise Undeliverable() from None
-            raise
+            if any(s in text for s in ignore):
+                return None
+            raise Rejected() from None  # this message is refused; the worker bounds retries
 
     async def send_text(self, chat_id: int, html: str, buttons: list[list[Button]], reply_to: int | None) -> int:
         msg = await self._call(lambda: self.bot.send_message(
@@ -118,14 +121,10 @@ class TelegramSender:
         return int(msgs[0].message_id)
 
     async def clear_buttons(self, chat_id: int, message_id: int) -> None:
-        try:
-            # (PTB adds the default parse_mode here too; the method has none.)
-            await self._call(lambda: self.bot.edit_message_reply_markup(
-                chat_id, message_id, api_kwargs={"parse_mode": None}))
-        except BadRequest as exc:
-            text = str(exc).lower()
-            if "not modified" not in text and "not found" not in text:
-                raise  # (already without buttons, or the card was deleted: nothing to do)
+        # (PTB adds the default parse_mode here too; the method has none.) Already without
+        # buttons, or the card was deleted: nothing to do.
+        await self._call(lambda: self.bot.edit_message_reply_markup(
+            chat_id, message_id, api_kwargs={"parse_mode": None}), ignore=("not modified", "not found"))
 
     async def send_location(self, chat_id: int, lat: float, lon: float, reply_to: int | None) -> int:
         # PTB adds the default parse_mode to every send; sendLocation has none (Telegram would
@@ -307,6 +306,10 @@ async def _send_details(update: Update, context: Context, t: Translator, deliver
         return
     except RetryLater:
         await answer(update, _("Telegram asks me to slow down. Please try again in a minute."),
+                     alert=True)
+        return
+    except Rejected:
+        await answer(update, _("Telegram refused to deliver this. Please tell an administrator."),
                      alert=True)
         return
     chat = update.effective_chat

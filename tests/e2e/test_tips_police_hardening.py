@@ -11,8 +11,10 @@ import pytest
 
 from bot.config import TipSettings
 from bot.i18n import translator
+from bot.tip_outbox import REJECTED_ATTEMPTS
 from bot.tip_police import NO_TIP, NOT_HOLDER, REFUSAL_WINDOW, TOO_MANY
 from storage import tips as tips_repo
+from tests.conftest import NATIONAL_ADMIN_ID
 from tests.e2e.tip_helpers import (
     BEN_THANH,
     GROUP_CHAT,
@@ -134,3 +136,44 @@ async def test_forged_presses_are_rate_limited_and_audited_once_per_window(bot: 
     assert r.callback_answer is not None and r.callback_answer.text == EN(NOT_HOLDER)
     refused = [a for a in await tips_repo.audit_rows(bot.rt.db) if a["action"] == "refused"]
     assert len(refused) == 2 and refused[1]["detail"] == "acknowledge"
+
+
+# -- item 19: a card Telegram refuses for good ----------------------------------------------------
+PROVINCE_ADMIN = 6801
+
+
+@pytest.mark.parametrize("outbox_pacing", [{"base_backoff": 0.01}])
+@pytest.mark.parametrize("province_admin", [True, False])
+async def test_card_refused_for_good_is_failed_admins_told_and_later_cards_flow(
+    bot: Any, tg: Any, province_admin: bool
+) -> None:
+    unit = await bind_unit(bot, tg, SAI_GON, GROUP_CHAT, OFFICER)
+    admin_id = PROVINCE_ADMIN if province_admin else NATIONAL_ADMIN_ID
+    tg.user(id=admin_id, first_name="Admin", started=True)
+    if province_admin:
+        await bot.service("units").set_province_admin(NATIONAL_ADMIN_ID, "79", PROVINCE_ADMIN)
+    # Telegram refuses the first card every time it is tried (as many times as the bot tries).
+    refusal = tg.inject("sendMessage", 400, chat_id=GROUP_CHAT, times=REJECTED_ATTEMPTS,
+                        description="Bad Request: can't parse entities: unsupported tag")
+    first = tg.user(id=6802, first_name="A", language_code="vi")
+    await file_tip(first, "First card, refused")
+    await wait_for(lambda: refusal.hits == REJECTED_ATTEMPTS, timeout=10)
+    tip = await only_tip(bot)
+
+    # The admin learns the tip code and the unit, nothing of the tip's content.
+    await wait_for(lambda: any(tip["code"] in m.text for m in tg.sent_to(admin_id)), timeout=10)
+    [notice] = [m for m in tg.sent_to(admin_id) if tip["code"] in m.text]
+    assert unit.name in notice.text and "First card" not in notice.text
+    assert notice.buttons == []
+
+    # A later tip's card reaches the group; the refused card was never delivered.
+    second = tg.user(id=6803, first_name="B", language_code="vi")
+    await file_tip(second, "Second card flows")
+    await wait_for(lambda: any("Second card flows" in m.text for m in tg.sent_to(GROUP_CHAT)))
+    assert not any("First card" in m.text for m in tg.sent_to(GROUP_CHAT))
+    rows = [r for r in await tips_repo.outbox_rows(bot.rt.db, tip["id"]) if r["kind"] == "card"]
+    assert [(r["state"], r["failure"]) for r in rows] == [("failed", "rejected")]
+    trail = [(a["action"], a["detail"]) for a in await tips_repo.audit_rows(bot.rt.db, tip["id"])]
+    assert ("rejected", "card") in trail
+    if province_admin:  # the national admin is not bothered when the province has an admin
+        assert not any(tip["code"] in m.text for m in tg.sent_to(NATIONAL_ADMIN_ID))
