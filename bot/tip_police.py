@@ -24,6 +24,7 @@ from bot.crypto import Keyring
 from bot.errors import UserError
 from bot.i18n import N_, Translator, translator
 from bot.screens import Button, Screen, esc
+from bot.thread_pages import nav_row, page_index, paginate
 from bot.tip_outbox import Delivery, Part
 from bot.tips import (
     CATEGORIES,
@@ -580,8 +581,10 @@ class TipPolice:
             if msg is None:
                 return None
             text = t.gettext("💬 <b>Tipster's answer</b> on tip <b>#{code}</b>:").format(code=tip["code"])
-            body = esc(self._open(P_MESSAGE, tip, msg["body"]).decode())
-            return Delivery(int(row["chat_id"]), [Part("text", f"{text}\n\n{body}", reply_to_card=True)])
+            body = self._open(P_MESSAGE, tip, msg["body"]).decode()
+            # An answer of up to 3,000 characters can pass Telegram's 4,096 once escaped: pages.
+            pages = paginate(f"{text}\n", [("", body)])
+            return Delivery(int(row["chat_id"]), [Part("text", p, reply_to_card=True) for p in pages])
         if kind == "photo":
             att = await repo.attachment(self.db, int(row["ref"]))
             if att is None:
@@ -714,6 +717,20 @@ def card_buttons(t: Translator, tip: Any, role: str, *, details: bool = True) ->
     rows.append([Button(_("↪️ Transfer"), data=f"tpol:tr:{tid}"),
                  Button(_("🔒 Close"), data=f"tpol:cl:{tid}")])
     return rows
+
+
+def thread_screen(t: Translator, tip: Any, items: list[tuple[str, str]], page: int | None) -> Screen:
+    """The thread for officers, one page (None: the newest) of pages that each fit a message,
+    with ◀/▶ buttons to the older and newer pages."""
+    _ = t.gettext
+    header = _("💬 <b>Thread of tip #{code}</b>").format(code=tip["code"])
+    if not items:
+        return Screen(f"{header}\n{_('No questions or answers yet.')}")
+    who = {"police": _("👮 Police"), "tipster": _("🙋 Tipster")}
+    pages = paginate(header, [(f"{who.get(a, who['tipster'])}: ", text) for a, text in items])
+    index = page_index(page, len(pages))
+    nav = nav_row(index, len(pages), f"tpol:th:{tip['code']}", _("◀️ Older"), _("Newer ▶️"))
+    return Screen(pages[index], [nav] if nav else [])
 
 
 def close_buttons(t: Translator, code: str) -> list[list[Button]]:

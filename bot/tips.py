@@ -34,6 +34,7 @@ from bot.crypto import Keyring, random_code, random_digits
 from bot.errors import UserError
 from bot.i18n import N_, Translator
 from bot.screens import Button, Screen, esc
+from bot.thread_pages import nav_row, page_index, paginate
 from storage import tip_drafts as drafts_repo
 from storage import tips as repo
 from storage.db import Database
@@ -830,7 +831,9 @@ def followup_prompt(t: Translator) -> Screen:
     )
 
 
-def followup_screen(t: Translator, v: FollowupView, watch_token: str = "") -> Screen:
+def followup_screen(t: Translator, v: FollowupView, watch_token: str = "",
+                    page: int | None = None) -> Screen:
+    """The tipster's view of the tip; a long thread is paged (page None: the newest)."""
     _ = t.gettext
     status = t.gettext(STATUS_LABELS.get(v.status, v.status))
     if v.status == "closed" and v.outcome:
@@ -842,21 +845,27 @@ def followup_screen(t: Translator, v: FollowupView, watch_token: str = "") -> Sc
         _("<b>Place:</b> {v}").format(v=esc(ward_label(v.ward_code))),
         _("<b>Photos:</b> {n}").format(n=v.photos),
     ]
+    rows = []
     if v.thread:
         lines += ["", _("<b>Messages</b>")]
-        for item in v.thread[-10:]:
-            who = _("👮 Police") if item.author == "police" else _("🙋 You")
-            lines.append(f"{who}: {esc(item.text[:700])}")
+        who = {"police": _("👮 Police"), "tipster": _("🙋 You")}
+        pages = paginate("\n".join(lines), [(f"{who.get(i.author, who['tipster'])}: ", i.text)
+                                             for i in v.thread])
+        index = page_index(page, len(pages))
+        text = pages[index]
+        nav = nav_row(index, len(pages), "tip:fpg", _("◀️ Older"), _("Newer ▶️"))
+        if nav:
+            rows.append(nav)
     else:
         lines += ["", _("No questions from the police yet.")]
-    rows = []
+        text = "\n".join(lines)
     if v.status != "closed":
         rows.append([Button(_("✍️ Answer / add details"), data="tip:fa")])
         rows.append([Button(_("📷 Add a photo"), data="tip:fph")])
         if not v.watching and watch_token:
             rows.append([Button(_("🔔 Tell me when police reply"), data=f"tip:wq:{v.tip_id}:{watch_token}")])
     rows.append([Button(_("✅ Done"), data="tip:fx")])
-    return Screen("\n".join(lines), rows)
+    return Screen(text, rows)
 
 
 def watcher_payload(plain: bytes) -> tuple[int, str]:

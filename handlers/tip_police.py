@@ -34,7 +34,14 @@ from bot.tip_outbox import (
     Undeliverable,
     send_part,
 )
-from bot.tip_police import PoliceError, TipPolice, audit_text, close_buttons, stats_text
+from bot.tip_police import (
+    PoliceError,
+    TipPolice,
+    audit_text,
+    close_buttons,
+    stats_text,
+    thread_screen,
+)
 from bot.tips import TipService
 from handlers import registry
 from handlers.common import Context, answer, args_of, callback_parts, markup, rt, show, tr
@@ -240,18 +247,15 @@ async def on_button(update: Update, context: Context) -> None:
             await _refresh_card(update, context, tip)
         elif action == "th":
             tip, items = await svc.thread(user.id, tip_arg)
-            lines = [_("💬 <b>Thread of tip #{code}</b>").format(code=tip["code"])]
-            if not items:
-                lines.append(_("No questions or answers yet."))
-            for author, text in items[-15:]:
-                who = _("👮 Police") if author == "police" else _("🙋 Tipster")
-                lines.append(f"{who}: {esc(text[:500])}")
+            page = int(arg) if arg.isdigit() and len(arg) < 5 else None  # None: the newest
+            screen = thread_screen(t, tip, items, page)
             if not svc.details_in_card and chat.type != ChatType.PRIVATE:
                 # cards without details: the thread goes to the officer, not the group
-                await _send_details(update, context, t, Delivery(user.id, [Part("text", "\n".join(lines))]))
+                await _send_details(update, context, t, Delivery(
+                    user.id, [Part("text", screen.text, screen.buttons)]))
             else:
                 await answer(update)
-                await show(update, context, Screen("\n".join(lines)))
+                await show(update, context, screen, edit=page is not None)
         elif action in ("ask", "tr"):
             tip = await svc._require(user.id, tip_arg, "prompt_" + action)
             if tip["status"] == "closed":

@@ -178,8 +178,8 @@ async def on_button(update: Update, context: Context) -> None:
     if action == "fu":
         await start_followup(update, context)
         return
-    if action in ("fa", "fph", "fx"):
-        await _followup_button(update, context, action, t)
+    if action in ("fa", "fph", "fx", "fpg"):
+        await _followup_button(update, context, action, t, parts[2] if len(parts) > 2 else "")
         return
     session = await rt(context).sessions.get(chat_id)
     if action == "x":
@@ -331,7 +331,7 @@ async def _watch_button(update: Update, context: Context, parts: list[str], t: T
 
 # -- follow-up -----------------------------------------------------------------------------------
 async def _show_followup(update: Update, context: Context, tip_id: int, t: Translator,
-                         *, edit: bool = False) -> None:
+                         *, edit: bool = False, page: int | None = None) -> None:
     svc = service(context)
     view = await svc.view(tip_id)
     chat_id = _chat_id(update)
@@ -341,10 +341,12 @@ async def _show_followup(update: Update, context: Context, tip_id: int, t: Trans
     if view is None:
         await show(update, context, Screen(t.gettext("This tip no longer exists.")))
         return
-    await show(update, context, rules.followup_screen(t, view, svc.watch_token(tip_id)), edit=edit)
+    await show(update, context, rules.followup_screen(t, view, svc.watch_token(tip_id), page),
+               edit=edit)
 
 
-async def _followup_button(update: Update, context: Context, action: str, t: Translator) -> None:
+async def _followup_button(update: Update, context: Context, action: str, t: Translator,
+                           arg: str = "") -> None:
     chat_id = _chat_id(update)
     if chat_id is None:
         return
@@ -358,6 +360,10 @@ async def _followup_button(update: Update, context: Context, action: str, t: Tra
             [[Button(t.gettext("⬅️ Main menu"), data="m:home")]]), edit=True)
         return
     await answer(update)
+    if action == "fpg":  # another page of a long thread
+        page = int(arg) if arg.isdigit() and len(arg) < 5 else None
+        await _show_followup(update, context, int(tip_id), t, edit=True, page=page)
+        return
     session["step"] = "answer" if action == "fa" else "photo"
     await _save(context, chat_id, session, rules.FOLLOWUP_TTL)
     prompt = (t.gettext("Write your answer or the new details (up to {max} characters).").format(

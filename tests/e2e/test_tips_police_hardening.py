@@ -11,6 +11,7 @@ import pytest
 
 from bot.config import TipSettings
 from bot.i18n import translator
+from bot.thread_pages import tg_len
 from bot.tip_outbox import REJECTED_ATTEMPTS
 from bot.tip_police import NO_TIP, NOT_HOLDER, REFUSAL_WINDOW, TOO_MANY
 from storage import tips as tips_repo
@@ -177,3 +178,64 @@ async def test_card_refused_for_good_is_failed_admins_told_and_later_cards_flow(
     assert ("rejected", "card") in trail
     if province_admin:  # the national admin is not bothered when the province has an admin
         assert not any(tip["code"] in m.text for m in tg.sent_to(NATIONAL_ADMIN_ID))
+
+
+# -- item 8: a long thread is paged for the tipster and for officers -----------------------------
+def _long(tag: str, n: int) -> str:
+    """A message that grows five-fold when HTML-escaped, with markers at both ends."""
+    return f"{tag}-START " + "&<" * n + f" {tag}-END"
+
+
+async def _read_pages(person: Any, first: Any, older: str, chat: Any = None) -> list[str]:
+    """Starting at the newest page, press ◀ Older until there is none; oldest page first."""
+    pages = [first.html]
+    message = first
+    while older in message.button_texts:
+        reply = await person.press(older, message=message, chat=chat)
+        assert reply.callback_answer is not None
+        pages.append(message.html)  # the same message, edited in place
+    return list(reversed(pages))
+
+
+async def test_long_thread_is_paged_in_followup_and_thread_view(bot: Any, tg: Any) -> None:
+    await bind_unit(bot, tg, SAI_GON, GROUP_CHAT, OFFICER)
+    officer, group = tg.user(id=OFFICER), tg.group(id=GROUP_CHAT)
+    tipster = tg.user(id=6901, first_name="Nga", language_code="vi")
+    receipt = await file_tip(tipster, "Long thread")
+    await wait_for(lambda: any(m.buttons for m in tg.sent_to(GROUP_CHAT)))
+    card = card_in(tg, GROUP_CHAT)
+    tip = await only_tip(bot)
+    police, tips = bot.service("tip_police"), bot.service("tips")
+    tags = []
+    for i in range(6):  # questions (≤ 1,500 characters), and after every third an answer (≤ 3,000)
+        tags.append(f"Q{i}")
+        await police.ask(OFFICER, int(tip["id"]), _long(f"Q{i}", 700))
+        if i % 3 == 2:
+            tags.append(f"A{i}")
+            await tips.add_answer(int(tip["id"]), _long(f"A{i}", 1450))
+
+    def check(pages: list[str]) -> None:
+        assert len(pages) > 2
+        assert all(tg_len(p) <= 4096 for p in pages)
+        joined = "".join(pages)
+        for tag in tags:  # every message whole, in order
+            assert joined.count(f"{tag}-START") == 1 and joined.count(f"{tag}-END") == 1
+        assert [joined.index(f"{t}-START") for t in tags] == sorted(
+            joined.index(f"{t}-START") for t in tags)
+
+    await tipster.send("/followup")
+    reply = await tipster.send(receipt)
+    newest = reply.last
+    assert "A5-END" in newest.text and VI("Newer ▶️") not in newest.button_texts
+    check(await _read_pages(tipster, newest, VI("◀️ Older")))
+
+    reply = await officer.press(VI("💬 Thread"), message=card, chat=group)
+    check(await _read_pages(officer, reply.last, VI("◀️ Older"), chat=group))
+
+    # Each answer also reached the card whole, in messages Telegram accepts.
+    def answers() -> list[str]:
+        return [m.html for m in tg.sent_to(GROUP_CHAT) if m.reply_to == card.message_id]
+
+    await wait_for(lambda: "".join(answers()).count("-END") == 2, timeout=10)
+    assert all(tg_len(a) <= 4096 for a in answers())
+    assert all(f"{a}-START" in "".join(answers()) for a in ("A2", "A5"))
