@@ -318,6 +318,13 @@ class TipPolice:
         self._wake()
         return await repo.get(self.db, int(tip["id"]))
 
+    async def transfer_menu(self, actor_id: int, tip_ref: Any) -> Any:
+        """The tip, if this person may transfer it now (the picker is shown only then)."""
+        tip = await self._require(actor_id, tip_ref, "transfer_menu")
+        if tip["status"] == "closed":
+            raise PoliceError(N_("This tip is already closed."))
+        return tip
+
     async def thread(self, actor_id: int, tip_id: Any) -> tuple[Any, list[tuple[str, str]]]:
         tip = await self._require(actor_id, tip_id, "view")
         items = [
@@ -731,6 +738,39 @@ def thread_screen(t: Translator, tip: Any, items: list[tuple[str, str]], page: i
     index = page_index(page, len(pages))
     nav = nav_row(index, len(pages), f"tpol:th:{tip['code']}", _("◀️ Older"), _("Newer ▶️"))
     return Screen(pages[index], [nav] if nav else [])
+
+
+WARDS_PER_PAGE = 16
+
+
+def transfer_wards_buttons(t: Translator, tip: Any, province: Any, page: int) -> list[list[Button]]:
+    """The transfer picker on the card: a page of one province's communes/wards (the tip's own
+    province first), a way to another province, typing a name, and Cancel (back to the card)."""
+    _ = t.gettext
+    code = tip["code"]
+    wards = directory.wards_of(province)
+    pages = max(1, -(-len(wards) // WARDS_PER_PAGE))
+    page = min(max(0, page), pages - 1)
+    chunk = wards[page * WARDS_PER_PAGE:(page + 1) * WARDS_PER_PAGE]
+    rows = [[Button(w.name[:40], data=f"tpol:tw:{code}:{w.code}") for w in chunk[i:i + 2]]
+            for i in range(0, len(chunk), 2)]
+    nav = nav_row(page, pages, f"tpol:tp:{code}:{int(province)}", _("◀️ Previous"), _("Next ▶️"))
+    if nav:
+        rows.append(nav)
+    rows.append([Button(_("🔎 Type a name"), data=f"tpol:trs:{code}"),
+                 Button(_("🗺 Another province…"), data=f"tpol:tl:{code}")])
+    rows.append([Button(_("✖️ Cancel"), data=f"tpol:tx:{code}")])
+    return rows
+
+
+def transfer_provinces_buttons(t: Translator, tip: Any) -> list[list[Button]]:
+    """Every province (two a row), then Cancel."""
+    code = tip["code"]
+    provinces = directory.provinces()
+    rows = [[Button(p.short_name[:40], data=f"tpol:tp:{code}:{p.code}:0") for p in provinces[i:i + 2]]
+            for i in range(0, len(provinces), 2)]
+    rows.append([Button(t.gettext("✖️ Cancel"), data=f"tpol:tx:{code}")])
+    return rows
 
 
 def close_buttons(t: Translator, code: str) -> list[list[Button]]:

@@ -41,6 +41,8 @@ from bot.tip_police import (
     close_buttons,
     stats_text,
     thread_screen,
+    transfer_provinces_buttons,
+    transfer_wards_buttons,
 )
 from bot.tips import TipService
 from handlers import registry
@@ -211,6 +213,30 @@ async def _refresh_card(update: Update, context: Context, tip: Any) -> None:
             raise
 
 
+async def _on_card(update: Update, context: Context, tip: Any) -> bool:
+    """Whether the pressed message is the tip's card in this chat (not a search result)."""
+    query = update.callback_query
+    if query is None or not isinstance(query.message, Message):
+        return False
+    from storage import tips as repo
+
+    row = await repo.card(rt(context).db, int(tip["id"]), query.message.chat.id)
+    return row is not None and row["message_id"] == query.message.message_id
+
+
+async def _edit_buttons(update: Update, rows: list[list[Button]]) -> None:
+    """Replace the pressed message's buttons, keeping its text."""
+    query = update.callback_query
+    if query is None or not isinstance(query.message, Message):
+        return
+    try:
+        await query.message.edit_reply_markup(reply_markup=markup(rows),
+                                              api_kwargs={"parse_mode": None})
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise
+
+
 async def on_button(update: Update, context: Context) -> None:
     parts = callback_parts(update)
     action = parts[1] if len(parts) > 1 else ""
@@ -256,7 +282,24 @@ async def on_button(update: Update, context: Context) -> None:
             else:
                 await answer(update)
                 await show(update, context, screen, edit=page is not None)
-        elif action in ("ask", "tr"):
+        elif action in ("tr", "tp", "tl"):  # the transfer picker, on the pressed message
+            tip = await svc.transfer_menu(user.id, tip_arg)
+            await answer(update)
+            if action == "tl":
+                rows = transfer_provinces_buttons(t, tip)
+            else:
+                province = arg if action == "tp" and directory.get_province(arg) else tip["province_code"]
+                at = parts[4] if len(parts) > 4 and parts[4].isdigit() and len(parts[4]) < 4 else "0"
+                rows = transfer_wards_buttons(t, tip, int(province), int(at))
+            await _edit_buttons(update, rows)
+        elif action == "tx":  # cancel the transfer: the card as it was / the search dismissed
+            tip = await svc._require(user.id, tip_arg, "transfer_cancel")
+            await answer(update)
+            if await _on_card(update, context, tip):
+                await _refresh_card(update, context, tip)
+            else:
+                await show(update, context, Screen(_("Transfer cancelled. Nothing changed.")), edit=True)
+        elif action in ("ask", "trs"):
             tip = await svc._require(user.id, tip_arg, "prompt_" + action)
             if tip["status"] == "closed":
                 raise PoliceError("This tip is already closed.")
@@ -270,7 +313,8 @@ async def on_button(update: Update, context: Context) -> None:
                          "the tip should go to.").format(code=code)
             if chat.type == ChatType.PRIVATE:
                 await rt(context).sessions.set(
-                    chat.id, {"flow": ASK_FLOW if action == "ask" else TRANSFER_FLOW, "tip": int(tip["id"])},
+                    chat.id, {"flow": ASK_FLOW if action == "ask" else TRANSFER_FLOW,
+                              "tip": int(tip["id"])},
                     ttl=3600)
                 await context.bot.send_message(chat.id, text)
             else:
@@ -285,12 +329,16 @@ async def on_button(update: Update, context: Context) -> None:
         elif action == "op":
             await _send_details(update, context, t, await svc.details(user.id, tip_arg))
         elif action == "tw":
+            on_card = await _on_card(update, context, await svc.transfer_menu(user.id, tip_arg))
             tip = await svc.transfer(user.id, tip_arg, arg)
             await answer(update, _("Transferred."))
-            ward = directory.get_ward(arg)
-            await show(update, context, Screen(
-                _("↪️ Tip #{code} was transferred to {ward}.").format(
-                    code=tip["code"], ward=esc(ward.label if ward else arg))), edit=True)
+            if on_card:  # the card stays (without buttons); a notice under it names the new unit
+                await _edit_buttons(update, [])
+            else:
+                ward = directory.get_ward(arg)
+                await show(update, context, Screen(
+                    _("↪️ Tip #{code} was transferred to {ward}.").format(
+                        code=tip["code"], ward=esc(ward.label if ward else arg))), edit=True)
         else:
             await answer(update, _("This button is no longer available."))
     except PoliceError as exc:
@@ -349,11 +397,15 @@ async def _transfer_candidates(update: Update, context: Context, tip_id: int, te
     except PoliceError as exc:
         await _say_refusal(update, context, t, exc)
         return
-    cands = directory.search(text, limit=6)
+    # The tip's own province first; a name found only elsewhere is still offered.
+    cands = (directory.search(text, tip["province_code"], limit=6)
+             or directory.search(text, limit=6))
     if not cands:
         await show(update, context, Screen(t.gettext("No commune or ward matches. Try again.")))
         return
     rows = [[Button(c.unit.label[:60], data=f"tpol:tw:{tip['code']}:{c.unit.code}")] for c in cands]
+    rows.append([Button(t.gettext("🗺 Another province…"), data=f"tpol:tl:{tip['code']}")])
+    rows.append([Button(t.gettext("✖️ Cancel"), data=f"tpol:tx:{tip['code']}")])
     await show(update, context, Screen(
         t.gettext("Transfer tip #{code} to which commune/ward?").format(code=tip["code"]), rows))
 

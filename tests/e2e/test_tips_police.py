@@ -194,7 +194,10 @@ async def test_transfer_button_moves_card_to_other_unit_and_old_unit_cannot_act(
     code = code_of(card)
     assert tg.sent_to(OTHER_GROUP) == []
 
-    reply = await officer.press(VI("↪️ Transfer"), message=card, chat=group)
+    # ↪️ Transfer turns the card's buttons into the picker; typing a name is one of its ways.
+    await officer.press(VI("↪️ Transfer"), message=card, chat=group)
+    assert VI("🔎 Type a name") in card.button_texts
+    reply = await officer.press(VI("🔎 Type a name"), message=card, chat=group)
     prompt = reply.last
     assert prompt.text.startswith("↪") and f"#{code}" in prompt.text
     assert prompt.text.endswith("Officer")  # names who pressed: the reply box opens for them

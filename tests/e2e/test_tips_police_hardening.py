@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from bot import directory
 from bot.config import TipSettings
 from bot.i18n import translator
 from bot.thread_pages import tg_len
@@ -239,3 +240,57 @@ async def test_long_thread_is_paged_in_followup_and_thread_view(bot: Any, tg: An
     await wait_for(lambda: "".join(answers()).count("-END") == 2, timeout=10)
     assert all(tg_len(a) <= 4096 for a in answers())
     assert all(f"{a}-START" in "".join(answers()) for a in ("A2", "A5"))
+
+
+# -- issue 16: the transfer picker --------------------------------------------------------------
+async def test_transfer_picker_starts_in_the_tips_province_and_cancel_changes_nothing(
+    bot: Any, tg: Any
+) -> None:
+    await bind_unit(bot, tg, SAI_GON, GROUP_CHAT, OFFICER)
+    officer, group = tg.user(id=OFFICER), tg.group(id=GROUP_CHAT)
+    tipster = tg.user(id=7001, first_name="Tam", language_code="vi")
+    await file_tip(tipster, "Picker tip")
+    await wait_for(lambda: any(m.buttons for m in tg.sent_to(GROUP_CHAT)))
+    card = card_in(tg, GROUP_CHAT)
+    before = (card.text, card.buttons, dict(await only_tip(bot)),
+              len(await tips_repo.outbox_rows(bot.rt.db)))
+    hcm = [w.name for w in directory.wards_of(79)]
+
+    # The tip's province (Hồ Chí Minh) first, in pages.
+    await officer.press(VI("↪️ Transfer"), message=card, chat=group)
+    names = [b for b in card.button_texts if b in hcm]
+    assert names == hcm[:len(names)] and len(names) > 4
+    await officer.press(VI("Next ▶️"), message=card, chat=group)
+    more = [b for b in card.button_texts if b in hcm]
+    assert more == hcm[len(names):len(names) + len(more)]
+    assert card.text == before[0]  # the card's text stays while picking
+
+    # Cancel: the card exactly as it was, nothing changed.
+    await officer.press(VI("✖️ Cancel"), message=card, chat=group)
+    assert (card.text, card.buttons) == before[:2]
+    assert dict(await only_tip(bot)) == before[2]
+    assert len(await tips_repo.outbox_rows(bot.rt.db)) == before[3]
+
+    # Typing a name: matches in the tip's province, another province, Cancel.
+    reply = await officer.send(f"/transfer {before[2]['code']} Bến Thành", chat=group)
+    choices = reply.last
+    *found, other, cancel = choices.button_texts
+    assert found[0] == BEN_THANH_LABEL and all(f.endswith("Hồ Chí Minh") for f in found)
+    assert (other, cancel) == (VI("🗺 Another province…"), VI("✖️ Cancel"))
+    await officer.press(VI("✖️ Cancel"), message=choices, chat=group)
+    assert choices.text == VI("Transfer cancelled. Nothing changed.") and choices.buttons == []
+    assert dict(await only_tip(bot)) == before[2]
+
+    # Another province: the province list, then that province's wards; choosing one transfers.
+    await officer.press(VI("↪️ Transfer"), message=card, chat=group)
+    await officer.press(VI("🗺 Another province…"), message=card, chat=group)
+    provinces = [p.short_name for p in directory.provinces()]
+    assert [b for b in card.button_texts if b in provinces] == provinces
+    await officer.press("Hà Nội", message=card, chat=group)
+    hanoi = directory.wards_of(1)
+    assert hanoi[0].name in card.button_texts and not set(card.button_texts) & set(hcm)
+    reply = await officer.press(hanoi[0].name, message=card, chat=group)
+    assert reply.callback_answer is not None and reply.callback_answer.text == VI("Transferred.")
+    tip = await only_tip(bot)
+    assert (tip["ward_code"], tip["province_code"]) == (f"{hanoi[0].code:05d}", "01")
+    assert card.buttons == [] and card.text == before[0]
