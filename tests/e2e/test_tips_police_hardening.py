@@ -24,6 +24,7 @@ from tests.e2e.tip_helpers import (
     OTHER_GROUP,
     OTHER_OFFICER,
     SAI_GON,
+    answer_and_photo,
     bind_unit,
     file_tip,
     jpeg_with_gps,
@@ -87,14 +88,7 @@ async def test_transfer_drops_the_old_units_read_access(bot: Any, tg: Any) -> No
 
     # The tipster's later answer and photo reach the new unit's card only.
     old_group = len(tg.sent_to(GROUP_CHAT))
-    await tipster.send("/followup")
-    await tipster.send(receipt)
-    await tipster.press(callback_data="tip:fa")
-    await tipster.send("Later answer")
-    await tipster.send("/followup")
-    await tipster.send(receipt)
-    await tipster.press(callback_data="tip:fph")
-    await tipster.send_photo(jpeg_with_gps())
+    await answer_and_photo(tipster, receipt, "Later answer")
     await wait_for(lambda: sum(m.reply_to == new_card.message_id for m in tg.sent_to(OTHER_GROUP)) == 2)
     assert len(tg.sent_to(GROUP_CHAT)) == old_group
     cards = {r["chat_id"]: r["role"] for r in await tips_repo.cards(bot.rt.db, tip["id"])}

@@ -19,6 +19,7 @@ from tests.e2e.tip_helpers import (
     GROUP_CHAT,
     OFFICER,
     SAI_GON,
+    answer_and_photo,
     bind_unit,
     file_tip,
     jpeg_with_gps,
@@ -184,14 +185,7 @@ async def test_cards_without_details_open_privately_and_every_opening_is_audited
     assert [v["actor_id"] for v in views] == [OFFICER, OFFICER]
 
     # The tipster's later answer and photo: the group is told that, not what.
-    await u.send("/followup")
-    await u.send(receipt)
-    await u.press(callback_data="tip:fa")
-    await u.send("Bổ sung <i>bí mật</i>")
-    await u.send("/followup")
-    await u.send(receipt)
-    await u.press(callback_data="tip:fph")
-    await u.send_photo(jpeg_with_gps())
+    await answer_and_photo(u, receipt, "Bổ sung <i>bí mật</i>")
     await wait_for(lambda: sum(m.reply_to == card.message_id and "Người báo tin" in m.text
                                for m in tg.sent_to(GROUP_CHAT)) == 2)
     assert not any("bí mật" in m.text for m in tg.sent_to(GROUP_CHAT))

@@ -97,6 +97,18 @@ async def file_tip(u: Any, text: str = "Bán ma túy ở hẻm 12, tối nào c�
     return await receipt_of(u)
 
 
+async def answer_and_photo(u: Any, receipt: str, answer: str) -> None:
+    """With the receipt, the tipster adds an answer, then (again from /followup) a photo."""
+    for action in ("tip:fa", "tip:fph"):
+        await u.send("/followup")
+        await u.send(receipt)
+        await u.press(callback_data=action)
+        if action == "tip:fa":
+            await u.send(answer)
+        else:
+            await u.send_photo(jpeg_with_gps())
+
+
 async def receipt_of(u: Any) -> str:
     """The receipt shown to u (the submit may answer the button before the receipt arrives)."""
     found: list[str] = []
