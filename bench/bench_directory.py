@@ -78,6 +78,36 @@ def accuracy(rows: list[dict[str, str]]) -> dict[str, tuple[int, float, float]]:
     }
 
 
+def where_step(units: list) -> None:
+    """Bare ward names typed at the tip flow's "Where?" step: is the right ward on the first
+    screen (8 buttons)? Old rule: a text read as a province opened that province's ward
+    prompt, anything else got search(); new rule: places()."""
+    from bot import directory as D
+    from bot.directory.text import fold
+
+    def old(text: str) -> list[int]:
+        if D.find_province(text) is not None:
+            return []
+        return [c.unit.code for c in D.search(text, limit=8)]
+
+    def new(text: str) -> list[int]:
+        options, province = D.places(text, limit=8)
+        return [] if province else [o.ward.unit.code for o in options if o.ward]
+
+    print(f"\n\"Where?\" step, all {len(units)} bare ward names, right ward on the first screen:")
+    for spelling, typed in (("as written", lambda u: u.short_name),
+                            ("no diacritics", lambda u: fold(u.short_name))):  # fmt: skip
+        for rule, fn in (("old", old), ("new", new)):
+            times: list[float] = []
+            ok = 0
+            for u in units:
+                t = time.perf_counter_ns()
+                ok += u.code in fn(typed(u))
+                times.append((time.perf_counter_ns() - t) / 1e6)
+            print(f"  {spelling:14} {rule}: {ok / len(units):6.1%}"
+                  f"  p50 {pct(times, 0.5):.3f} ms  p99 {pct(times, 0.99):.3f} ms")
+
+
 def print_accuracy(title: str, table: dict[str, tuple[int, float, float]]) -> None:
     print(f"\n{title}\n  {'kind':15} {'n':>5} {'top-1':>7} {'top-3':>7}")
     for kind, (n, top1, top3) in table.items():
@@ -126,6 +156,7 @@ def main() -> None:
         times.append((time.perf_counter_ns() - t) / 1e6)
     print(f"  {'nearest() random pins':34} p50 {pct(times, 0.5):.3f}  p99 {pct(times, 0.99):.3f}")
 
+    where_step(units)
     print_accuracy(f"Accuracy on {QUERIES.relative_to(ROOT)}:", accuracy(rows))
     gen = ROOT / "tests" / "data" / "make_directory_queries.py"
     for seed in args.heldout_seeds:

@@ -12,17 +12,21 @@ from __future__ import annotations
 
 from . import geo
 from . import query as _query
+from . import where as _where
 from .data import directory
 from .models import Candidate, ProvinceInfo, Unit
+from .where import Place
 
 __all__ = [
     "Candidate",
+    "Place",
     "ProvinceInfo",
     "Unit",
     "find_province",
     "get_province",
     "get_ward",
     "nearest",
+    "places",
     "provinces",
     "search",
     "wards_of",
@@ -66,6 +70,15 @@ def wards_of(province_code: int | str) -> list[Unit]:
 def find_province(text: str) -> ProvinceInfo | None:
     """'hcm', 'tp hcm', 'Sài Gòn', 'HN', 'Thừa Thiên Huế' (merged: Huế), 'Bình Dương' -> HCM."""
     return _query.find_province(directory(), text)
+
+
+def places(text: str, limit: int = 8) -> tuple[list[Place], ProvinceInfo | None]:
+    """The "Where?" step: provinces and wards ranked together, and the province to go straight
+    to when the text names one exactly and no ward (None: show the list)."""
+    if not isinstance(text, str) or not text.strip():
+        return [], None
+    options = _where.places(directory(), text, limit)
+    return options, _where.chosen_province(directory(), text, options)
 
 
 def search(query: str, province_code: int | str | None = None, limit: int = 8) -> list[Candidate]:

@@ -147,8 +147,9 @@ def district_matches(query_key: str, district_key: str) -> bool:
     """Old district given by the user ('1', 'dan phuong', 'cu chi') vs the data's key."""
     if query_key == district_key:
         return True
-    # Stricter than ward names: district names are short and many differ by two letters.
-    budget = max_typos(len(district_key)) - 1
+    # Stricter than ward names: district names are short and many differ by two letters, so
+    # one typo at most, and none in names of three letters or fewer ("Quận 10" ≠ "Quận 11").
+    budget = 1 if len(district_key) >= 4 else 0
     if budget <= 0 or not query_key:
         return False
     return OSA.distance(query_key, district_key, score_cutoff=budget) <= budget

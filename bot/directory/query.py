@@ -114,6 +114,16 @@ def _strip_province_marker(toks: list[Tok], trailing: bool) -> list[Tok]:
     return toks
 
 
+_ALIAS_LISTS: dict[int, list[str]] = {}
+
+
+def _fuzzy_aliases(d: Directory) -> list[str]:
+    """Province aliases long enough to be matched with a typo (built once per directory)."""
+    if id(d) not in _ALIAS_LISTS:
+        _ALIAS_LISTS[id(d)] = [a for a in d.province_aliases if len(a) >= 4]
+    return _ALIAS_LISTS[id(d)]
+
+
 def match_province(d: Directory, key: str, fuzzy: bool = True) -> int | None:
     """Compact folded text -> province code (exact alias, else one clear typo match)."""
     if key in d.province_aliases:
@@ -122,11 +132,11 @@ def match_province(d: Directory, key: str, fuzzy: bool = True) -> int | None:
     if budget == 0:
         return None
     best: dict[int, int] = {}
-    for alias, code in d.province_aliases.items():
-        if len(alias) >= 4 and abs(len(alias) - len(key)) <= budget:
-            dist = OSA.distance(key, alias, score_cutoff=budget)
-            if dist <= budget:
-                best[code] = min(dist, best.get(code, dist))
+    for alias, dist, _ in process.extract(
+        key, _fuzzy_aliases(d), scorer=OSA.distance, score_cutoff=budget, limit=None
+    ):
+        code = d.province_aliases[alias]
+        best[code] = min(int(dist), best.get(code, int(dist)))
     if not best:
         return None
     top = min(best.values())
@@ -142,22 +152,31 @@ def find_province(d: Directory, text: str) -> ProvinceInfo | None:
 
 def _province_splits(
     d: Directory, segs: list[list[Tok]]
-) -> list[tuple[list[list[Tok]], int | None]]:
-    """Readings of where the province is: a last segment, a suffix of the last one, or none."""
-    out: list[tuple[list[list[Tok]], int | None]] = [(segs, None)]
+) -> list[tuple[list[list[Tok]], int | None, float]]:
+    """Readings of where the province is (a last segment, a suffix of the last one, or none),
+    each with its bonus."""
+    out: list[tuple[list[list[Tok]], int | None, float]] = [(segs, None, 0.0)]
     last = segs[-1]
     if len(segs) > 1:
         whole = _strip_province_marker(last, trailing=False)
         code = match_province(d, "".join(t.key for t in whole))
         if code is not None:
             # "Thanh Ba, Phú Thọ": a trailing province is not also a ward name.
-            out = [(segs[:-1], None), (segs[:-1], code)]
+            out = [(segs[:-1], None, 0.0), (segs[:-1], code, PROVINCE_TEXT_BONUS)]
     for k in range(1, min(6, len(last))):
-        # Exact only: a fuzzy suffix would eat the end of ward names ("... Tây Gia Lai").
-        code = match_province(d, "".join(t.key for t in last[-k:]), fuzzy=False)
+        key = "".join(t.key for t in last[-k:])
+        code = match_province(d, key, fuzzy=False)
+        if code is None and 2 <= k <= 3 and len(key) >= 5:
+            # "... Bến Tr": a misspelt province of two words or more. Such a reading gets no
+            # province bonus, so it cannot beat one that eats the end of a ward name.
+            code = match_province(d, key)
+            if code is not None:
+                head = _strip_province_marker(last[:-k], trailing=True)
+                out.append(([*segs[:-1], head], code, 0.0))
+            continue
         if code is not None:
             head = _strip_province_marker(last[:-k], trailing=True)
-            out.append(([*segs[:-1], head], code))
+            out.append(([*segs[:-1], head], code, PROVINCE_TEXT_BONUS))
     return out
 
 
@@ -166,12 +185,25 @@ def _ward_parts(toks: list[Tok]) -> list[tuple[tuple[Tok, ...], str | None]]:
     starts: list[tuple[int, str | None]] = [(0, None)]
     label, n = _marker(toks, 0, _DISTRICT_MARKERS)
     if label:  # "huyện Côn Đảo" (island districts); also keeps "thị xã" from reading as "xã"
-        return [(tuple(toks[n:]), label)] if toks[n:] else []
+        if not toks[n:]:
+            return []
+        # "Quan Sơn" is a name too: a type word that begins a name is also kept as the name.
+        as_name: list[tuple[tuple[Tok, ...], str | None]] = (
+            [(tuple(toks), None)] if _maybe_name(toks[:n], label) else []
+        )
+        return [(tuple(toks[n:]), label), *as_name]
     for i in range(min(4, len(toks))):  # skip "công an", "UBND" ... before a ward type
         label, n = _marker(toks, i, _WARD_MARKERS)
         if label:
-            starts = [(i + n, label)] if i == 0 else [(i + n, label), (0, None)]
+            # "Phương Liễu" folds like "phường Liễu": keep the whole text as a name too.
+            whole = i > 0 or (len(toks) > n and _maybe_name(toks[:n], label))
+            starts = [(i + n, label), (0, None)] if whole else [(i + n, label)]
             break
+    ends: list[tuple[int, str | None]] = []
+    for phrase, label in _WARD_MARKERS.items():  # old lists: "Mỹ An (Thị trấn)"
+        n = len(phrase)
+        if len(toks) > n and tuple(t.key for t in toks[-n:]) == phrase:
+            ends.append((len(toks) - n, label))
     out = []
     for start, kind in starts:
         name = toks[start:]
@@ -179,7 +211,18 @@ def _ward_parts(toks: list[Tok]) -> list[tuple[tuple[Tok, ...], str | None]]:
             out.append((tuple(name), kind))
         if len(name) > 1 and name[-1].key in _TRAILING_NOISE:
             out.append((tuple(name[:-1]), kind))
+    for end, kind in ends:
+        out.append((tuple(toks[:end]), kind))
     return out
+
+
+def _maybe_name(marker: list[Tok], label: str) -> bool:
+    """Could these type-word tokens begin a name? "Phương"/"Quan"/"phuong" may ("Phương
+    Liễu", "Quan Sơn"); "Phường", "Quận" typed with their marks, or "P.", may not."""
+    raw = " ".join(t.raw for t in marker)
+    if any(not t.raw for t in marker):
+        return False  # an abbreviation
+    return not has_marks(raw) or tone_key(raw) != tone_key(label)
 
 
 def _district_part(toks: list[Tok]) -> str:
@@ -193,7 +236,7 @@ def readings(d: Directory, query: str, province_code: int | None) -> list[Readin
         return []
     splits = _province_splits(d, segs)
     # (segments, province, bonus); a province the user chose in the UI binds every reading.
-    plans = [(s, p, PROVINCE_TEXT_BONUS if p is not None else 0.0) for s, p in splits]
+    plans = splits
     if province_code is not None:
         plans = [(s, province_code, 0.0) for s, p, _ in plans if p in (None, province_code)]
     out: dict[Reading, None] = {}
