@@ -712,6 +712,22 @@ def candidates_screen(t: Translator, cands: list[directory.Candidate], *, pin: b
     return Screen(text, rows)
 
 
+def places_screen(t: Translator, options: list[directory.Place]) -> Screen:
+    """The "Where?" step's answer to typed text: provinces and wards ranked together."""
+    _ = t.gettext
+    if not options:
+        return candidates_screen(t, [])
+    rows = []
+    for option in options[:8]:
+        if option.province is not None:
+            label = _("🗺 {province} – choose the commune/ward").format(province=option.province.name)
+            rows.append([Button(label[:60], data=f"tip:p:{option.province.code}")])
+        elif option.ward is not None:
+            rows.append([Button(option.ward.unit.label[:60], data=f"tip:w:{option.ward.unit.code}")])
+    rows.append([Button(_("None of these"), data="tip:pp:0"), Button(_("✖️ Cancel"), data="tip:x")])
+    return Screen(_("Which one do you mean?"), rows)
+
+
 def confirm_ward_screen(t: Translator, ward_code: int) -> Screen:
     _ = t.gettext
     ward = directory.get_ward(ward_code)

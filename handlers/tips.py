@@ -540,13 +540,13 @@ async def on_tip_input(update: Update, context: Context) -> None:
     if not text:
         return
     if step == "province":
-        province = directory.find_province(text)
+        options, province = directory.places(text, limit=8)
         if province is not None:
             session.update({"province": province.code, "step": "ward"})
             await _save(context, chat_id, session)
             await show(update, context, rules.ward_prompt(t, province.code))
             return
-        await show(update, context, rules.candidates_screen(t, directory.search(text, limit=8)))
+        await show(update, context, rules.places_screen(t, options))
         return
     if step == "ward":
         cands = directory.search(text, province_code=session.get("province"), limit=8)
