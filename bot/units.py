@@ -39,6 +39,7 @@ OFFICER = "officer"
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 12
 INVITE_TTL_SECONDS = 24 * 3600
+SHEET_TTL_SECONDS = 14 * 24 * 3600  # a printed sheet is carried to each ward by hand
 MAX_FAILURES = 5
 FAILURE_WINDOW_SECONDS = 3600
 PURGE_AFTER_SECONDS = 30 * 24 * 3600
@@ -95,6 +96,17 @@ class Invite:
     @property
     def pretty(self) -> str:
         return "-".join(self.code[i : i + 4] for i in range(0, len(self.code), 4))
+
+
+@dataclass(frozen=True)
+class InviteSheet:
+    """Officer codes for the wards of one province (clear codes: shown once, never stored)."""
+
+    province: directory.ProvinceInfo
+    codes: list[tuple[directory.Unit, str]]  # (ward, clear code)
+    skipped: int  # wards left out because they already have a group or an officer
+    revoked: int  # older unused officer codes of these wards that stopped working
+    expires_at: datetime
 
 
 @dataclass(frozen=True)
@@ -490,6 +502,43 @@ class UnitService:
         unit = await self.get(unit_id)
         assert unit is not None
         return Invite(clear, unit, purpose, _ts_to_dt(now + self.invite_ttl), revoked)
+
+    async def issue_province_sheet(
+        self, actor_id: int, province_code: int | str, *, include_enrolled: bool = False
+    ) -> InviteSheet:
+        """Officer codes for every ward of a province at once (bulk enrolment, one printed
+        sheet). Wards that already have a group or an officer are left out unless
+        `include_enrolled`. Each ward's older unused officer codes stop working, so a lost
+        or re-printed sheet leaves only the newest codes valid. Codes last SHEET_TTL_SECONDS:
+        a sheet travels by hand."""
+        province = await self.require_province(actor_id, province_code)
+        reachable = set()
+        existing = await repo.units_in_province(self.db, province)
+        counts = await repo.officer_counts(self.db, [int(r["id"]) for r in existing])
+        for row in existing:
+            if row["kind"] == WARD and (row["group_chat_id"] is not None or counts.get(int(row["id"]))):
+                reachable.add(str(row["code"]))
+        wards = [w for w in directory.wards_of(province)
+                 if include_enrolled or f"{w.code:05d}" not in reachable]
+        now = self.clock.timestamp()
+        expires = now + SHEET_TTL_SECONDS
+        rows: list[tuple[directory.Unit, str]] = []
+        revoked = 0
+        async with self.db.transaction() as conn:
+            for ward in wards:
+                key = f"{ward.code:05d}"
+                clear = random_code(CODE_LENGTH, CODE_ALPHABET)
+                unit_id = await repo.insert_unit(conn, WARD, key, province, now)
+                n = await repo.revoke_invites(conn, unit_id, now, OFFICER)
+                revoked += n
+                await repo.insert_invite(conn, self._code_hash(clear), unit_id, OFFICER, actor_id, now, expires)
+                await repo.audit(conn, now, actor_id, unit_id, "invite", f"{OFFICER} sheet revoked={n}")
+                rows.append((ward, clear))
+            await repo.purge_invites(conn, now - PURGE_AFTER_SECONDS)
+        info = directory.get_province(province)
+        assert info is not None  # require_province accepted it
+        skipped = 0 if include_enrolled else len(reachable)
+        return InviteSheet(info, rows, skipped, revoked, _ts_to_dt(expires))
 
     async def issue_invite_for_unit(
         self, actor_id: int, unit_id: int | str, purpose: str, *, revoke_old: bool = False

@@ -1,8 +1,9 @@
-"""Police units: /invite (wizard), /bind, /units (coverage), /unbind, /provadmin,
-/importunits and /exportunits. Thin: every rule and permission lives in bot.units."""
+"""Police units: /invite (wizard), /invitesheet (a province's codes at once), /bind, /units
+(coverage), /unbind, /provadmin, /importunits and /exportunits. Thin: every rule and permission lives in bot.units."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 
@@ -21,6 +22,7 @@ from bot import directory
 from bot.i18n import N_, Translator
 from bot.runtime import Runtime
 from bot.screens import Button, Screen, esc
+from bot.unit_sheets import sheet_csv, sheet_pdf
 from bot.units import (
     CSV_MAX_BYTES,
     GROUP,
@@ -532,6 +534,62 @@ async def exportunits_command(update: Update, context: Context) -> None:
     await show(update, context, Screen(caption, document=(name, text.encode("utf-8"))))
 
 
+# -- bulk enrolment -------------------------------------------------------------------------------
+async def invitesheet_command(update: Update, context: Context) -> None:
+    """/invitesheet [province] [all]: officer codes for every ward of a province not yet
+    enrolled (or every ward, with "all") as a CSV and a printable PDF."""
+    t = await tr(update, context)
+    _ = t.gettext
+    svc = service(context)
+    actor = _user_id(update)
+    if actor is None:
+        return
+    args = args_of(context)
+    include_all = bool(args) and args[-1].lower() in ("all", "tatca", "tất-cả")
+    text = " ".join(args[:-1] if include_all else args).strip()
+    try:
+        if not await svc.is_admin(actor):
+            raise UnitsError(N_("This is only for police administrators."))
+        if text:
+            province = _province_arg(text)
+            if province is None:
+                raise NotFound(N_("There is no province with code {code}."), code=text)
+        else:
+            mine = await svc.managed_provinces(actor)
+            if len(mine) != 1:
+                await _say(update, context, _(
+                    "Usage: <code>/invitesheet &lt;province&gt;</code> for the wards not yet "
+                    "enrolled, <code>/invitesheet &lt;province&gt; all</code> for every ward."))
+                return
+            province = mine[0]
+        sheet = await svc.issue_province_sheet(actor, province, include_enrolled=include_all)
+    except UnitsError as err:
+        await _say(update, context, err.text(t))
+        return
+    name = esc(sheet.province.name)
+    if not sheet.codes:
+        await _say(update, context, _("Every commune/ward of {province} already has a group or "
+                                      "an officer. Add “all” to make codes for every ward anyway.")
+                   .format(province=name))
+        return
+    lines = [
+        _("🔑 <b>{n} officer codes for {province}</b>, one per commune/ward, valid until {time}. "
+          "Each works once; print the PDF, cut the cards and hand each to its ward's police.")
+        .format(n=len(sheet.codes), province=name, time=esc(t.datetime(sheet.expires_at))),
+    ]
+    if sheet.skipped:
+        lines.append(_("Left out (already have a group or an officer): {n}.").format(n=sheet.skipped))
+    if sheet.revoked:
+        lines.append(_("Older unused officer codes that no longer work: {n}.").format(n=sheet.revoked))
+    await _say(update, context, "\n".join(lines))
+    bot_name = rt(context).bot_username
+    pdf = await asyncio.to_thread(sheet_pdf, t, sheet, bot_name)  # ~1 s for 168 wards
+    stem = f"invites-{sheet.province.code:02d}"
+    await show(update, context, Screen(_("Codes as CSV"),
+                                       document=(f"{stem}.csv", sheet_csv(t, sheet, bot_name).encode())))
+    await show(update, context, Screen(_("Printable sheet"), document=(f"{stem}.pdf", pdf)))
+
+
 # -- Telegram status updates ---------------------------------------------------------------------
 async def on_my_chat_member(update: Update, context: Context) -> None:
     change: ChatMemberUpdated | None = update.my_chat_member
@@ -568,6 +626,7 @@ async def setup(app: Application, runtime: Runtime) -> None:
     app.add_handler(CommandHandler("provadmin", provadmin_command, private))
     app.add_handler(CommandHandler("importunits", importunits_command, private))
     app.add_handler(CommandHandler("exportunits", exportunits_command, private))
+    app.add_handler(CommandHandler("invitesheet", invitesheet_command, private))
     app.add_handler(
         MessageHandler(
             private & filters.Document.ALL & filters.CaptionRegex(r"^/importunits(@\w+)?(\s|$)"),
