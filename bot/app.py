@@ -154,7 +154,7 @@ async def running(
             await install_features(app, runtime)
             from handlers.commands import publish
 
-            await publish(app.bot, installed_commands(app))
+            await publish(app.bot, installed_commands(app), runtime)
             await app.start()
             if jobs:
                 from bot.jobs import schedule_all

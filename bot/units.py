@@ -35,6 +35,8 @@ WARD = "ward"
 PROVINCE = "province"
 GROUP = "group"
 OFFICER = "officer"
+# Staff roles (see UnitService.staff_roles).
+OFFICER_ROLE, PROVINCE_ADMIN_ROLE, NATIONAL_ADMIN_ROLE = "officer", "province_admin", "national_admin"
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 12
@@ -382,6 +384,19 @@ class UnitService:
 
     async def province_admin_of(self, user_id: int) -> set[str]:
         return await repo.provinces_of_admin(self.db, int(user_id))
+
+    async def staff_roles(self, user_id: int) -> frozenset[str]:
+        """The staff roles a user holds now (empty for a citizen): OFFICER_ROLE,
+        PROVINCE_ADMIN_ROLE, NATIONAL_ADMIN_ROLE. Decides which commands /help and the
+        command menu show; every command still checks its own permission."""
+        roles = set()
+        if self.is_national_admin(user_id):
+            roles.add(NATIONAL_ADMIN_ROLE)
+        if await self.province_admin_of(user_id):
+            roles.add(PROVINCE_ADMIN_ROLE)
+        if await repo.units_of_officer(self.db, int(user_id)):
+            roles.add(OFFICER_ROLE)
+        return frozenset(roles)
 
     async def is_admin(self, user_id: int) -> bool:
         return self.is_national_admin(user_id) or bool(await self.province_admin_of(user_id))

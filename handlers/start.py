@@ -15,7 +15,7 @@ from telegram.ext import (
 
 from bot.i18n import Translator
 from bot.screens import Button, Screen, esc
-from handlers import registry
+from handlers import commands, registry
 from handlers.common import Context, answer, callback_parts, rt, show, tr
 
 # Main-menu entries in display order: (key, label). Features register handlers for their keys;
@@ -130,6 +130,8 @@ async def start(update: Update, context: Context) -> None:
             return
     if chat is not None:
         await rt(context).sessions.clear(chat.id)
+    if update.effective_user is not None:
+        await commands.sync_user(context, update.effective_user.id)  # staff: their menu
     await show(update, context, main_menu(t))
 
 
@@ -138,7 +140,16 @@ async def menu_command(update: Update, context: Context) -> None:
 
 
 async def help_command(update: Update, context: Context) -> None:
-    await show(update, context, help_screen(await tr(update, context)))
+    t = await tr(update, context)
+    screen = help_screen(t)
+    chat = update.effective_chat
+    if update.effective_user is not None and chat is not None and chat.type == ChatType.PRIVATE:
+        # Staff also see their commands (and get their own command menu, kept in sync).
+        roles = await commands.sync_user(context, update.effective_user.id)
+        extra = commands.staff_help(t, roles, commands.available_commands(context))
+        if extra:
+            screen = Screen(screen.text + "\n\n" + extra, screen.buttons)
+    await show(update, context, screen)
 
 
 async def privacy_command(update: Update, context: Context) -> None:
@@ -221,6 +232,7 @@ async def on_delete_button(update: Update, context: Context) -> None:
         await rt(context).users.erase(user.id)
         if update.effective_chat:
             await rt(context).sessions.clear(update.effective_chat.id)
+        await commands.sync_user(context, user.id, force=True)  # roles erased: citizens' menu
     # Answer in the language Telegram reports: the saved choice is gone now.
     t = await tr(update, context)
     await answer(update)

@@ -40,7 +40,7 @@ from bot.units import (
     redeem_text,
     unit_screen,
 )
-from handlers import registry
+from handlers import commands, registry
 from handlers.common import Context, answer, args_of, callback_parts, rt, show, tr
 
 log = logging.getLogger(__name__)
@@ -214,6 +214,8 @@ async def bind_command(update: Update, context: Context) -> None:
     group_id = None if chat.type == ChatType.PRIVATE else chat.id
     result = await service(context).redeem(actor, "".join(args)[:64], group_id)
     await _say(update, context, redeem_text(t, result))
+    if result.status in ("bound", "enrolled"):
+        await commands.sync_user(context, actor, force=True)  # now an officer: their menu
 
 
 async def officer_link(update: Update, context: Context, arg: str) -> None:
@@ -224,6 +226,8 @@ async def officer_link(update: Update, context: Context, arg: str) -> None:
         return
     result = await service(context).redeem(actor, arg[:64], None)
     await _say(update, context, redeem_text(t, result))
+    if result.status == "enrolled":
+        await commands.sync_user(context, actor, force=True)
 
 
 async def unbind_command(update: Update, context: Context) -> None:
@@ -357,6 +361,8 @@ async def on_button(update: Update, context: Context) -> None:
                 )
             else:
                 await svc.remove_officer(actor, unit.id, args[1])
+                if args[1].isdigit():
+                    await commands.sync_user(context, int(args[1]), force=True)
                 notice = _("The officer was removed.")
                 screen = unit_screen(t, await svc.unit_detail(actor, unit.id), notice)
         # -- the invite wizard
@@ -426,6 +432,8 @@ async def provadmin_command(update: Update, context: Context) -> None:
             await _say(update, context, _("Province administrators of {province}: {ids}").format(province=name, ids=listing))
             return
         changed = await svc.set_province_admin(actor, province, int(user_text), remove=remove)
+        if changed:
+            await commands.sync_user(context, int(user_text), force=True)
         if remove:
             text = (_("<code>{id}</code> is no longer a province administrator of {province}.")
                     if changed else _("<code>{id}</code> was not a province administrator of {province}."))
