@@ -542,6 +542,20 @@ async def exportunits_command(update: Update, context: Context) -> None:
     await show(update, context, Screen(caption, document=(name, text.encode("utf-8"))))
 
 
+# -- /myid ----------------------------------------------------------------------------------------
+async def myid_command(update: Update, context: Context) -> None:
+    """The sender's numeric Telegram id: what BOT_ADMIN_IDS and /provadmin take (Telegram
+    apps do not show it). Shown to that person only, in a private chat; nothing is kept."""
+    t = await tr(update, context)
+    actor = _user_id(update)
+    if actor is None:
+        return
+    await _say(update, context, t.gettext(
+        "Your Telegram user id is <code>{id}</code>.\n\nA national administrator uses it to "
+        "make you a province administrator (<code>/provadmin</code>); whoever runs the bot puts "
+        "national administrators' ids in BOT_ADMIN_IDS.").format(id=actor))
+
+
 # -- bulk enrolment -------------------------------------------------------------------------------
 async def invitesheet_command(update: Update, context: Context) -> None:
     """/invitesheet [province] [all]: officer codes for every ward of a province not yet
@@ -635,6 +649,7 @@ async def setup(app: Application, runtime: Runtime) -> None:
     app.add_handler(CommandHandler("importunits", importunits_command, private))
     app.add_handler(CommandHandler("exportunits", exportunits_command, private))
     app.add_handler(CommandHandler("invitesheet", invitesheet_command, private))
+    app.add_handler(CommandHandler("myid", myid_command, private))
     app.add_handler(
         MessageHandler(
             private & filters.Document.ALL & filters.CaptionRegex(r"^/importunits(@\w+)?(\s|$)"),

@@ -73,3 +73,10 @@ async def test_national_admin_help_and_menu(bot: Any, tg: Any) -> None:
     reply = await admin.send("/help")
     assert "National administrators" in reply.text and "/provadmin" in reply.text
     assert "Province administrators" in reply.text and "/invitesheet" in reply.text
+
+
+async def test_myid_tells_a_future_admin_their_numeric_id(bot: Any, tg: Any) -> None:
+    someone = tg.user(id=5103123456, first_name="Tú", language_code="en")
+    reply = await someone.send("/myid")
+    assert "Your Telegram user id is 5103123456." in reply.text
+    assert "/provadmin" in reply.text and "BOT_ADMIN_IDS" in reply.text
