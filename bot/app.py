@@ -28,6 +28,7 @@ from bot.aiohttp_request import AiohttpRequest
 from bot.clock import Clock
 from bot.config import Settings
 from bot.dedup import UpdateDeduplicator
+from bot.inbox import UpdateInbox
 from bot.logging_setup import protect_token
 from bot.rate_limit import ReplyRateLimiter
 from bot.runtime import Runtime
@@ -63,12 +64,22 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         return 0
 
     async def _run(self, update: object, coroutine: Awaitable[Any]) -> None:
-        if isinstance(update, Update) and await self.dedup.is_duplicate(update.update_id):
+        if not isinstance(update, Update):
+            await coroutine
+            return
+        if await self.dedup.is_duplicate(update.update_id):
             self.duplicates += 1
             if asyncio.iscoroutine(coroutine):
                 coroutine.close()
             return
-        await coroutine
+        try:
+            await coroutine
+        except asyncio.CancelledError:
+            raise  # stopped mid-way (a crash, a cancelled task): it stays in the inbox
+        except Exception:
+            self.dedup.finish(update.update_id)  # handled, with an error: do not replay
+            raise
+        self.dedup.finish(update.update_id)
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = self.key_of(update)
@@ -95,11 +106,37 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         await self.dedup.stop()
 
 
+class DurableUpdateQueue(asyncio.Queue[object]):
+    """The Application's update queue: `put` stores the update (sealed) before it returns.
+
+    The Updater awaits `put` for each fetched update before it asks Telegram for the next
+    offset (which confirms the batch), and the webhook answers 200 only after `put`; so an
+    update Telegram was told it may forget is always in the inbox until it is handled.
+    """
+
+    def __init__(self, inbox: UpdateInbox) -> None:
+        super().__init__()
+        self.inbox = inbox
+
+    async def put(self, item: object) -> None:
+        if isinstance(item, Update):
+            await self.inbox.keep(item.update_id, item.to_dict())
+        await super().put(item)
+
+    async def replay(self, bot: Any) -> int:
+        """Queue the updates fetched before the last stop and never handled, oldest first."""
+        pending = await self.inbox.unhandled()
+        for _update_id, body in pending:
+            await super().put(Update.de_json(body, bot))
+        return len(pending)
+
+
 def build_application(runtime: Runtime, *, rate_limit: bool = True) -> Application:
     settings = runtime.settings
     builder = (
         ApplicationBuilder()
         .token(settings.token)
+        .update_queue(DurableUpdateQueue(UpdateInbox(runtime.db, runtime.keyring, runtime.clock)))
         .base_url(settings.api_base_url)
         .base_file_url(settings.file_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
@@ -156,6 +193,10 @@ async def running(
 
             await publish(app.bot, installed_commands(app), runtime)
             await app.start()
+            if isinstance(app.update_queue, DurableUpdateQueue):
+                replayed = await app.update_queue.replay(app.bot)
+                if replayed:
+                    log.info("handling %d update(s) fetched before the last stop", replayed)
             if jobs:
                 from bot.jobs import schedule_all
 

@@ -2,8 +2,14 @@
 
 Update ids only grow. At start the highest stored id is the high-water mark: a newer id cannot
 have been processed before the restart, so it is checked in memory only; an id at or below the
-mark (a redelivery after restart) is looked up in the database. New ids are written in batches
-(every `flush_interval` seconds and at shutdown) instead of one write transaction per update.
+mark (a redelivery after restart) is looked up in the database.
+
+An id is written as processed when its handling *finished* (`finish`), in the same transaction
+that deletes its sealed body from the update inbox (`bot.inbox`): a crash while an update is
+being handled leaves it in the inbox, unclaimed, so it is handled again after the restart.
+Finished ids are written in batches (every `flush_interval` seconds and at shutdown) instead of
+one write transaction per update; a batch that deleted inbox bodies is followed by a WAL
+checkpoint so the sealed bodies do not linger in the WAL either.
 """
 
 from __future__ import annotations
@@ -27,7 +33,8 @@ class UpdateDeduplicator:
         self.high_water = 0
         self._recent: set[int] = set()
         self._order: deque[int] = deque()
-        self._pending: list[int] = []
+        self._in_flight: set[int] = set()
+        self._finished: list[int] = []
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -43,23 +50,36 @@ class UpdateDeduplicator:
         await self.flush()
 
     async def is_duplicate(self, update_id: int) -> bool:
-        """True when this id was processed before; otherwise records it."""
+        """True when this id was processed (or is being processed) already; otherwise it is
+        marked in flight until `finish`."""
         if update_id in self._recent:
+            if update_id not in self._in_flight:
+                # A redelivered copy may have been stored in the inbox again: drop it there too
+                # (never while the first copy is still running: a crash then must replay it).
+                self._finished.append(update_id)
             return True
         if update_id <= self.high_water and await repo.seen(self.db, update_id):
+            self._finished.append(update_id)
             return True
         self._recent.add(update_id)
         self._order.append(update_id)
         if len(self._order) > RECENT:
             self._recent.discard(self._order.popleft())
-        self._pending.append(update_id)
+        self._in_flight.add(update_id)
         return False
 
+    def finish(self, update_id: int) -> None:
+        """The update was handled: remember it and delete its stored body at the next flush."""
+        self._in_flight.discard(update_id)
+        self._finished.append(update_id)
+
     async def flush(self) -> None:
-        if not self._pending:
+        if not self._finished:
             return
-        batch, self._pending = self._pending, []
-        await repo.claim_many(self.db, batch, self.clock.timestamp())
+        batch, self._finished = self._finished, []
+        deleted = await repo.finish_many(self.db, batch, self.clock.timestamp())
+        if deleted:
+            await self.db.checkpoint()
 
     async def _flush_loop(self) -> None:
         while True:

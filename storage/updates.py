@@ -1,16 +1,37 @@
-"""Processed update ids, so a redelivered update has no second effect: SQL only."""
+"""Fetched-but-unhandled updates (sealed) and processed update ids, so a crash loses no update
+and a redelivered update has no second effect: SQL only."""
 
 from __future__ import annotations
 
 from storage.db import Database
 
 
-async def claim_many(db: Database, update_ids: list[int], now: int) -> None:
+async def keep(db: Database, update_id: int, body: bytes, now: int) -> None:
+    """Store a fetched update before Telegram is told it may forget it. A second copy of the
+    same id (a redelivery) is ignored."""
+    await db.execute(
+        "INSERT OR IGNORE INTO update_inbox(update_id, body, received_at) VALUES (?, ?, ?)",
+        (update_id, body, now),
+    )
+
+
+async def unhandled(db: Database) -> list[tuple[int, bytes]]:
+    rows = await db.fetchall("SELECT update_id, body FROM update_inbox ORDER BY update_id")
+    return [(int(r["update_id"]), bytes(r["body"])) for r in rows]
+
+
+async def finish_many(db: Database, update_ids: list[int], now: int) -> int:
+    """Remember these ids as processed and delete their stored bodies, in one transaction;
+    returns how many bodies were deleted."""
     async with db.transaction() as conn:
         await conn.executemany(
             "INSERT OR IGNORE INTO processed_updates(update_id, seen_at) VALUES (?, ?)",
             [(uid, now) for uid in update_ids],
         )
+        cur = await conn.executemany(
+            "DELETE FROM update_inbox WHERE update_id = ?", [(uid,) for uid in update_ids]
+        )
+        return int(cur.rowcount)
 
 
 async def seen(db: Database, update_id: int) -> bool:
@@ -30,4 +51,7 @@ async def prune(db: Database, older_than: int) -> int:
 
 async def forget_all(db: Database) -> int:
     """For a new Bot API server whose update ids start again (the playground's fake)."""
-    return await db.execute("DELETE FROM processed_updates")
+    async with db.transaction() as conn:
+        await conn.execute("DELETE FROM update_inbox")
+        cur = await conn.execute("DELETE FROM processed_updates")
+        return int(cur.rowcount)

@@ -58,6 +58,7 @@ async def test_update_ids_remembered_across_restart(tmp_path: Path) -> None:
         await dedup.start()
         assert not await dedup.is_duplicate(42)
         assert await dedup.is_duplicate(42)  # in memory
+        dedup.finish(42)
         await dedup.stop()  # flushes
     async with Database(tmp_path / "x.db") as db:
         dedup = UpdateDeduplicator(db, clock)
@@ -65,5 +66,35 @@ async def test_update_ids_remembered_across_restart(tmp_path: Path) -> None:
         assert dedup.high_water == 42
         assert await dedup.is_duplicate(42)  # from the database after a restart
         assert not await dedup.is_duplicate(43)
+        dedup.finish(43)
         await dedup.stop()
         assert await updates.prune(db, clock.timestamp() + 1) == 2
+
+
+async def test_inbox_keeps_sealed_bodies_until_handled(tmp_path: Path) -> None:
+    """A fetched update stays (sealed) until its handling finished; a redelivered copy that
+    arrives while the first copy runs must not delete it, one after that must."""
+    from bot.inbox import UpdateInbox
+
+    clock = FrozenClock()
+    body = {"update_id": 7, "message": {"text": "secret 555123", "chat": {"id": 987654321}}}
+    async with Database(tmp_path / "x.db") as db:
+        keyring = Keyring.load_or_create(tmp_path)
+        inbox, dedup = UpdateInbox(db, keyring, clock), UpdateDeduplicator(db, clock)
+        await dedup.start()
+        await inbox.keep(7, body)
+        await inbox.keep(7, body)  # a redelivery before handling: one row
+        raw = await db.fetchall("SELECT body FROM update_inbox")
+        assert len(raw) == 1 and b"987654321" not in bytes(raw[0]["body"])
+        assert not await dedup.is_duplicate(7)  # handling starts
+        assert await dedup.is_duplicate(7)  # the redelivered copy, while the first runs
+        await dedup.flush()
+        assert await inbox.unhandled() == [(7, body)]  # a crash now: handled after restart
+        dedup.finish(7)
+        await dedup.flush()
+        assert await inbox.unhandled() == []
+        await inbox.keep(7, body)  # Telegram redelivers after the row was deleted
+        assert await dedup.is_duplicate(7)
+        await dedup.stop()
+        assert await inbox.unhandled() == []
+        assert await updates.seen(db, 7)
