@@ -153,6 +153,8 @@ MODIFIERS = {
     "cN": "ChatOrderedProcessor(max_concurrent_updates=N) instead of 256, e.g. +c8",
     "noclaim": "no update-id claim (no SQLite write transaction per update)",
     "norl": "no AIORateLimiter",
+    "noinbox": "updates not stored in the update inbox before they are confirmed (issue 11/20's "
+               "cost: the bot before that fix)",
     "concurrent": "echo bot with concurrent_updates(True)",
 }
 
@@ -181,6 +183,14 @@ def bot_factory(name: str) -> Any:
                 return True
 
             updates_repo.claim = claim  # type: ignore[assignment]
+        if "noinbox" in mods:
+            import asyncio as _asyncio
+
+            from telegram.request import HTTPXRequest
+
+            bot_app.DurableUpdateQueue.put = _asyncio.Queue.put  # type: ignore[method-assign]
+            bot_app.InboxedGetUpdatesRequest.do_request = (  # type: ignore[method-assign]
+                HTTPXRequest.do_request)
         if "norl" in mods:
             original = bot_app.build_application
             bot_app.build_application = (  # type: ignore[assignment]

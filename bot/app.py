@@ -7,6 +7,7 @@ what the tests exercise is what production runs.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -120,7 +121,10 @@ class DurableUpdateQueue(asyncio.Queue[object]):
 
     async def put(self, item: object) -> None:
         if isinstance(item, Update):
-            await self.inbox.keep(item.update_id, item.to_dict())
+            if item.update_id in self.inbox.stored:  # stored with its getUpdates batch
+                self.inbox.stored.discard(item.update_id)
+            else:  # a webhook delivery
+                await self.inbox.keep(item.update_id, item.to_dict())
         await super().put(item)
 
     async def replay(self, bot: Any) -> int:
@@ -131,18 +135,40 @@ class DurableUpdateQueue(asyncio.Queue[object]):
         return len(pending)
 
 
+class InboxedGetUpdatesRequest(HTTPXRequest):
+    """The connection long polling uses: a getUpdates answer is stored in the inbox, the whole
+    batch in one transaction and from Telegram's own JSON, before PTB sees it (serialising each
+    parsed `Update` again with `to_dict` cost 0.4 ms of CPU per update). If storing fails the
+    call fails, PTB retries with the same offset and Telegram sends the batch again."""
+
+    def __init__(self, inbox: UpdateInbox, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.inbox = inbox
+
+    async def do_request(self, url: str, method: str, *args: Any, **kwargs: Any
+                         ) -> tuple[int, bytes]:
+        code, payload = await super().do_request(url, method, *args, **kwargs)
+        if code == 200 and url.endswith("/getUpdates"):
+            result = json.loads(payload).get("result")
+            if result:
+                await self.inbox.keep_many(result)
+        return code, payload
+
+
 def build_application(runtime: Runtime, *, rate_limit: bool = True) -> Application:
     settings = runtime.settings
+    inbox = UpdateInbox(runtime.db, runtime.keyring, runtime.clock)
     builder = (
         ApplicationBuilder()
         .token(settings.token)
-        .update_queue(DurableUpdateQueue(UpdateInbox(runtime.db, runtime.keyring, runtime.clock)))
+        .update_queue(DurableUpdateQueue(inbox))
         .base_url(settings.api_base_url)
         .base_file_url(settings.file_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
         .concurrent_updates(ChatOrderedProcessor(runtime))
         .request(AiohttpRequest(connection_pool_size=32, read_timeout=15, write_timeout=30))
-        .get_updates_request(HTTPXRequest(connection_pool_size=2, read_timeout=40))
+        .get_updates_request(
+            InboxedGetUpdatesRequest(inbox, connection_pool_size=2, read_timeout=40))
         .arbitrary_callback_data(False)
     )
     if rate_limit:

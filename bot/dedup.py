@@ -8,14 +8,16 @@ An id is written as processed when its handling *finished* (`finish`), in the sa
 that deletes its sealed body from the update inbox (`bot.inbox`): a crash while an update is
 being handled leaves it in the inbox, unclaimed, so it is handled again after the restart.
 Finished ids are written in batches (every `flush_interval` seconds and at shutdown) instead of
-one write transaction per update; a batch that deleted inbox bodies is followed by a WAL
-checkpoint so the sealed bodies do not linger in the WAL either.
+one write transaction per update. Deleted inbox bodies are then folded out of the WAL by a
+checkpoint, at most every `checkpoint_interval` seconds (a checkpoint after every 0.1 s batch
+cost a fifth of the bot's throughput under load) and at shutdown.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections import deque
 
 from bot.clock import Clock
@@ -26,10 +28,14 @@ RECENT = 100_000  # ids kept in memory; far more than arrive between two flushes
 
 
 class UpdateDeduplicator:
-    def __init__(self, db: Database, clock: Clock, flush_interval: float = 0.1) -> None:
+    def __init__(self, db: Database, clock: Clock, flush_interval: float = 0.1,
+                 checkpoint_interval: float = 1.0) -> None:
         self.db = db
         self.clock = clock
         self.flush_interval = flush_interval
+        self.checkpoint_interval = checkpoint_interval
+        self._dirty = False  # inbox bodies deleted since the last successful checkpoint
+        self._last_checkpoint = 0.0
         self.high_water = 0
         self._recent: set[int] = set()
         self._order: deque[int] = deque()
@@ -48,6 +54,7 @@ class UpdateDeduplicator:
                 await self._task
             self._task = None
         await self.flush()
+        await self._checkpoint(force=True)
 
     async def is_duplicate(self, update_id: int) -> bool:
         """True when this id was processed (or is being processed) already; otherwise it is
@@ -77,11 +84,18 @@ class UpdateDeduplicator:
         if not self._finished:
             return
         batch, self._finished = self._finished, []
-        deleted = await repo.finish_many(self.db, batch, self.clock.timestamp())
-        if deleted:
-            await self.db.checkpoint()
+        if await repo.finish_many(self.db, batch, self.clock.timestamp()):
+            self._dirty = True
+
+    async def _checkpoint(self, *, force: bool = False) -> None:
+        now = time.monotonic()
+        if self._dirty and (force or now - self._last_checkpoint >= self.checkpoint_interval):
+            self._last_checkpoint = now
+            if await self.db.checkpoint():
+                self._dirty = False
 
     async def _flush_loop(self) -> None:
         while True:
             await asyncio.sleep(self.flush_interval)
             await self.flush()
+            await self._checkpoint()

@@ -28,10 +28,23 @@ class UpdateInbox:
         self.keyring = keyring
         self.clock = clock
 
-    async def keep(self, update_id: int, body: dict[str, Any]) -> None:
+        # Ids stored by `keep_many` (a whole getUpdates batch in one transaction) that the
+        # update queue has not seen yet: it need not store them again.
+        self.stored: set[int] = set()
+
+    def _seal(self, update_id: int, body: dict[str, Any]) -> bytes:
         raw = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
-        sealed = self.keyring.seal(_PURPOSE, raw, aad=str(update_id).encode())
-        await repo.keep(self.db, update_id, sealed, self.clock.timestamp())
+        return self.keyring.seal(_PURPOSE, raw, aad=str(update_id).encode())
+
+    async def keep(self, update_id: int, body: dict[str, Any]) -> None:
+        await repo.keep_many(self.db, [(update_id, self._seal(update_id, body))],
+                             self.clock.timestamp())
+
+    async def keep_many(self, bodies: list[dict[str, Any]]) -> None:
+        """Store a batch of updates as Telegram sent them (each has its `update_id`)."""
+        rows = [(int(b["update_id"]), self._seal(int(b["update_id"]), b)) for b in bodies]
+        await repo.keep_many(self.db, rows, self.clock.timestamp())
+        self.stored.update(uid for uid, _ in rows)
 
     async def unhandled(self) -> list[tuple[int, dict[str, Any]]]:
         """Updates fetched before the last stop and never handled, oldest first. A body that

@@ -6,13 +6,14 @@ from __future__ import annotations
 from storage.db import Database
 
 
-async def keep(db: Database, update_id: int, body: bytes, now: int) -> None:
-    """Store a fetched update before Telegram is told it may forget it. A second copy of the
-    same id (a redelivery) is ignored."""
-    await db.execute(
-        "INSERT OR IGNORE INTO update_inbox(update_id, body, received_at) VALUES (?, ?, ?)",
-        (update_id, body, now),
-    )
+async def keep_many(db: Database, rows: list[tuple[int, bytes]], now: int) -> None:
+    """Store fetched updates (id, sealed body) before Telegram is told it may forget them, in
+    one transaction. A second copy of an id still stored (a redelivery) is ignored."""
+    async with db.transaction() as conn:
+        await conn.executemany(
+            "INSERT OR IGNORE INTO update_inbox(update_id, body, received_at) VALUES (?, ?, ?)",
+            [(uid, body, now) for uid, body in rows],
+        )
 
 
 async def unhandled(db: Database) -> list[tuple[int, bytes]]:
