@@ -225,6 +225,9 @@ class FakeTelegram:
         self.polls: dict[str, PollRecord] = {}
         self.callback_queries: dict[str, CallbackQueryRecord] = {}
         self.inline_queries: dict[str, InlineQueryRecord] = {}
+        # Telegram caches inline answers on its servers (`cache_time`, default 300 s): for all
+        # users unless `is_personal`. Key (query, offset, user id or None) → (expiry, results).
+        self.inline_cache: dict[tuple[str, str, int | None], tuple[float, list[JSON]]] = {}
         self.bot_commands: dict[tuple[str, str], list[JSON]] = {}
         self.bot_descriptions: dict[str, str] = {}
         self.bot_short_descriptions: dict[str, str] = {}
@@ -1378,6 +1381,11 @@ class FakeTelegram:
         iq.answered = True
         iq.results = list(p["results"])
         iq.answer = {k: v for k, v in p.items() if k != "results"}
+        cache_time = int(p.get("cache_time", 300))
+        if cache_time > 0:
+            owner = iq.user_id if p.get("is_personal") else None
+            self.inline_cache[(iq.query, iq.offset, owner)] = (
+                time.monotonic() + cache_time, iq.results)
         self._event("inline_answer", req.name, query_id=iq.id, params=dict(p))
         return True
 

@@ -184,6 +184,7 @@ class InlineQueryRecord:
     id: str
     user_id: int
     query: str
+    offset: str = ""
     answered: bool = False
     results: list[JSON] | None = None
     answer: JSON | None = None

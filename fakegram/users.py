@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import random
+import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -686,10 +687,16 @@ class FakeUser(_Actor):
 
     async def inline_query(self, query: str, *, offset: str = "", chat_type: str = "sender",
                            timeout: float | None = None) -> list[JSON]:  # noqa: ASYNC109
-        """Type ``@bot query``; returns the results the bot answered with."""
+        """Type ``@bot query``; returns the results the bot answered with — or, like Telegram,
+        the results of an earlier answer still in Telegram's cache (its ``cache_time``: for
+        everyone, or for this user only when it was ``is_personal``) without asking the bot."""
         tg = self._tg
+        for owner in (self.id, None):
+            cached = tg.inline_cache.get((query, offset, owner))
+            if cached is not None and cached[0] > time.monotonic():
+                return list(cached[1])
         qid = str(next(_query_ids) * 7919 + _rng.randrange(10**12))
-        rec = InlineQueryRecord(id=qid, user_id=self.id, query=query)
+        rec = InlineQueryRecord(id=qid, user_id=self.id, query=query, offset=offset)
         tg.inline_queries[qid] = rec
         payload: JSON = {"id": qid, "from": self.rec.to_api(), "query": query,
                          "offset": offset, "chat_type": chat_type}

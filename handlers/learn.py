@@ -193,7 +193,10 @@ async def on_inline_query(update: Update, context: Context) -> None:
                 ),
             )
         )
-    await query.answer(results, cache_time=300, is_personal=False)
+    # The cards are in the asker's language: Telegram must not serve one person's cached answer
+    # to everyone (an English user got Vietnamese cards). Personal, and short-lived, so a
+    # language switch shows within a minute.
+    await query.answer(results, cache_time=60, is_personal=True)
 
 
 async def setup(app: Application, runtime: Runtime) -> None:

@@ -84,6 +84,21 @@ async def test_inline_query_offers_cards(bot: Any, tg: Any) -> None:
     assert plain[0]["id"] == first["id"]
 
 
+async def test_inline_cards_follow_each_askers_language(bot: Any, tg: Any) -> None:
+    """Telegram caches inline answers (fakegram too): one person's cards must not be served to
+    another who reads another language."""
+    lan = tg.user(id=2007, first_name="Lan", language_code="vi")
+    tom = tg.user(id=2008, first_name="Tom", language_code="en")
+    vi_cards = await lan.inline_query("")
+    en_cards = await tom.inline_query("")
+    assert vi_cards and en_cards
+    assert vi_cards[0]["reply_markup"]["inline_keyboard"][0][0]["text"] != "📚 Read in the bot"
+    assert all(c["reply_markup"]["inline_keyboard"][0][0]["text"] == "📚 Read in the bot"
+               for c in en_cards)
+    assert {c["title"] for c in en_cards}.isdisjoint({c["title"] for c in vi_cards})
+    assert await lan.inline_query("") == vi_cards  # a person's own answer may be cached
+
+
 async def test_did_you_know_rotates(bot: Any, tg: Any) -> None:
     tom = tg.user(id=2006, first_name="Tom", language_code="en")
     await tom.send("/learn")
