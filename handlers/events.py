@@ -14,7 +14,7 @@ from bot import directory
 from bot.events import EventError, EventService
 from bot.i18n import Translator
 from bot.runtime import Runtime
-from bot.screens import Button, Screen
+from bot.screens import Button, Screen, esc
 from bot.subscriptions import area_label, province_buttons, province_key, ward_key, ward_page
 from handlers import registry
 from handlers.common import Context, answer, callback_parts, markup, rt, show, tr
@@ -175,7 +175,7 @@ async def on_button(update: Update, context: Context) -> None:
             await answer(update)
             await _send_ics(update, context, name, data, t.gettext(
                 "📅 {title}: open the file to add it to your calendar."
-            ).format(title=title[:200]))
+            ).format(title=esc(title[:200])))
         elif action == "new":
             await answer(update)
             await start_wizard(update, context)
@@ -224,7 +224,8 @@ async def on_button(update: Update, context: Context) -> None:
                 raise EventError("You cannot change this event.")
             await answer(update)
             await show(update, context, Screen(
-                t.gettext("Cancel “{title}”? Reminders will not be sent.").format(title=event.title),
+                t.gettext("Cancel “{title}”? Reminders will not be sent.").format(
+                    title=esc(event.title)),
                 [[Button(t.gettext("Yes, cancel the event"), data=f"ev:xy:{event.id}"),
                   Button(t.gettext("No"), data=f"ev:v:{event.id}")]],
             ), edit=True)
