@@ -8,7 +8,6 @@ Telegram quiz polls, Zalo buttons and the tests.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import random
@@ -18,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from bot.csv_cells import SafeWriter
 from content.quiz_bank import DEFAULT_LANGUAGE, TOPICS, Question, QuestionBank
 
 Seed = int | str
@@ -560,22 +560,17 @@ _CSV_HEADERS = {
 }
 
 
-def _cell(text: str) -> str:
-    """Keep a spreadsheet from reading a participant's name as a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def results_csv(rows: Iterable[ResultRow], locale: str = DEFAULT_LANGUAGE,
                 bom: bool = False) -> str:
     """Ranked results as CSV text; ``bom=True`` adds the byte-order mark Excel needs to read
     Vietnamese as UTF-8."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = SafeWriter(out, lineterminator="\r\n")
     writer.writerow(_CSV_HEADERS.get(locale, _CSV_HEADERS["en"]))
     for position, row in rank(rows):
         writer.writerow([
             position,
-            _cell(row.name),
+            row.name,
             row.score,
             f"{row.seconds:.1f}",
             "" if row.correct is None else row.correct,
@@ -588,7 +583,7 @@ def item_analysis_csv(stats: Iterable[ItemStat], bank: QuestionBank | None = Non
                       locale: str = DEFAULT_LANGUAGE) -> str:
     """Item analysis as CSV: id, topic, answered, correct, share correct, question text."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = SafeWriter(out, lineterminator="\r\n")
     if locale == "vi":
         writer.writerow(("Mã câu", "Chủ đề", "Số lượt trả lời", "Số lượt đúng", "Tỉ lệ đúng",
                          "Câu hỏi"))
@@ -603,6 +598,6 @@ def item_analysis_csv(stats: Iterable[ItemStat], bank: QuestionBank | None = Non
             stat.answered,
             stat.correct,
             f"{stat.share_correct:.2f}",
-            _cell(question.text_for(locale)) if question else "",
+            question.text_for(locale) if question else "",
         ])
     return out.getvalue()

