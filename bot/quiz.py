@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.clock import Clock
+from bot.crypto import Keyring
 from bot.i18n import N_, Translator
 from bot.quiz_logic import (
     PracticeError,
@@ -228,14 +229,29 @@ class PollSpec:
 # ---------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class CodeLookup:
+    """What a typed join code found: the contest, or nothing; `limited` when this chat made
+    too many wrong guesses lately (then nothing is looked up, not even a right code)."""
+
+    contest: Contest | None
+    limited: bool = False
+
+
+JOIN_FAILURES_MAX = 8  # wrong well-formed codes per chat …
+JOIN_FAILURE_WINDOW = 3600  # … within this many seconds
+_JOIN_LIMIT_PURPOSE = "quiz-join-guesses/v1"
+
+
 class QuizService:
     def __init__(self, db: Database, clock: Clock, bank: QuestionBank, bot_username: str = "",
-                 tz: Any = None) -> None:
+                 tz: Any = None, keyring: Keyring | None = None) -> None:
         self.db = db
         self.clock = clock
         self.bank = bank
         self.bot_username = bot_username
         self.tz = tz
+        self.keyring = keyring or Keyring.ephemeral()
         self._group_lock = asyncio.Lock()
 
     def now(self) -> float:
@@ -248,6 +264,7 @@ class QuizService:
         await repo.delete_entries_of(self.db, user_id)
         await repo.delete_group_answers_of(self.db, user_id)
         await repo.delete_contests_of(self.db, user_id)
+        await repo.delete_join_failures(self.db, self._guess_key(user_id))  # private chat = user
 
     # == menu =====================================================================================
 
@@ -570,6 +587,37 @@ class QuizService:
     async def find(self, code: str) -> Contest | None:
         norm = normalise_code(code)
         return await repo.contest_by_code(self.db, norm) if norm else None
+
+    def _guess_key(self, chat_id: int) -> bytes:
+        # Keyed and rotating daily: the counter names no one, and one day's rows cannot be
+        # linked to another day's (nor to the chat without the key).
+        day = self.clock.now().astimezone(self.tz or UTC).date().isoformat()
+        return self.keyring.pseudonym(_JOIN_LIMIT_PURPOSE, chat_id, extra_key=day.encode())
+
+    async def lookup_code(self, chat_id: int, code: str) -> CodeLookup:
+        """A join code typed in a chat, with a limit on wrong guesses: after JOIN_FAILURES_MAX
+        well-formed codes that match no contest within JOIN_FAILURE_WINDOW, every code is
+        refused until the oldest wrong one is an hour old (6 characters from 31 would
+        otherwise be guessable by brute force). Text that is not shaped like a code is not
+        counted."""
+        norm = normalise_code(code)
+        if norm is None:
+            return CodeLookup(None)
+        key = self._guess_key(chat_id)
+        now = int(self.now())
+        since = now - JOIN_FAILURE_WINDOW
+        if await repo.count_join_failures(self.db, key, since) >= JOIN_FAILURES_MAX:
+            return CodeLookup(None, limited=True)
+        contest = await repo.contest_by_code(self.db, norm)
+        if contest is None:
+            await repo.add_join_failure(self.db, key, now, since)
+        return CodeLookup(contest)
+
+    @staticmethod
+    def too_many_codes_screen(t: Translator) -> Screen:
+        return Screen(t.gettext(
+            "Too many wrong join codes. Please check the code with your teacher and try again "
+            "in an hour."))
 
     async def get(self, contest_id: int) -> Contest | None:
         return await repo.get_contest(self.db, contest_id)

@@ -133,8 +133,13 @@ async def begin_join(update: Update, context: Context, code_text: str) -> None:
         return
     t = await tr(update, context)
     svc = service(context)
-    contest = await svc.find(code_text)
+    found = await svc.lookup_code(chat.id, code_text)
     sessions = rt(context).sessions
+    if found.limited:
+        await sessions.clear(chat.id)
+        await show(update, context, svc.too_many_codes_screen(t))
+        return
+    contest = found.contest
     if contest is None:
         await sessions.set(chat.id, {"flow": FLOW_CODE}, ttl=3600)
         await show(update, context, Screen(t.gettext(
@@ -198,10 +203,19 @@ async def on_typed_code(update: Update, context: Context) -> None:
     if chat is None or message is None or not message.text:
         return
     session = await rt(context).sessions.get(chat.id)
-    if session.get("flow") or await service(context).find(message.text) is None:
+    if session.get("flow"):
         await start.on_input(update, context)
         return
-    await begin_join(update, context, message.text)
+    # Counted as a guess too (else bare codes could be guessed without limit); a limited chat
+    # is told so, other text that matches no contest goes to the frame.
+    found = await service(context).lookup_code(chat.id, message.text)
+    if found.limited:
+        await show(update, context, service(context).too_many_codes_screen(
+            await tr(update, context)))
+    elif found.contest is None:
+        await start.on_input(update, context)
+    else:
+        await begin_join(update, context, message.text)
 
 
 async def on_name_input(update: Update, context: Context) -> None:
@@ -320,7 +334,7 @@ async def on_button(update: Update, context: Context) -> None:
 
 async def setup(app: Application, runtime: Runtime) -> None:
     svc = QuizService(runtime.db, runtime.clock, load_bank(), runtime.bot_username,
-                      runtime.settings.tz)
+                      runtime.settings.tz, keyring=runtime.keyring)
     runtime.services["quiz"] = svc
     runtime.users.register_eraser(svc.erase_user)
     registry.menu_entry("quiz", open_menu)

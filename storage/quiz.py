@@ -454,3 +454,20 @@ async def purge_rounds(db: Database, finished_before: float) -> int:
 
 async def delete_group_answers_of(db: Database, user_id: int) -> int:
     return await db.execute("DELETE FROM quiz_group_answers WHERE user_id = ?", (user_id,))
+
+
+# -- join-code guessing limit -------------------------------------------------------------------
+async def count_join_failures(db: Database, key: bytes, since: int) -> int:
+    row = await db.fetchone(
+        "SELECT COUNT(*) FROM quiz_join_failures WHERE key = ? AND at > ?", (key, since))
+    return int(row[0]) if row else 0
+
+
+async def add_join_failure(db: Database, key: bytes, now: int, forget_before: int) -> None:
+    async with db.transaction() as conn:
+        await conn.execute("DELETE FROM quiz_join_failures WHERE at <= ?", (forget_before,))
+        await conn.execute("INSERT INTO quiz_join_failures(key, at) VALUES (?, ?)", (key, now))
+
+
+async def delete_join_failures(db: Database, key: bytes) -> None:
+    await db.execute("DELETE FROM quiz_join_failures WHERE key = ?", (key,))

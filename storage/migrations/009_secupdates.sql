@@ -9,3 +9,12 @@ CREATE TABLE update_inbox (
     body        BLOB NOT NULL,
     received_at INTEGER NOT NULL
 );
+
+-- Wrong contest join codes, for the guessing limit (issue 11, item 12). The key is a keyed
+-- pseudonym of the chat that changes every day (bot.quiz), so rows name nobody and cannot be
+-- linked across days; rows older than the window are deleted as new ones are added.
+CREATE TABLE quiz_join_failures (
+    key         BLOB NOT NULL,
+    at          INTEGER NOT NULL
+);
+CREATE INDEX quiz_join_failures_key ON quiz_join_failures(key, at);
