@@ -698,8 +698,10 @@ class QuizService:
             counted=False, next_shown_at=None, finished_at=int(now) if last else None)
 
     async def current(self, contest: Contest, entry: Entry, t: Translator) -> Screen:
-        """What the student sees now: the waiting note, the current question (starting its
-        clock the first time) or their result. Questions whose time ran out while the student
+        """What the student sees now: the waiting note, the current question or their result.
+        A question not delivered yet shows its full time: its clock starts only when the
+        channel confirms delivery (`question_delivered`), so a question lost in a crash or a
+        failed send costs the student nothing. Questions whose time ran out while the student
         was away are closed as missed."""
         _ = t.gettext
         note = ""
@@ -717,7 +719,8 @@ class QuizService:
             if self.bank.get(qid) is None:  # withdrawn from the bank since the contest began
                 await self._skip(contest, entry, "withdrawn", now)
             elif entry.shown_at is None:
-                await repo.mark_shown(self.db, entry.id, entry.position, now)
+                return self._question_screen(contest, entry, entry.position, now, t,
+                                             note=note + ("\n" if note else ""))
             elif now - entry.shown_at > contest.seconds_per_question + GRACE_SECONDS:
                 await self._skip(contest, entry, "missed", now)
                 note += _("⌛ Time ran out for question {n}.").format(n=entry.position + 1) + "\n"
@@ -728,6 +731,31 @@ class QuizService:
             if fresh is None:
                 raise QuizError(N_("You are no longer in this contest."))
             entry = fresh
+
+    async def question_delivered(self, contest_id: int, user_id: int) -> bool:
+        """The student's current question reached them: start its clock (once). Called by the
+        channel after it sent the screen `current` returned; nothing happens when that screen
+        was not a question (finished, not started, ended)."""
+        contest = await repo.get_contest(self.db, contest_id)
+        entry = await repo.get_entry(self.db, contest_id, user_id) if contest else None
+        if contest is None or entry is None or entry.finished or entry.shown_at is not None:
+            return False
+        if contest_phase(contest, self.now()) != "open":
+            return False
+        if self.bank.get(entry.plan[entry.position][0]) is None:
+            return False
+        return await repo.mark_shown(self.db, entry.id, entry.position, self.now())
+
+    async def owed_questions(self) -> list[tuple[Contest, Entry]]:
+        """Students in a running contest whose next question was never delivered (the bot
+        stopped between recording their answer and sending the next question): at start the
+        channel sends each of them `current` again."""
+        found = []
+        for entry in await repo.undelivered_entries(self.db, self.now()):
+            contest = await repo.get_contest(self.db, entry.contest_id)
+            if contest is not None:
+                found.append((contest, entry))
+        return found
 
     async def answer(self, contest_id: int, user_id: int, position: int, displayed: int,
                      t: Translator) -> AnswerReply:
@@ -772,12 +800,11 @@ class QuizService:
                 verdict = _("❌ Not right.")
             toast = None
         last = position + 1 >= entry.total
-        going_on = not last and now < contest.ends_at
         ok = await repo.record_answer(
             self.db, entry_id=entry.id, position=position, question_id=qid,
             chosen=[shuffled.to_bank(displayed)] if counted else [], correct=correct,
             points=points, elapsed=round(elapsed, 3), outcome=outcome, answered_at=now,
-            counted=counted, next_shown_at=now if going_on else None,
+            counted=counted, next_shown_at=None,  # its clock starts on delivery
             finished_at=int(now) if last else None)
         if not ok:
             return AnswerReply(_("You already answered this question: only your first answer "

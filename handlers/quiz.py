@@ -6,9 +6,13 @@ Callback data: `quiz:<action>:<args>`; every argument is re-checked by the servi
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import re
+from typing import Any
 
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -17,7 +21,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.i18n import Translator
+from bot.i18n import Translator, translator
 from bot.quiz import (
     CODE_ALPHABET,
     CODE_LENGTH,
@@ -31,10 +35,11 @@ from bot.runtime import Runtime
 from bot.screens import Screen, esc
 from content.quiz_bank import load_bank
 from handlers import registry
-from handlers.common import Context, answer, callback_parts, rt, show, tr
+from handlers.common import Context, answer, callback_parts, markup, rt, show, tr
 
 FLOW_CODE = "quiz_code"
 FLOW_NAME = "quiz_name"
+log = logging.getLogger(__name__)
 _CODE_TEXT = re.compile(rf"^\s*[{CODE_ALPHABET}{CODE_ALPHABET.lower()}]{{{CODE_LENGTH}}}\s*$")
 
 
@@ -153,6 +158,7 @@ async def begin_join(update: Update, context: Context, code_text: str) -> None:
             await show(update, context, svc.ready_screen(contest, entry, t))
         else:
             await show(update, context, await svc.current(contest, entry, t))
+            await svc.question_delivered(contest.id, user.id)
         return
     if contest.ends_at <= svc.now():
         await sessions.clear(chat.id)
@@ -255,6 +261,7 @@ async def _contest_go(update: Update, context: Context, contest_id: int, t: Tran
         await answer(update, t.gettext("The contest has not started yet."), alert=True)
         return
     await show(update, context, await svc.current(contest, entry, t), edit=True)
+    await svc.question_delivered(contest.id, entry.user_id)
     await answer(update)
 
 
@@ -272,6 +279,8 @@ async def _contest_answer(update: Update, context: Context, parts: list[str],
         await show(update, context, reply.edit, edit=True)
     for screen in reply.then:
         await show(update, context, screen)
+    if reply.then:  # the next question, if it was one, has reached the student: start its clock
+        await service(context).question_delivered(contest_id, user.id)
 
 
 async def _contest_top(update: Update, context: Context, contest_id: int, t: Translator) -> None:
@@ -332,6 +341,37 @@ async def on_button(update: Update, context: Context) -> None:
         await answer(update, t.gettext("This button is no longer available."))
 
 
+async def resend_owed_questions(bot: Any, runtime: Runtime) -> int:
+    """After a restart: send each student whose next question was never delivered their
+    current screen again (its clock starts now), so nobody is left with an answered question
+    and nothing to answer."""
+    svc: QuizService = runtime.services["quiz"]
+    sent = 0
+    for contest, entry in await svc.owed_questions():
+        # The student's saved language, else the class's (their client's is not known here).
+        t = translator(await runtime.users.locale(entry.user_id, contest.locale))
+        screen = await svc.current(contest, entry, t)
+        try:
+            await bot.send_message(entry.user_id, screen.text, reply_markup=markup(screen.buttons))
+        except TelegramError as exc:  # blocked the bot, chat gone: their result stays kept
+            log.info("could not resend a contest question: %s", type(exc).__name__)
+            continue
+        await svc.question_delivered(contest.id, entry.user_id)
+        sent += 1
+    return sent
+
+
+async def _resend_when_running(app: Application, runtime: Runtime) -> None:
+    for _ in range(1200):
+        if app.running:
+            await resend_owed_questions(app.bot, runtime)
+            return
+        await asyncio.sleep(0.05)
+
+
+_boot_tasks: set[asyncio.Task[None]] = set()
+
+
 async def setup(app: Application, runtime: Runtime) -> None:
     svc = QuizService(runtime.db, runtime.clock, load_bank(), runtime.bot_username,
                       runtime.settings.tz, keyring=runtime.keyring)
@@ -345,5 +385,8 @@ async def setup(app: Application, runtime: Runtime) -> None:
     app.add_handler(CommandHandler("quiz", quiz_command, private))
     app.add_handler(CommandHandler("join", join_command, private))
     app.add_handler(CallbackQueryHandler(on_button, pattern=r"^quiz:"))
+    boot = asyncio.get_running_loop().create_task(_resend_when_running(app, runtime))
+    _boot_tasks.add(boot)
+    boot.add_done_callback(_boot_tasks.discard)
     app.add_handler(MessageHandler(
         private & filters.TEXT & ~filters.COMMAND & filters.Regex(_CODE_TEXT), on_typed_code))

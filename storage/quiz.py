@@ -208,6 +208,18 @@ async def get_entry_by_id(db: Database, entry_id: int) -> Entry | None:
     return Entry.from_row(row) if row else None
 
 
+async def undelivered_entries(db: Database, now: float) -> list[Entry]:
+    """Unfinished entries of running contests past their first question whose current question
+    has no clock yet (it was never delivered)."""
+    rows = await db.fetchall(
+        "SELECT e.* FROM quiz_entries e JOIN quiz_contests c ON c.id = e.contest_id"
+        " WHERE e.finished_at IS NULL AND e.shown_at IS NULL AND e.position > 0"
+        " AND c.starts_at <= ? AND c.ends_at > ? ORDER BY e.id",
+        (now, now),
+    )
+    return [e for e in (Entry.from_row(r) for r in rows) if not e.finished]
+
+
 async def mark_shown(db: Database, entry_id: int, position: int, shown_at: float) -> bool:
     """Start the clock of question `position` (once: a second call changes nothing)."""
     return (

@@ -7,6 +7,7 @@ import io
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -69,7 +70,16 @@ async def letter(svc: QuizService, contest: repo.Contest, user_id: int,
 
 async def start(svc: QuizService, contest: repo.Contest, user_id: int, name: str) -> None:
     entry = await svc.join(contest, user_id, name)
-    await svc.current(contest, entry, EN)  # shows question 1 and starts its clock
+    await svc.current(contest, entry, EN)  # shows question 1 …
+    await svc.question_delivered(contest.id, user_id)  # … and its clock starts on delivery
+
+
+async def answer_delivered(svc: QuizService, contest_id: int, user_id: int, position: int,
+                           displayed: int, t: Any) -> Any:
+    """An answer, then (as the channel does once it sent the next screen) the delivery."""
+    reply = await svc.answer(contest_id, user_id, position, displayed, t)
+    await svc.question_delivered(contest_id, user_id)
+    return reply
 
 
 # -- pure helpers ---------------------------------------------------------------------------------
@@ -136,20 +146,20 @@ async def test_each_student_gets_own_order_and_same_questions(svc: QuizService) 
 async def test_answer_rules_on_time_duplicate_late_and_over(svc: QuizService) -> None:
     contest = await make(svc, count=5, seconds=20, minutes=10)
     await start(svc, contest, 21, "An")
-    reply = await svc.answer(contest.id, 21, 0, await letter(svc, contest, 21), EN)
+    reply = await answer_delivered(svc, contest.id, 21, 0, await letter(svc, contest, 21), EN)
     assert reply.edit is not None and "✅ Right! +1" in reply.edit.text
     assert "Question 2/5" in reply.then[0].text
-    dup = await svc.answer(contest.id, 21, 0, 0, EN)
+    dup = await answer_delivered(svc, contest.id, 21, 0, 0, EN)
     assert dup.alert and "already answered" in (dup.toast or "")
-    forged = await svc.answer(contest.id, 21, 3, 0, EN)
+    forged = await answer_delivered(svc, contest.id, 21, 3, 0, EN)
     assert forged.edit is None and forged.toast == "This button is no longer available."
     clock(svc).advance(seconds=21.5)  # limit 20 s + 1 s grace
-    late = await svc.answer(contest.id, 21, 1, await letter(svc, contest, 21), EN)
+    late = await answer_delivered(svc, contest.id, 21, 1, await letter(svc, contest, 21), EN)
     assert "Time was up" in (late.toast or "")
     entry = await svc.entry(contest, 21)
     assert entry is not None and (entry.position, entry.answered, entry.correct) == (2, 1, 1)
     clock(svc).advance(minutes=10)
-    over = await svc.answer(contest.id, 21, 2, await letter(svc, contest, 21), EN)
+    over = await answer_delivered(svc, contest.id, 21, 2, await letter(svc, contest, 21), EN)
     assert "contest has ended" in (over.toast or "")
     entry = await svc.entry(contest, 21)
     assert entry is not None and entry.position == 2
@@ -161,7 +171,7 @@ async def test_exactly_at_the_limit_counts(svc: QuizService) -> None:
     contest = await make(svc, seconds=20)
     await start(svc, contest, 31, "Bình")
     clock(svc).advance(seconds=21)
-    reply = await svc.answer(contest.id, 31, 0, await letter(svc, contest, 31), EN)
+    reply = await answer_delivered(svc, contest.id, 31, 0, await letter(svc, contest, 31), EN)
     assert reply.toast is None and reply.edit is not None and "✅" in reply.edit.text
 
 
@@ -169,9 +179,9 @@ async def test_speed_bonus_points(svc: QuizService) -> None:
     contest = await make(svc, seconds=20, bonus=True)
     await start(svc, contest, 41, "Chi")
     clock(svc).advance(seconds=10)
-    reply = await svc.answer(contest.id, 41, 0, await letter(svc, contest, 41), EN)
+    reply = await answer_delivered(svc, contest.id, 41, 0, await letter(svc, contest, 41), EN)
     assert reply.edit is not None and "+1,250" in reply.edit.text
-    reply = await svc.answer(contest.id, 41, 1, await letter(svc, contest, 41, False), EN)
+    reply = await answer_delivered(svc, contest.id, 41, 1, await letter(svc, contest, 41, False), EN)
     assert reply.edit is not None and "❌ Not right." in reply.edit.text
     entry = await svc.entry(contest, 41)
     assert entry is not None and entry.score == 1250
@@ -195,7 +205,7 @@ async def test_ranking_export_and_certificate(svc: QuizService) -> None:
         await start(svc, contest, uid, name)
         for i in range(5):
             clock(svc).advance(seconds=1)
-            await svc.answer(contest.id, uid, i, await letter(svc, contest, uid, i < right), EN)
+            await answer_delivered(svc, contest.id, uid, i, await letter(svc, contest, uid, i < right), EN)
     ranked = await svc.ranking(contest)
     assert [(p, r.name, r.score) for p, r in ranked] == [
         (1, "Giỏi", 5), (2, "=cmd()", 4), (3, "Vừa", 2)]
@@ -276,3 +286,24 @@ async def test_group_round_lifecycle(svc: QuizService) -> None:
     assert "🥇 Lan — 1/2 correct" in board.text
     assert await svc.finish_round(rnd, EN) is None  # only once
     assert LETTERS.startswith("ABCD")
+
+
+async def test_a_question_clock_starts_on_delivery_not_before(svc: QuizService) -> None:
+    """Issue 11, item 21: the next question's clock started when the previous answer was
+    recorded, before the question was sent; a crash in between lost it."""
+    contest = await make(svc, count=5, seconds=20)
+    await start(svc, contest, 71, "Giang")
+    reply = await svc.answer(contest.id, 71, 0, await letter(svc, contest, 71), EN)
+    assert "Question 2/5" in reply.then[0].text
+    entry = await svc.entry(contest, 71)
+    assert entry is not None and entry.position == 1 and entry.shown_at is None
+    assert [e.user_id for _c, e in await svc.owed_questions()] == [71]
+    clock(svc).advance(minutes=5)  # the bot was down: the student loses no time
+    screen = await svc.current(contest, entry, EN)
+    assert "Question 2/5 · ⏱ 20 s" in screen.text and "Time ran out" not in screen.text
+    assert await svc.question_delivered(contest.id, 71)
+    assert not await svc.question_delivered(contest.id, 71)  # once
+    assert await svc.owed_questions() == []
+    clock(svc).advance(seconds=5)
+    reply = await svc.answer(contest.id, 71, 1, await letter(svc, contest, 71), EN)
+    assert reply.toast is None and reply.edit is not None and "✅" in reply.edit.text
