@@ -47,7 +47,12 @@ async def highest(db: Database) -> int:
 
 async def prune(db: Database, older_than: int) -> int:
     # Telegram keeps undelivered updates for 24 hours; ids older than that cannot come back.
-    return await db.execute("DELETE FROM processed_updates WHERE seen_at < ?", (older_than,))
+    # A stored update that old was never handled (each start retries it, so it keeps killing
+    # the process): it is dropped rather than kept, sealed, for ever.
+    async with db.transaction() as conn:
+        await conn.execute("DELETE FROM update_inbox WHERE received_at < ?", (older_than,))
+        cur = await conn.execute("DELETE FROM processed_updates WHERE seen_at < ?", (older_than,))
+        return int(cur.rowcount)
 
 
 async def forget_all(db: Database) -> int:

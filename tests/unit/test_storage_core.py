@@ -98,3 +98,7 @@ async def test_inbox_keeps_sealed_bodies_until_handled(tmp_path: Path) -> None:
         await dedup.stop()
         assert await inbox.unhandled() == []
         assert await updates.seen(db, 7)
+        await inbox.keep(8, body)  # never handled (it crashed the process every time) …
+        clock.advance(hours=49)
+        await updates.prune(db, clock.timestamp() - 48 * 3600)
+        assert await inbox.unhandled() == []  # … dropped after two days, not kept for ever
