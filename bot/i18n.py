@@ -68,6 +68,16 @@ def normalise_locale(code: str | None, default: str = "vi") -> str:
     return default
 
 
+# English "short"/"medium" dates read "12/2/26" or "Dec 2, 2026": a Vietnamese reader of the
+# English screens takes 12/2 for 12 February. Day, month name, year is unambiguous everywhere.
+_UNAMBIGUOUS: dict[tuple[str, str, str], str] = {
+    ("en", "date", "short"): "d MMM y",
+    ("en", "date", "medium"): "d MMM y",
+    ("en", "datetime", "short"): "d MMM y, HH:mm",
+    ("en", "datetime", "medium"): "d MMM y, HH:mm:ss",
+}
+
+
 class Translator:
     """gettext for one locale plus babel formatting in the bot's time zone."""
 
@@ -85,9 +95,11 @@ class Translator:
     def date(self, value: date | datetime, fmt: str = "medium") -> str:
         if isinstance(value, datetime):
             value = value.astimezone(self.tz).date()
+        fmt = _UNAMBIGUOUS.get((self.locale, "date", fmt), fmt)
         return _babel_date(value, format=fmt, locale=Locale.parse(self.locale))
 
     def datetime(self, value: datetime, fmt: str = "short") -> str:
+        fmt = _UNAMBIGUOUS.get((self.locale, "datetime", fmt), fmt)
         return _babel_datetime(value, format=fmt, tzinfo=self.tz, locale=Locale.parse(self.locale))
 
     def number(self, value: float) -> str:

@@ -45,6 +45,7 @@ from bot.quiz_logic import (
 )
 from bot.screens import Button, Screen, esc
 from content.quiz_bank import DIFFICULTIES, TOPICS, QuestionBank
+from content.topics import topic_title
 from storage import quiz as repo
 from storage.db import Database
 from storage.quiz import Contest, Entry, Round
@@ -66,19 +67,6 @@ GROUP_MAX_QUESTIONS = 10
 GROUP_SECONDS = (10, 600)  # Telegram's open_period is 5–600 s
 GROUP_KEEP_SECONDS = 24 * 3600
 
-TOPIC_LABELS: dict[str, str] = {
-    "synthetic-drugs": N_("Synthetic drugs"),
-    "laughing-gas": N_("Laughing gas"),
-    "stamp-paper": N_("Stamp paper (LSD)"),
-    "synthetic-cannabinoids": N_("Synthetic cannabinoids and vapes"),
-    "disguised-drugs": N_("Drugs in disguise"),
-    "dealer-tactics": N_("Dealers' tricks"),
-    "helping-a-friend": N_("Helping a friend"),
-    "saying-no": N_("Saying no"),
-    "law": N_("The law"),
-    "getting-help": N_("Getting help"),
-    "scale": N_("The situation in Vietnam"),
-}
 DIFFICULTY_LABELS: dict[str, str] = {
     "easy": N_("Easy"),
     "medium": N_("Medium"),
@@ -294,8 +282,8 @@ class QuizService:
         return Screen(_("<b>Practice by topic</b>\n\nPick a topic:"), rows)
 
     def topic_label(self, topic: str, t: Translator) -> str:
-        label = TOPIC_LABELS.get(topic, topic)
-        return t.gettext(label)
+        # One name per topic: the titles the article library shows (content/articles/topics.yaml).
+        return topic_title(topic, t.locale)
 
     def difficulty_label(self, difficulty: str, t: Translator) -> str:
         label = DIFFICULTY_LABELS.get(difficulty, DIFFICULTY_LABELS[""])
@@ -339,7 +327,10 @@ class QuizService:
                 answer=esc(" / ".join(feedback.correct_texts)))
         score = _("Score: {score}/{n}").format(score=feedback.score, n=len(session.answers))
         qtext = esc(question.text_for(session.locale)) if question else ""
-        text = (f"<b>{qtext}</b>\n\n{_('Your answer')}: {esc(' / '.join(feedback.chosen_texts))}"
+        # The label is a whole catalog string: inside an f-string it was never extracted, so
+        # Vietnamese screens showed "Your answer" in English.
+        chosen = _("Your answer: {answer}").format(answer=esc(" / ".join(feedback.chosen_texts)))
+        text = (f"<b>{qtext}</b>\n\n{chosen}"
                 f"\n{verdict}\n\n<i>{esc(feedback.explanation)}</i>\n\n{score}")
         label = _("🏁 See my result") if feedback.finished else _("Next question ▶")
         return Screen(text, [[Button(label, data="quiz:pn")]])

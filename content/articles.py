@@ -40,26 +40,15 @@ from content.markup import (
     render_nodes,
 )
 from content.problems import Problem
+from content.topics import TOPICS as SHARED_TOPICS
 
 DEFAULT_ROOT = Path(__file__).resolve().parent / "articles"
 
 LANGUAGES: tuple[str, ...] = ("vi", "en")
 """Every article must exist in each of these languages; the first is the default."""
 
-TOPICS: tuple[str, ...] = (
-    "synthetic-drugs",
-    "laughing-gas",
-    "stamp-paper",
-    "synthetic-cannabinoids",
-    "disguised-drugs",
-    "dealer-tactics",
-    "helping-a-friend",
-    "saying-no",
-    "law",
-    "getting-help",
-    "community",
-)
-"""Known topics, in the order menus show them. Their titles are in ``topics.yaml``."""
+TOPICS: tuple[str, ...] = SHARED_TOPICS
+"""Known topics (shared with the quiz bank), in menu order. Their titles are in ``topics.yaml``."""
 
 AUDIENCES: tuple[str, ...] = ("lower-secondary", "upper-secondary", "university", "adults")
 """Known audiences: pupils aged about 11–15 and 15–18, students, adults and parents."""

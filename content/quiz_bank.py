@@ -41,22 +41,12 @@ import yaml
 
 from content.markup import tg_len
 from content.problems import Problem
+from content.topics import TOPICS as SHARED_TOPICS
 
 DEFAULT_DIR = Path(__file__).resolve().parent / "quiz"
 
-TOPICS: tuple[str, ...] = (
-    "synthetic-drugs",
-    "laughing-gas",
-    "stamp-paper",
-    "synthetic-cannabinoids",
-    "disguised-drugs",
-    "dealer-tactics",
-    "helping-a-friend",
-    "saying-no",
-    "law",
-    "getting-help",
-    "scale",
-)
+TOPICS: tuple[str, ...] = SHARED_TOPICS
+"""The topic list shared with the article library (``content/topics.py``)."""
 DIFFICULTIES: tuple[str, ...] = ("easy", "medium", "hard")
 AUDIENCES: tuple[str, ...] = ("lower-secondary", "upper-secondary", "university", "adults")
 LANGUAGES: tuple[str, ...] = ("vi", "en")
