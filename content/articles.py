@@ -708,6 +708,41 @@ def _scan(root: Path, today: dt.date | None) -> tuple[Library, list[Problem]]:
     return Library(root, articles, topics, tuple(facts)), problems
 
 
+REVIEW_MAX_AGE = dt.timedelta(days=365)
+"""Laws change and statistics age: an article that states either is re-checked every year."""
+_LAW_OR_STATISTIC = re.compile(
+    r"\d+/\d{4}/(?:QH|NĐ|ND|QĐ|QD|TT|BYT)|Điều \d|Article \d|Art\. \d|\d+(?:[.,]\d+)?\s?%"
+    r"|\b\d{1,3}(?:[.,]\d{3})+\b|\b(?:tấn|tonnes|triệu|million)\b",
+    re.IGNORECASE,
+)
+
+
+def states_law_or_statistic(article: Article) -> bool:
+    """Whether the article quotes a legal document, an article of law or a figure."""
+    text = "\n".join([article.title, article.summary, article.body_text()])
+    return bool(_LAW_OR_STATISTIC.search(text))
+
+
+def review_warnings(
+    root: Path | str = DEFAULT_ROOT, *, today: dt.date | None = None
+) -> list[Problem]:
+    """Articles that state a law or a statistic and were last reviewed over a year ago.
+
+    These are warnings, not errors: the article is still published, but an editor should check
+    it against its sources again and update ``last_reviewed``."""
+    today = today or dt.date.today()
+    library, _problems = _scan(Path(root), today)
+    warnings = []
+    for article in sorted(library.articles.values(), key=lambda a: (a.id, a.language)):
+        age = today - article.last_reviewed
+        if age > REVIEW_MAX_AGE and states_law_or_statistic(article):
+            warnings.append(Problem(article.path, 1, f"warning: last reviewed "
+                                    f"{article.last_reviewed.isoformat()} ({age.days} days ago) "
+                                    "and it states a law or a statistic: check it against its "
+                                    "sources and update last_reviewed"))
+    return warnings
+
+
 def validate_library(
     root: Path | str = DEFAULT_ROOT, *, today: dt.date | None = None
 ) -> list[Problem]:
@@ -730,6 +765,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     root = Path(args[1]) if len(args) == 2 else DEFAULT_ROOT
     library, problems = _scan(root, None)
+    for warning in review_warnings(root):
+        print(warning)
     for problem in problems:
         print(problem)
     if problems:

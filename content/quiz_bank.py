@@ -44,6 +44,7 @@ from content.problems import Problem
 from content.topics import TOPICS as SHARED_TOPICS
 
 DEFAULT_DIR = Path(__file__).resolve().parent / "quiz"
+DEFAULT_ARTICLES = Path(__file__).resolve().parent / "articles"
 
 TOPICS: tuple[str, ...] = SHARED_TOPICS
 """The topic list shared with the article library (``content/topics.py``)."""
@@ -62,7 +63,7 @@ MAX_OPTIONS = 6
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _REQUIRED = ("id", "topic", "difficulty", "audience", "text", "options", "correct",
              "explanation", "source")
-_OPTIONAL = ("article",)
+_OPTIONAL = ("article", "keys")
 _SOURCE_REQUIRED = ("title", "publisher")
 _SOURCE_ONE_OF = ("date", "url", "ref")
 _SOURCE_KEYS = (*_SOURCE_REQUIRED, *_SOURCE_ONE_OF, "note")
@@ -101,6 +102,8 @@ class Question:
     explanation: dict[str, str]
     source: Source
     article: str | None = None
+    keys: tuple[str, ...] = ()
+    """Terms the 'read more' article must contain (default: numbers and names in the answer)."""
     path: str = ""
     line: int = 0
 
@@ -349,6 +352,10 @@ class _FileChecker:
         article = item.get("article")
         if article is not None and (not isinstance(article, str) or not _SLUG.match(article)):
             bad("article", f"article must be an article id (slug), got {article!r}")
+        keys = item.get("keys", [])
+        if not isinstance(keys, list) or not all(isinstance(k, str) and k.strip() for k in keys):
+            bad("keys", "keys must be a list of terms the linked article contains")
+            keys = []
 
         if (not ok or not isinstance(qid, str) or text is None or explanation is None
                 or options is None or correct is None or source is None):
@@ -364,6 +371,7 @@ class _FileChecker:
             explanation=explanation,
             source=source,
             article=article,
+            keys=tuple(k.strip() for k in keys),
             path=self.display,
             line=line,
         )
@@ -549,13 +557,177 @@ def _parse(directory: Path | str) -> tuple[list[Question], list[Problem]]:
     return unique, problems
 
 
-def validate_bank(directory: Path | str = DEFAULT_DIR) -> list[Problem]:
-    """Every problem in the bank at ``directory``, each naming its file and line."""
-    return _parse(directory)[1]
+# ---------------------------------------------------------------------------------------------
+# Bank-wide rules (docs/CONTENT.md, "How the validator judges a question")
+
+MAX_LONGEST_CORRECT_SHARE = 0.35
+"""At most this share of single-answer questions may have the right answer as the one longest
+option: when it is usually the longest, students learn to pick the longest instead of thinking."""
+NEAR_DUPLICATE_TEXT = 90
+NEAR_DUPLICATE_WITH_ANSWER = 82
+"""rapidfuzz scores (0–100): two questions are near-duplicates when their English texts score at
+least ``NEAR_DUPLICATE_TEXT``, or both their texts and their right answers score at least
+``NEAR_DUPLICATE_WITH_ANSWER``."""
+
+# "em" as a way to address the reader. Adults are never "em"; the bank addresses every audience
+# as "bạn" (as the articles do), so "em" is allowed only inside words naming other people.
+_EM_ADDRESS = re.compile(
+    r"(?<![\w])(?<!trẻ )(?<!anh )(?<!các )(?<!chị )[Ee]m(?![\w])(?! (?:trai|gái|bé|út|họ|ruột)\b)"
+)
+_DIGIT_TERM = re.compile(r"\d+(?:[.,/–-]\d+)*[a-z]?")
+_QUOTED_TERM = re.compile(r"[“\"«]([^”\"»,.!?]{2,30})[”\"»]")
+
+
+def _fold(text: str) -> str:
+    """Lowercase without diacritics (đ → d), for tolerant term matching."""
+    import unicodedata
+
+    text = text.casefold().replace("đ", "d").replace("–", "-").replace("—", "-").replace("₂", "2")
+    text = unicodedata.normalize("NFD", text)
+    return unicodedata.normalize("NFC", "".join(c for c in text if not unicodedata.combining(c)))
+
+
+def longest_correct_share(questions: Sequence[Question], lang: str) -> float:
+    """Share of single-answer questions whose right option is strictly the longest one."""
+    single = [q for q in questions if len(q.correct) == 1]
+    if not single:
+        return 0.0
+    hits = 0
+    for q in single:
+        lengths = [tg_len(o) for o in q.options[lang]]
+        right = lengths[q.correct[0]]
+        if right == max(lengths) and lengths.count(right) == 1:
+            hits += 1
+    return hits / len(single)
+
+
+def near_duplicates(questions: Sequence[Question]) -> list[tuple[Question, Question, float]]:
+    """Pairs of questions that ask the same thing (see :data:`NEAR_DUPLICATE_TEXT`)."""
+    from rapidfuzz import fuzz, process
+
+    if len(questions) < 2:
+        return []
+    texts = [q.text["en"].casefold() for q in questions]
+    answers = [" / ".join(q.options["en"][i] for i in q.correct).casefold() for q in questions]
+    by_text = process.cdist(texts, texts, scorer=fuzz.token_set_ratio, workers=1)
+    by_answer = process.cdist(answers, answers, scorer=fuzz.token_set_ratio, workers=1)
+    pairs = []
+    for i in range(len(questions)):
+        for j in range(i + 1, len(questions)):
+            text_score, answer_score = float(by_text[i][j]), float(by_answer[i][j])
+            if text_score >= NEAR_DUPLICATE_TEXT or (
+                text_score >= NEAR_DUPLICATE_WITH_ANSWER
+                and answer_score >= NEAR_DUPLICATE_WITH_ANSWER
+            ):
+                pairs.append((questions[i], questions[j], text_score))
+    return pairs
+
+
+def key_terms(question: Question, lang: str) -> list[str]:
+    """The terms an article must contain to answer ``question`` in ``lang``: the question's own
+    ``keys`` if given, else the numbers and “quoted” names in its right answer(s)."""
+    if question.keys:
+        return list(question.keys)
+    terms: list[str] = []
+    for index in question.correct:
+        option = question.options[lang][index]
+        terms += _DIGIT_TERM.findall(option)
+        terms += _QUOTED_TERM.findall(option)
+    return [t for t in terms if len(t) >= 2]
+
+
+def _article_texts(articles_root: Path) -> dict[tuple[str, str], tuple[str, list[str]]] | None:
+    """{(article id, lang): (folded searchable text, folded source titles)}, or None when the
+    library cannot be read (its own validator reports why)."""
+    from content.articles import _scan  # a lazy import: the article module is larger
+
+    library, _problems = _scan(articles_root, None)
+    if not library.articles:
+        return None
+    result = {}
+    for key, art in library.articles.items():
+        text = "\n".join([art.title, art.summary, *art.keywords, art.body_text()])
+        result[key] = (_fold(text), [_fold(s.title) for s in art.sources])
+    return result
+
+
+_WORD = re.compile(r"\w{4,}")
+MIN_WORD_COVERAGE = 0.5
+
+
+def _covers(body: str, question: Question, lang: str) -> bool:
+    """At least half of the longer words of the right answer(s) occur in the article text."""
+    words = {w for i in question.correct for w in _WORD.findall(_fold(question.options[lang][i]))}
+    if not words:
+        return False
+    present = {w for w in words if w in body}
+    return len(present) >= MIN_WORD_COVERAGE * len(words)
+
+
+def _bank_checks(questions: list[Question], articles_root: Path | None) -> list[Problem]:
+    problems: list[Problem] = []
+    for lang in LANGUAGES:
+        share = longest_correct_share(questions, lang)
+        if share > MAX_LONGEST_CORRECT_SHARE:
+            problems.append(Problem("quiz bank", 0, f"the right answer is the longest option in "
+                                    f"{share:.0%} of single-answer questions ({lang}); at most "
+                                    f"{MAX_LONGEST_CORRECT_SHARE:.0%}: lengthen a wrong option or "
+                                    "shorten the right one"))
+    for first, second, score in near_duplicates(questions):
+        problems.append(Problem(second.path, second.line, f"question {second.id!r} is a near-"
+                                f"duplicate of {first.id!r} ({first.path}:{first.line}, "
+                                f"similarity {score:.0f}): keep one"))
+    for q in questions:
+        vi = [q.text["vi"], q.explanation["vi"], *q.options["vi"]]
+        if any(_EM_ADDRESS.search(text) for text in vi):
+            problems.append(Problem(q.path, q.line, f"question {q.id!r} addresses the reader as "
+                                    "'em': the bank says 'bạn' to every audience"))
+    texts = _article_texts(articles_root) if articles_root is not None else None
+    if texts is None:
+        return problems
+    for q in questions:
+        if q.article is None:
+            continue
+        for lang in LANGUAGES:
+            found = texts.get((q.article, lang))
+            if found is None:
+                problems.append(Problem(q.path, q.line, f"question {q.id!r}: 'read more' article "
+                                        f"{q.article!r} does not exist in {lang}"))
+                break
+            body, source_titles = found
+            terms = key_terms(q, lang)
+            if terms:
+                if not any(_fold(t) in body for t in terms):
+                    problems.append(Problem(q.path, q.line, f"question {q.id!r}: article "
+                                            f"{q.article!r} ({lang}) contains none of the key "
+                                            f"terms {terms!r}: link an article that answers it, "
+                                            "or set 'keys'"))
+                    break
+            elif not _covers(body, q, lang) and not any(
+                    _fold(q.source.title)[:40] in title or title[:40] in _fold(q.source.title)
+                    for title in source_titles):
+                problems.append(Problem(q.path, q.line, f"question {q.id!r}: article "
+                                        f"{q.article!r} neither cites the question's source nor "
+                                        "contains its key terms: set 'keys' to the terms the "
+                                        "article uses for the answer"))
+                break
+    return problems
+
+
+def validate_bank(directory: Path | str = DEFAULT_DIR,
+                  articles: Path | str | None = DEFAULT_ARTICLES) -> list[Problem]:
+    """Every problem in the bank at ``directory``, each naming its file and line; with
+    ``articles`` (a library folder) the 'read more' links are checked against it too."""
+    questions, problems = _parse(directory)
+    return problems + _bank_checks(questions, Path(articles) if articles is not None else None)
 
 
 def load_bank(directory: Path | str = DEFAULT_DIR) -> QuestionBank:
-    """The bank at ``directory``; raises :class:`BankError` listing the problems if it has any."""
+    """The bank at ``directory``; raises :class:`BankError` listing the problems if it has any.
+
+    Loading checks each question; the bank-wide editorial rules (balance, duplicates, links)
+    run in :func:`validate_bank` and the test suite, so a running bot never refuses its bank
+    over them."""
     questions, problems = _parse(directory)
     if problems:
         raise BankError(problems)
@@ -573,6 +745,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     directory = Path(args[1]) if len(args) == 2 else DEFAULT_DIR
     questions, problems = _parse(directory)
+    problems += _bank_checks(questions, DEFAULT_ARTICLES if len(args) == 1 else None)
     for problem in problems:
         print(problem)
     if problems:
