@@ -321,8 +321,8 @@ def test_long_article_is_paginated_at_paragraphs(lib_dir):
 
 def test_topics_and_articles_in_topic(service):
     topics = dict(service.topics("vi"))
-    assert topics["laughing-gas"] == "Bóng cười (khí N2O)"
-    assert dict(service.topics("en"))["laughing-gas"] == "Laughing gas (N2O)"
+    assert topics["laughing-gas"] == "Bóng cười (khí N₂O)"
+    assert dict(service.topics("en"))["laughing-gas"] == "Laughing gas (N₂O)"
     refs = service.articles_in_topic("law", "en")
     assert [r.article_id for r in refs] == ["drug-law-basics", "drug-law-2025-changes"]
     assert service.articles_in_topic("no-such-topic", "vi") == []
@@ -334,7 +334,7 @@ def test_page_has_related_and_sources(service):
     assert page.page_no == 1 and page.page_count >= 1
     assert ("saying-no", "Cách từ chối: vài câu ngắn, dễ nói") in page.related
     assert any(s.publisher == "Bộ Y tế" for s in page.sources)
-    assert "<b>khí N2O</b>" in page.html
+    assert "<b>khí N₂O</b>" in page.html
     # internal links become deep links when the service knows the bot's username
     assert 'href="https://t.me/KhongMaTuyBot?start=a_saying-no"' in page.html
 

@@ -21,7 +21,10 @@ def test_shipped_calendar_is_valid_and_sourced() -> None:
     entries = {e.id: e for e in calendar.load_calendar()}
     assert entries["action-month"].start == (6, 1) and entries["action-month"].end == (6, 30)
     assert entries["national-day"].start == (6, 26)
-    assert all("93/2001/QĐ-TTg" in e.source for e in entries.values())
+    assert all("93/2001/QĐ-TTg" in entries[k].source for k in ("action-month", "national-day"))
+    assert entries["hiv-action-month"].start == (11, 10) and entries["hiv-action-month"].end == (12, 10)
+    assert entries["world-aids-day"].start == entries["world-aids-day"].end == (12, 1)
+    assert all(e.source.strip() for e in entries.values())
 
 
 def test_calendar_validator_reports_problems(tmp_path: Path) -> None:
@@ -37,6 +40,9 @@ def test_calendar_validator_reports_problems(tmp_path: Path) -> None:
 
 def test_upcoming_rolls_to_next_year() -> None:
     occ = calendar.upcoming(datetime(2026, 7, 2, tzinfo=UTC))
+    june = {o.first_day.year for o in occ if o.entry.id in ("action-month", "national-day")}
+    assert june == {2027}
+    occ = calendar.upcoming(datetime(2026, 12, 11, tzinfo=UTC))
     assert {o.first_day.year for o in occ} == {2027}
     occ = calendar.upcoming(datetime(2026, 6, 15, tzinfo=UTC))
     assert occ[0].entry.id == "action-month"
