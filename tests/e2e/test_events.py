@@ -217,8 +217,9 @@ async def test_events_list_pages_with_next_and_previous(bot: Any, tg: Any) -> No
     reply = await lan.press("Next ▶")
     assert "Page 3 of 3" in reply.text and "Next ▶" not in lan.last.button_texts
     seen += titles(lan.last)
-    # 23 local events and the 2 national calendar entries, each exactly once.
-    assert len(seen) == len(set(seen)) == 25
+    # 23 local events and the 4 national calendar entries (June month and day, HIV action month,
+    # World AIDS Day), each exactly once.
+    assert len(seen) == len(set(seen)) == 27
     assert {f"Talk {i:02d}" for i in range(23)} <= set(seen)
     reply = await lan.press("◀ Previous")
     assert "Page 2 of 3" in reply.text

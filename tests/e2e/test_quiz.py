@@ -54,8 +54,8 @@ async def create_contest(bot: Any, teacher: Any, *, title: str = "Lớp 9A — T
     reply = await teacher.send(title)
     assert "How many questions" in reply.text
     await teacher.press(count)
-    reply = await teacher.press("The law")
-    assert "✅ The law" in reply.last.button_texts
+    reply = await teacher.press("The law for young people")
+    assert "✅ The law for young people" in reply.last.button_texts
     await teacher.press("Done ▶")
     await teacher.press("Mixed")
     await teacher.press(seconds)
@@ -137,7 +137,7 @@ async def test_practice_by_topic_stays_on_topic(bot: Any, tg: Any) -> None:
     tom = tg.user(id=3002, first_name="Tom", language_code="en")
     await tom.send("/quiz")
     await tom.press("📚 Practice by topic")
-    reply = await tom.press("Laughing gas")
+    reply = await tom.press("Laughing gas (N₂O)")
     assert "question 1/10" in reply.text
     loaded = load_session(await bot.rt.sessions.get(tom.id))
     assert loaded is not None
