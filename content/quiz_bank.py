@@ -680,9 +680,7 @@ def balance_problems(questions: Sequence[Question],
 
 
 def _bank_checks(questions: list[Question], articles_root: Path | None) -> list[Problem]:
-    # The length balance (balance_problems) is reported separately: the shipped bank does not
-    # meet it yet (docs/CONTENT.md), and the test suite holds it to a ratchet meanwhile.
-    problems: list[Problem] = []
+    problems = balance_problems(questions)
     for first, second, score in near_duplicates(questions):
         problems.append(Problem(second.path, second.line, f"question {second.id!r} is a near-"
                                 f"duplicate of {first.id!r} ({first.path}:{first.line}, "
@@ -756,8 +754,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     directory = Path(args[1]) if len(args) == 2 else DEFAULT_DIR
     questions, problems = _parse(directory)
     problems += _bank_checks(questions, DEFAULT_ARTICLES if len(args) == 1 else None)
-    for warning in balance_problems(questions):
-        print(f"warning: {warning}")
     for problem in problems:
         print(problem)
     if problems:

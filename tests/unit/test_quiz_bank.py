@@ -270,8 +270,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
 def test_cli_ok_on_the_shipped_bank() -> None:
     result = run_cli("check")
     assert result.returncode == 0, result.stdout + result.stderr
-    # Warnings (the option-length balance, not met yet) come before the "ok" line.
-    assert result.stdout.splitlines()[-1].startswith("ok: ")
+    assert result.stdout.startswith("ok: ")
 
 
 def test_cli_exits_1_with_file_and_line(tmp_path: Path) -> None:
@@ -320,20 +319,18 @@ def test_longest_right_answer_share_is_measured_and_limited(tmp_path: Path) -> N
     assert balance_problems(questions, limit=0.7) == []
 
 
-def test_shipped_bank_balance_does_not_get_worse(bank: QuestionBank) -> None:
-    # Ratchet until the bank meets MAX_LONGEST_CORRECT_SHARE (35%): 76% (vi) / 74% (en) when
-    # the rule was added; new questions must not push it back up.
-    assert longest_correct_share(bank.questions, "vi") <= 0.76
-    assert longest_correct_share(bank.questions, "en") <= 0.74
+def test_shipped_bank_right_answers_are_not_mostly_the_longest(bank: QuestionBank) -> None:
+    # 76% (vi) before the December 2026 review; the rule allows at most 35%.
+    assert balance_problems(bank.questions) == []
 
 
 def test_near_duplicates_are_reported(tmp_path: Path) -> None:
     first = question_yaml("seize-a", "How much methamphetamine did Asia seize in 2024?",
-                          ["236 tonnes", "23 tonnes", "2 tonnes"])
+                          ["236 tonnes", "23.6 tonnes", "2,360 tonnes"])
     second = question_yaml("seize-b", "How much methamphetamine did Asia seize in 2024 (UNODC)?",
-                           ["236 tonnes", "50 tonnes", "5 tonnes"])
+                           ["236 tonnes", "50.5 tonnes", "500.5 tonnes"])
     other = question_yaml("other", "Which vitamin does laughing gas inactivate?",
-                          ["B12", "C", "D"])
+                          ["B12", "C12", "D3"])
     problems = validate_bank(bank_dir(tmp_path, first, second, other), articles=None)
     assert [p.message.split(" (")[0] for p in problems] == [
         "question 'seize-b' is a near-duplicate of 'seize-a'"]
@@ -357,14 +354,14 @@ def write_articles(tmp_path: Path) -> Path:
 
 def test_read_more_link_must_contain_the_answer(tmp_path: Path) -> None:
     articles = write_articles(tmp_path)
-    good = question_yaml("b12", "Which vitamin does N2O inactivate?", ["B12", "C"],
+    good = question_yaml("b12", "Which vitamin does N2O inactivate?", ["B12", "C12"],
                          extra="    article: laughing-gas\n")
     wrong = question_yaml("wrong-link", "Which decree lists the narcotic substances?",
-                          ["Decree 28/2026", "Decree 1/2001"], extra="    article: saying-no\n")
+                          ["Decree 28/2026", "Decree 144/2021"], extra="    article: saying-no\n")
     keyed = question_yaml("keyed", "What fine does using a vape bring now?",
-                          ["Three to five million", "None"],
+                          ["Three to five million", "Only a warning, no fine at all"],
                           extra='    article: drug-law-basics\n    keys: ["371/2025"]\n')
-    missing = question_yaml("missing", "Is there such an article?", ["Yes", "No"],
+    missing = question_yaml("missing", "Is there such an article?", ["Yes", "Not at all"],
                             extra="    article: no-such-article\n")
     (tmp_path / "bank").mkdir()
     problems = validate_bank(bank_dir(tmp_path / "bank", good, wrong, keyed, missing),
