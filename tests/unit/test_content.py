@@ -324,7 +324,7 @@ def test_topics_and_articles_in_topic(service):
     assert topics["laughing-gas"] == "Bóng cười (khí N₂O)"
     assert dict(service.topics("en"))["laughing-gas"] == "Laughing gas (N₂O)"
     refs = service.articles_in_topic("law", "en")
-    assert [r.article_id for r in refs] == ["drug-law-basics", "drug-law-2025-changes", "growing-drug-plants"]
+    assert [r.article_id for r in refs] == ["drug-law-basics", "drug-law-2025-changes", "growing-drug-plants", "drug-driving"]
     assert service.articles_in_topic("no-such-topic", "vi") == []
 
 
