@@ -180,10 +180,25 @@ def build_application(runtime: Runtime, *, rate_limit: bool = True) -> Applicati
 
 
 async def install_features(app: Application, runtime: Runtime) -> None:
-    """Register every feature's handlers, then the frame's fallbacks (they must come last)."""
-    from handlers import install
+    """Create every feature's services, build the engine, and register the Telegram side:
+    the bridge into the engine first, the legacy and Telegram-only handlers after it, the
+    error handler last."""
+    from bot.channels.telegram import command_menus, dispatch, errors, inline
+    from handlers import build_engine, feature_modules, is_engine_feature
 
-    await install(app, runtime)
+    modules = feature_modules()
+    for module in modules:
+        if is_engine_feature(module):
+            await module.setup(runtime)
+        else:
+            await module.setup(app, runtime)
+    runtime.engine = build_engine(modules)
+    inline.register(app, runtime)
+    dispatch.register(app)
+    dispatch.register_fallbacks(app)
+    errors.register(app)
+    runtime.commands_available = set(runtime.engine.commands) | installed_commands(app)
+    command_menus.attach(app.bot, runtime)
 
 
 def installed_commands(app: Application) -> set[str]:
@@ -213,11 +228,15 @@ async def running(
         async with app:
             me = await app.bot.get_me()
             runtime.bot_username = me.username or ""
+            username = runtime.bot_username
+            runtime.start_link = lambda payload: (
+                f"https://t.me/{username}?start={payload}" if username else None
+            )
             # Features are installed once the bot's username is known (deep links need it).
             await install_features(app, runtime)
-            from handlers.commands import publish
+            from bot.channels.telegram.command_menus import publish
 
-            await publish(app.bot, installed_commands(app), runtime)
+            await publish(app.bot, runtime.commands_available, runtime)
             await app.start()
             if isinstance(app.update_queue, DurableUpdateQueue):
                 replayed = await app.update_queue.replay(app.bot)

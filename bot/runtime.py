@@ -6,12 +6,15 @@ through it, services never reach back.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.accounts import AccountService
 from bot.clock import Clock
 from bot.config import Settings
 from bot.crypto import Keyring
+from bot.engine.router import Engine
 from bot.sessions import SessionStore
 from bot.users import UserService
 from storage.db import Database
@@ -25,7 +28,17 @@ class Runtime:
     clock: Clock
     sessions: SessionStore
     users: UserService
+    accounts: AccountService
     bot_username: str = ""
+    # The conversations of every installed feature (filled by handlers.install).
+    engine: Engine = field(default_factory=Engine)
+    # A URL that opens the bot at a deep link ("a_<article>"), filled by the main channel
+    # (Telegram: t.me/<bot>?start=...); None while no channel has one.
+    start_link: Callable[[str], str | None] = lambda payload: None
+    # Every command some channel serves (for /help and command menus).
+    commands_available: set[str] = field(default_factory=set)
+    # Channels that show per-role menus listen here: fn(user_id, force).
+    role_listeners: list[Callable[[int, bool], Awaitable[None]]] = field(default_factory=list)
     # Feature services, by name ("content", "directory", "tips", ...): added by their modules.
     services: dict[str, Any] = field(default_factory=dict)
 
@@ -39,14 +52,27 @@ class Runtime:
         clock = clock or Clock()
         sessions = SessionStore(db, keyring, clock)
         await sessions.resume()  # protected flow state left by a clean shutdown
+        accounts = AccountService(db)
+        users = UserService(db, settings.default_locale)
+        users.register_eraser(accounts.erase)
         return cls(
             settings=settings,
             db=db,
             keyring=keyring,
             clock=clock,
             sessions=sessions,
-            users=UserService(db, settings.default_locale),
+            users=users,
+            accounts=accounts,
         )
+
+    async def roles_changed(self, user_id: int, *, force: bool = True) -> frozenset[str]:
+        """A person's staff roles changed (force) or may have (their /start or /help): tell
+        the channels that show per-role menus. Returns the roles."""
+        from handlers.commands import roles_of
+
+        for listener in self.role_listeners:
+            await listener(user_id, force)
+        return await roles_of(self, user_id)
 
     async def close(self) -> None:
         try:

@@ -8,16 +8,23 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.engine.actions import Action
 
 
 @dataclass(frozen=True)
 class Button:
     text: str
-    data: str | None = None  # callback data, at most 64 bytes
+    data: str | None = None  # callback data, at most 64 bytes (older features; prefer action)
     url: str | None = None
     switch_inline: str | None = None  # opens inline mode in a chat the user picks
+    action: Action | None = None  # a typed action (bot.engine.actions), packed by the channel
 
     def __post_init__(self) -> None:
+        if self.action is not None:
+            object.__setattr__(self, "data", self.action.pack())  # validates size and fields
         if self.data is not None and len(self.data.encode()) > 64:
             raise ValueError(f"callback data over 64 bytes: {self.data!r}")
 

@@ -51,7 +51,7 @@ class SessionStore:
         (a tip draft's photos). Expiry does not call it: such data needs its own expiry."""
         self._on_end[flow] = fn
 
-    async def _ending(self, chat_id: int, new_flow: Any) -> None:
+    async def _ending(self, chat_id: int | str, new_flow: Any) -> None:
         if not self._on_end:
             return
         old = await self.get(chat_id)
@@ -59,13 +59,13 @@ class SessionStore:
         if fn is not None and old.get("flow") != new_flow:
             await fn(old)
 
-    def _key(self, chat_id: int) -> bytes:
+    def _key(self, chat_id: int | str) -> bytes:
         return self.keyring.pseudonym(_PURPOSE, chat_id)
 
-    def _memory_key(self, chat_id: int) -> bytes:
+    def _memory_key(self, chat_id: int | str) -> bytes:
         return self._memory.pseudonym(_PROTECTED, chat_id)
 
-    async def get(self, chat_id: int) -> dict[str, Any]:
+    async def get(self, chat_id: int | str) -> dict[str, Any]:
         now = self.clock.timestamp()
         name = self._memory_key(chat_id)
         blob = await repo.load(self.db, name, now)
@@ -79,7 +79,7 @@ class SessionStore:
         data: dict[str, Any] = json.loads(plain)
         return data
 
-    async def set(self, chat_id: int, data: dict[str, Any], ttl: int = DEFAULT_TTL) -> None:
+    async def set(self, chat_id: int | str, data: dict[str, Any], ttl: int = DEFAULT_TTL) -> None:
         if not data:
             await self.clear(chat_id)
             return
@@ -94,7 +94,7 @@ class SessionStore:
             sealed = self.keyring.seal(_PURPOSE, plain)
             await repo.save(self.db, stable, sealed, expires, replaces=memory)
 
-    async def clear(self, chat_id: int) -> None:
+    async def clear(self, chat_id: int | str) -> None:
         await self._ending(chat_id, None)
         await repo.delete(self.db, self._key(chat_id), self._memory_key(chat_id))
 

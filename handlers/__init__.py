@@ -1,15 +1,19 @@
-"""Thin Telegram adapters. `install` wires every feature into an Application."""
+"""The conversations, channel-neutral. Each feature module has a `router` (bot.engine.router)
+and `async def setup(runtime)` that creates its services; `build_engine` collects them.
+
+Features not yet moved to the engine still have `async def setup(app, runtime)` registering
+python-telegram-bot handlers; the Telegram channel installs those (see
+bot/channels/telegram/dispatch.py, LegacyBridge).
+"""
 
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from types import ModuleType
 
-from bot.runtime import Runtime
+from bot.engine.router import Engine
 
-# Feature modules, each with `async def setup(app, runtime)` (creates its services and
-# registers its handlers). Order matters only for overlapping patterns; the frame's
-# fallbacks are always added last.
+# Feature modules. Order matters only for legacy handlers with overlapping patterns.
 FEATURES: tuple[str, ...] = (
     "learn",
     "units",
@@ -24,12 +28,20 @@ FEATURES: tuple[str, ...] = (
 )
 
 
-async def install(app: Any, runtime: Runtime) -> None:
-    from handlers import errors, start
+def feature_modules() -> list[ModuleType]:
+    return [importlib.import_module(f"handlers.{name}") for name in FEATURES]
 
-    start.register(app)
-    for name in FEATURES:
-        module = importlib.import_module(f"handlers.{name}")
-        await module.setup(app, runtime)
-    start.register_fallbacks(app)
-    errors.register(app)
+
+def is_engine_feature(module: ModuleType) -> bool:
+    return hasattr(module, "router")
+
+
+def build_engine(modules: list[ModuleType]) -> Engine:
+    from handlers import start
+
+    engine = Engine([start.router])
+    for module in modules:
+        if is_engine_feature(module):
+            engine.add(module.router)
+    engine.fallback = start.fallback
+    return engine

@@ -1,34 +1,14 @@
-"""The command menu Telegram shows and the commands /help lists, per language, per scope and
-per role.
-
-Citizens get the private-chat list (and the default scope). Staff (officers, province and
-national admins) get their own menu in their private chat (BotCommandScopeChat), set when
-their role changes and when they open /help or /start; a user who loses every role gets the
-chat-scoped menu deleted, so Telegram falls back to the citizens' list. /help renders the same
-tables, so the menu and the help never disagree.
-"""
+"""The commands /help lists, per role; channels with command menus (Telegram's, see
+bot/channels/telegram/command_menus.py) show the same tables, so the menu and the help never
+disagree."""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
-from telegram import (
-    Bot,
-    BotCommand,
-    BotCommandScopeAllGroupChats,
-    BotCommandScopeAllPrivateChats,
-    BotCommandScopeChat,
-    BotCommandScopeDefault,
-)
-from telegram.error import TelegramError
-
-from bot.config import SUPPORTED_LOCALES
-from bot.i18n import N_, Translator, translator
+from bot.i18n import N_, Translator
 from bot.runtime import Runtime
 from bot.units import NATIONAL_ADMIN_ROLE, OFFICER_ROLE, PROVINCE_ADMIN_ROLE
-
-log = logging.getLogger(__name__)
 
 Entries = tuple[tuple[str, str], ...]
 
@@ -102,11 +82,6 @@ def entries_for(roles: frozenset[str]) -> Entries:
     return tuple(out.items())
 
 
-def command_list(entries: Entries, locale: str, available: set[str]) -> list[BotCommand]:
-    t = translator(locale)
-    return [BotCommand(name, t.gettext(desc)) for name, desc in entries if name in available]
-
-
 def staff_help(t: Translator, roles: frozenset[str], available: set[str]) -> str:
     """The role sections appended to /help ("" for a citizen)."""
     parts = []
@@ -127,65 +102,11 @@ async def roles_of(runtime: Runtime, user_id: int) -> frozenset[str]:
     return roles
 
 
-async def publish(bot: Bot, available: set[str], runtime: Runtime | None = None) -> None:
-    """setMyCommands for each language and scope; only commands that are installed. With the
-    runtime, also the national admins' own menus (others get theirs on a role change or
-    their next /start or /help)."""
-    for locale in SUPPORTED_LOCALES:
-        for scope, entries in (
-            (BotCommandScopeAllPrivateChats(), PRIVATE),
-            (BotCommandScopeAllGroupChats(), GROUP),
-            (BotCommandScopeDefault(), PRIVATE),
-        ):
-            commands = command_list(entries, locale, available)
-            await bot.set_my_commands(commands, scope=scope, language_code=locale)
-            if locale == "vi":  # the default list, for clients in other languages
-                await bot.set_my_commands(commands, scope=scope)
-    if runtime is not None:
-        for user_id in runtime.settings.admin_ids:
-            await sync_menu(bot, runtime, user_id, available)
-
-
-_SYNCED = "staff_menus"  # runtime.services key: {user_id: roles} published in this process
-
-
-async def sync_menu(bot: Bot, runtime: Runtime, user_id: int, available: set[str],
-                    *, force: bool = False) -> frozenset[str]:
-    """Give a user's private chat the menu of their roles now (or delete it when they have
-    none, so the citizens' menu shows). Skips the calls when nothing changed since the last
-    sync in this process. Returns the roles."""
-    roles = await roles_of(runtime, user_id)
-    synced: dict[int, frozenset[str]] = runtime.services.setdefault(_SYNCED, {})
-    if not force and synced.get(user_id, frozenset()) == roles:
-        return roles
-    scope = BotCommandScopeChat(user_id)
-    try:
-        for locale in (*SUPPORTED_LOCALES, None):  # None: clients in other languages
-            if roles:
-                commands = command_list(entries_for(roles), locale or "vi", available)
-                await bot.set_my_commands(commands, scope=scope, language_code=locale)
-            else:
-                await bot.delete_my_commands(scope=scope, language_code=locale)
-    except TelegramError as exc:
-        # E.g. "chat not found": the user never opened the bot. They get it on their /start.
-        log.info("staff command menu not set: %s", type(exc).__name__)
-        return roles
-    synced[user_id] = roles
-    return roles
 
 
 async def sync_user(context: Any, user_id: int | None, *, force: bool = False) -> frozenset[str]:
-    """sync_menu from a handler (a role changed: force=True). Returns the user's roles."""
+    """For features still on PTB handlers: `Runtime.roles_changed` from a PTB context."""
     if user_id is None:
         return frozenset()
-    from bot.app import installed_commands  # bot.app imports this module at start-up
-
     runtime: Runtime = context.application.bot_data["rt"]
-    available = installed_commands(context.application)
-    return await sync_menu(context.bot, runtime, int(user_id), available, force=force)
-
-
-def available_commands(context: Any) -> set[str]:
-    from bot.app import installed_commands
-
-    return installed_commands(context.application)
+    return await runtime.roles_changed(int(user_id), force=force)

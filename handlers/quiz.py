@@ -17,7 +17,6 @@ from telegram.ext import (
     Application,
     CallbackQueryHandler,
     CommandHandler,
-    MessageHandler,
     filters,
 )
 
@@ -201,27 +200,24 @@ async def on_code_input(update: Update, context: Context) -> None:
     await begin_join(update, context, message.text)
 
 
-async def on_typed_code(update: Update, context: Context) -> None:
-    """A bare code typed outside any flow joins that contest; anything else goes to the frame."""
-    from handlers import start
-
+async def on_typed_code(update: Update, context: Context) -> bool:
+    """A bare code typed outside any flow joins that contest; anything else goes to the frame
+    (returns False). Counted as a guess too (else bare codes could be guessed without limit);
+    a limited chat is told so."""
     chat, message = update.effective_chat, update.effective_message
     if chat is None or message is None or not message.text:
-        return
-    session = await rt(context).sessions.get(chat.id)
-    if session.get("flow"):
-        await start.on_input(update, context)
-        return
-    # Counted as a guess too (else bare codes could be guessed without limit); a limited chat
-    # is told so, other text that matches no contest goes to the frame.
+        return False
+    if not re.match(_CODE_TEXT, message.text):
+        return False
     found = await service(context).lookup_code(chat.id, message.text)
     if found.limited:
         await show(update, context, service(context).too_many_codes_screen(
             await tr(update, context)))
     elif found.contest is None:
-        await start.on_input(update, context)
+        return False
     else:
         await begin_join(update, context, message.text)
+    return True
 
 
 async def on_name_input(update: Update, context: Context) -> None:
@@ -388,5 +384,4 @@ async def setup(app: Application, runtime: Runtime) -> None:
     boot = asyncio.get_running_loop().create_task(_resend_when_running(app, runtime))
     _boot_tasks.add(boot)
     boot.add_done_callback(_boot_tasks.discard)
-    app.add_handler(MessageHandler(
-        private & filters.TEXT & ~filters.COMMAND & filters.Regex(_CODE_TEXT), on_typed_code))
+    registry.free_input(on_typed_code)

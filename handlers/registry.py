@@ -20,6 +20,7 @@ DeepLink = Callable[[Update, Context, str], Awaitable[Any]]
 _deep_links: dict[str, DeepLink] = {}
 _flows: dict[str, Callback] = {}
 _menu: dict[str, Callback] = {}
+_free_inputs: list[Callable[[Update, Context], Awaitable[bool]]] = []
 
 
 def deep_link(prefix: str, handler: DeepLink) -> None:
@@ -35,6 +36,16 @@ def flow(name: str, handler: Callback) -> None:
 def menu_entry(key: str, handler: Callback) -> None:
     """The main-menu button `m:<key>` calls handler."""
     _menu[key] = handler
+
+
+def free_input(handler: Callable[[Update, Context], Awaitable[bool]]) -> None:
+    """A private message outside any flow: handler returns True when it took it."""
+    if handler not in _free_inputs:
+        _free_inputs.append(handler)
+
+
+def free_inputs() -> list[Callable[[Update, Context], Awaitable[bool]]]:
+    return list(_free_inputs)
 
 
 def find_deep_link(payload: str) -> tuple[DeepLink, str] | None:

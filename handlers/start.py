@@ -1,22 +1,32 @@
 """The conversation frame: /start and deep links, the main menu, help, privacy, language,
-/cancel, /deleteme and what happens to a message no flow is waiting for."""
+/cancel, /deleteme and what happens to a message no flow is waiting for. Channel-neutral."""
 
 from __future__ import annotations
 
-from telegram import Update
-from telegram.constants import ChatType
-from telegram.ext import (
-    Application,
-    CallbackQueryHandler,
-    CommandHandler,
-    MessageHandler,
-    filters,
-)
-
+from bot.engine.actions import Action
+from bot.engine.conversation import Turn
+from bot.engine.inputs import Command, Input
+from bot.engine.router import Router
 from bot.i18n import Translator
 from bot.screens import Button, Screen, esc
-from handlers import commands, registry
-from handlers.common import Context, answer, callback_parts, rt, show, tr
+from handlers import commands
+
+router = Router("start")
+
+
+class OpenMenu(Action, prefix="m"):
+    """A main-menu entry ("home", "help", "settings" or a feature's key)."""
+
+    key: str
+
+
+class SetLanguage(Action, prefix="lang"):
+    locale: str
+
+
+class EraseChoice(Action, prefix="del"):
+    choice: str  # "yes" or "no"
+
 
 # Main-menu entries in display order: (key, label). Features register handlers for their keys;
 # an entry whose feature is not installed is not shown.
@@ -44,11 +54,11 @@ def _menu_labels(_: Translator) -> dict[str, str]:
     }
 
 
-def main_menu(t: Translator) -> Screen:
+def main_menu(t: Translator, available: set[str] | frozenset[str]) -> Screen:
     _ = t.gettext
     labels = _menu_labels(t)
-    keys = [key for key, _label in MENU if key in ("settings", "help") or registry.find_menu(key)]
-    buttons = [Button(labels[k], data=f"m:{k}") for k in keys]
+    keys = [key for key, _label in MENU if key in ("settings", "help") or key in available]
+    buttons = [Button(labels[k], action=OpenMenu(k)) for k in keys]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     text = _(
         "<b>Không Ma Túy</b> — drug-free together.\n\n"
@@ -75,7 +85,7 @@ def help_screen(t: Translator) -> Screen:
         "/deleteme — erase everything the bot keeps about you\n\n"
         "In immediate danger, call <b>113</b>."
     )
-    return Screen(text, [[Button(_("⬅️ Main menu"), data="m:home")]])
+    return Screen(text, [[Button(_("⬅️ Main menu"), action=OpenMenu("home"))]])
 
 
 def privacy_screen(t: Translator) -> Screen:
@@ -96,121 +106,137 @@ def privacy_screen(t: Translator) -> Screen:
         "<b>Who reads tips.</b> Only the police unit of the ward you choose (or the province "
         "police when the ward has no unit on the bot). They cannot see who you are."
     )
-    return Screen(text, [[Button(_("⬅️ Main menu"), data="m:home")]])
+    return Screen(text, [[Button(_("⬅️ Main menu"), action=OpenMenu("home"))]])
 
 
 def language_screen(t: Translator) -> Screen:
     _ = t.gettext
     return Screen(
         _("Choose your language:"),
-        [[Button("🇻🇳 Tiếng Việt", data="lang:vi"), Button("🇬🇧 English", data="lang:en")]],
+        [[Button("🇻🇳 Tiếng Việt", action=SetLanguage("vi")), Button("🇬🇧 English", action=SetLanguage("en"))]],
     )
 
 
-async def start(update: Update, context: Context) -> None:
-    chat = update.effective_chat
-    t = await tr(update, context)
-    if chat is not None and chat.type != ChatType.PRIVATE:
-        username = rt(context).bot_username or context.bot.username
-        await show(
-            update,
-            context,
-            Screen(
-                t.gettext("Hello! Open a private chat with me to learn, take quizzes or send a tip."),
-                [[Button(t.gettext("Open private chat"), url=f"https://t.me/{username}")]],
-            ),
-        )
+def menu_keys(turn: Turn) -> set[str]:
+    """Main-menu keys some installed feature serves."""
+    keys = set(turn.runtime.engine.menu)
+    bridge = turn.legacy
+    if bridge is not None:
+        keys |= {key for key, _label in MENU if bridge.has_menu(key)}
+    return keys
+
+
+def home(turn: Turn) -> Screen:
+    return main_menu(turn.t, menu_keys(turn))
+
+
+@router.command("start")
+async def start(turn: Turn, cmd: Command) -> None:
+    t = turn.t
+    if not turn.chat.private:
+        link = turn.link()
+        buttons = [[Button(t.gettext("Open private chat"), url=link)]] if link else []
+        await turn.show(Screen(
+            t.gettext("Hello! Open a private chat with me to learn, take quizzes or send a tip."),
+            buttons,
+        ))
         return
-    payload = context.args[0] if context.args else ""
+    payload = cmd.args[0] if cmd.args else ""
     if payload:
-        found = registry.find_deep_link(payload)
+        found = turn.runtime.engine.find_deep_link(payload)
         if found:
             handler, arg = found
-            await handler(update, context, arg)
+            await handler(turn, arg)
             return
-    if chat is not None:
-        await rt(context).sessions.clear(chat.id)
-    if update.effective_user is not None:
-        await commands.sync_user(context, update.effective_user.id)  # staff: their menu
-    await show(update, context, main_menu(t))
+        bridge = turn.legacy
+        if bridge is not None and await bridge.deep_link(payload):
+            return
+    await turn.clear_session()
+    if turn.person is not None:
+        user_id = await turn.user_id(create=False)
+        if user_id is not None:
+            await turn.runtime.roles_changed(user_id, force=False)  # staff: their menu
+    await turn.show(home(turn))
 
 
-async def menu_command(update: Update, context: Context) -> None:
-    await show(update, context, main_menu(await tr(update, context)))
+@router.command("menu")
+async def menu_command(turn: Turn, cmd: Command) -> None:
+    await turn.show(home(turn))
 
 
-async def help_command(update: Update, context: Context) -> None:
-    t = await tr(update, context)
-    screen = help_screen(t)
-    chat = update.effective_chat
-    if update.effective_user is not None and chat is not None and chat.type == ChatType.PRIVATE:
-        # Staff also see their commands (and get their own command menu, kept in sync).
-        roles = await commands.sync_user(context, update.effective_user.id)
-        extra = commands.staff_help(t, roles, commands.available_commands(context))
-        if extra:
-            screen = Screen(screen.text + "\n\n" + extra, screen.buttons)
-    await show(update, context, screen)
+@router.command("help")
+async def help_command(turn: Turn, cmd: Command) -> None:
+    screen = help_screen(turn.t)
+    if turn.person is not None and turn.chat.private:
+        # Staff also see their commands (and, where the channel has one, their own menu).
+        user_id = await turn.user_id(create=False)
+        if user_id is not None:
+            roles = await turn.runtime.roles_changed(user_id, force=False)
+            extra = commands.staff_help(turn.t, roles, turn.runtime.commands_available)
+            if extra:
+                screen = Screen(screen.text + "\n\n" + extra, screen.buttons)
+    await turn.show(screen)
 
 
-async def privacy_command(update: Update, context: Context) -> None:
-    await show(update, context, privacy_screen(await tr(update, context)))
+@router.command("privacy")
+async def privacy_command(turn: Turn, cmd: Command) -> None:
+    await turn.show(privacy_screen(turn.t))
 
 
-async def language_command(update: Update, context: Context) -> None:
-    await show(update, context, language_screen(await tr(update, context)))
+@router.command("language")
+async def language_command(turn: Turn, cmd: Command) -> None:
+    await turn.show(language_screen(turn.t))
 
 
-async def on_menu_button(update: Update, context: Context) -> None:
-    key = callback_parts(update)[-1]
-    t = await tr(update, context)
-    if key == "home":
-        await answer(update)
-        await show(update, context, main_menu(t), edit=True)
-    elif key == "help":
-        await answer(update)
-        await show(update, context, help_screen(t), edit=True)
-    elif key == "settings":
-        await answer(update)
-        await show(update, context, language_screen(t), edit=True)
-    elif handler := registry.find_menu(key):
-        await handler(update, context)
-    else:
-        await answer(update, t.gettext("This button is no longer available."))
-
-
-async def on_language_button(update: Update, context: Context) -> None:
-    user = update.effective_user
-    locale = callback_parts(update)[-1]
-    if user is None or not await rt(context).users.set_locale(user.id, locale):
-        t = await tr(update, context)
-        await answer(update, t.gettext("This button is no longer available."))
+@router.on(OpenMenu)
+async def on_menu(turn: Turn, act: OpenMenu) -> None:
+    t = turn.t
+    screens = {"home": home, "help": lambda turn: help_screen(turn.t),
+               "settings": lambda turn: language_screen(turn.t)}
+    if act.key in screens:
+        await turn.notice()
+        await turn.show(screens[act.key](turn), replace=True)
         return
-    t = await tr(update, context)
-    await answer(update, t.gettext("Language saved."))
-    await show(update, context, main_menu(t), edit=True)
-
-
-async def cancel_command(update: Update, context: Context) -> None:
-    t = await tr(update, context)
-    chat = update.effective_chat
-    if chat is None:
+    entry = turn.runtime.engine.menu.get(act.key)
+    if entry is not None:
+        await entry(turn)
         return
-    session = await rt(context).sessions.get(chat.id)
-    await rt(context).sessions.clear(chat.id)
+    bridge = turn.legacy
+    if bridge is not None and await bridge.menu(act.key):
+        return
+    await turn.notice(t.gettext("This button is no longer available."))
+
+
+@router.on(SetLanguage)
+async def on_language(turn: Turn, act: SetLanguage) -> None:
+    user_id = await turn.user_id() if turn.person is not None else None
+    if user_id is None or not await turn.runtime.users.set_locale(user_id, act.locale):
+        await turn.notice(turn.t.gettext("This button is no longer available."))
+        return
+    from bot.i18n import translator
+
+    turn.t = translator(act.locale)
+    await turn.notice(turn.t.gettext("Language saved."))
+    await turn.show(home(turn), replace=True)
+
+
+@router.command("cancel")
+async def cancel_command(turn: Turn, cmd: Command) -> None:
+    t = turn.t
+    session = await turn.session()
+    await turn.clear_session()
     text = (
         t.gettext("Cancelled. Nothing was sent or kept.")
         if session
         else t.gettext("There is nothing to cancel.")
     )
-    await show(update, context, Screen(text, main_menu(t).buttons))
+    await turn.show(Screen(text, home(turn).buttons))
 
 
-async def deleteme_command(update: Update, context: Context) -> None:
-    t = await tr(update, context)
-    _ = t.gettext
-    await show(
-        update,
-        context,
+@router.command("deleteme", private_only=True)
+async def deleteme_command(turn: Turn, cmd: Command) -> None:
+    _ = turn.t.gettext
+    await turn.show(
         Screen(
             _(
                 "<b>Erase everything the bot keeps about you?</b>\n\n"
@@ -218,90 +244,64 @@ async def deleteme_command(update: Update, context: Context) -> None:
                 "Tips you sent are not linked to you, so they are not affected. "
                 "This cannot be undone."
             ),
-            [[Button(_("Yes, erase everything"), data="del:yes"), Button(_("No, keep"), data="del:no")]],
+            [[Button(_("Yes, erase everything"), action=EraseChoice("yes")),
+              Button(_("No, keep"), action=EraseChoice("no"))]],
         ),
     )
 
 
-async def on_delete_button(update: Update, context: Context) -> None:
-    user = update.effective_user
-    choice = callback_parts(update)[-1]
-    if user is None:
+@router.on(EraseChoice)
+async def on_erase(turn: Turn, act: EraseChoice) -> None:
+    if turn.person is None:
         return
-    if choice == "yes":
-        await rt(context).users.erase(user.id)
-        if update.effective_chat:
-            await rt(context).sessions.clear(update.effective_chat.id)
-        await commands.sync_user(context, user.id, force=True)  # roles erased: citizens' menu
-    # Answer in the language Telegram reports: the saved choice is gone now.
-    t = await tr(update, context)
-    await answer(update)
+    erase = act.choice == "yes"
+    if erase:
+        user_id = await turn.user_id(create=False)
+        if user_id is not None:
+            await turn.runtime.users.erase(user_id)
+            await turn.runtime.roles_changed(user_id)  # roles erased: citizens' menu
+        await turn.clear_session()
+    # Answer in the language the channel reports: the saved choice is gone now.
+    if erase:
+        locale = await turn.runtime.users.locale(None, turn.person.language_code)
+        from bot.i18n import translator
+
+        turn.t = translator(locale)
+    await turn.notice()
     text = (
-        t.gettext("Done. Everything the bot kept about you has been erased.")
-        if choice == "yes"
-        else t.gettext("Nothing was deleted.")
+        turn.t.gettext("Done. Everything the bot kept about you has been erased.")
+        if erase
+        else turn.t.gettext("Nothing was deleted.")
     )
-    await show(update, context, Screen(text), edit=True)
+    await turn.show(Screen(text), replace=True)
 
 
-async def on_input(update: Update, context: Context) -> None:
-    """A message that is not a command: give it to the flow the chat is in, if any."""
-    chat = update.effective_chat
-    if chat is None or update.effective_message is None:
+async def fallback(turn: Turn, inp: Input) -> None:
+    """What no route took: a flow of a feature not yet on the engine, an unknown command, or
+    a message outside any flow."""
+    t = turn.t
+    if isinstance(inp, Command):
+        if turn.chat.private:
+            await turn.show(Screen(
+                t.gettext("Sorry, I do not know the command {command}. Try /help.").format(
+                    command=esc("/" + inp.name)
+                )
+            ))
         return
-    if chat.type != ChatType.PRIVATE:
+    if not turn.chat.private:
         return  # never react to ordinary group chatter
-    session = await rt(context).sessions.get(chat.id)
-    handler = registry.find_flow(str(session.get("flow", "")))
-    if handler is not None:
-        await handler(update, context)
+    session = await turn.session()
+    bridge = turn.legacy
+    if session.get("flow") and bridge is not None and await bridge.flow(str(session["flow"])):
         return
-    t = await tr(update, context)
-    await show(
-        update,
-        context,
-        Screen(
-            t.gettext("I did not understand that. Please choose from the menu:")
-            + "\n\n"
-            + main_menu(t).text,
-            main_menu(t).buttons,
-        ),
-    )
-
-
-async def unknown_command(update: Update, context: Context) -> None:
-    chat = update.effective_chat
-    if chat is None or chat.type != ChatType.PRIVATE:
-        return
-    t = await tr(update, context)
-    text = update.effective_message.text if update.effective_message else ""
-    command = (text or "").split()[0] if text else ""
-    await show(
-        update,
-        context,
-        Screen(
-            t.gettext("Sorry, I do not know the command {command}. Try /help.").format(
-                command=esc(command)
-            )
-        ),
-    )
-
-
-def register(app: Application) -> None:
-    app.add_handler(CommandHandler("start", start))
-    app.add_handler(CommandHandler("menu", menu_command))
-    app.add_handler(CommandHandler("help", help_command))
-    app.add_handler(CommandHandler("privacy", privacy_command))
-    app.add_handler(CommandHandler("language", language_command))
-    app.add_handler(CommandHandler("cancel", cancel_command))
-    app.add_handler(CommandHandler("deleteme", deleteme_command, filters.ChatType.PRIVATE))
-    app.add_handler(CallbackQueryHandler(on_menu_button, pattern=r"^m:"))
-    app.add_handler(CallbackQueryHandler(on_language_button, pattern=r"^lang:"))
-    app.add_handler(CallbackQueryHandler(on_delete_button, pattern=r"^del:"))
-
-
-def register_fallbacks(app: Application) -> None:
-    """Added after every feature: in a group only the first matching handler runs, so these
-    see only what no feature claimed (free input for flows, then unknown commands)."""
-    app.add_handler(MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL, on_input))
-    app.add_handler(MessageHandler(filters.COMMAND, unknown_command))
+    if not session.get("flow"):
+        for free in turn.runtime.engine.free_inputs:
+            if await free(turn, inp):
+                return
+        if bridge is not None and await bridge.free_input():
+            return
+    menu = home(turn)
+    await turn.show(Screen(
+        t.gettext("I did not understand that. Please choose from the menu:") + "\n\n" + menu.text,
+        menu.buttons,
+    ))

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from telegram.ext import ApplicationHandlerStop, CommandHandler
 
+from bot.engine.router import CommandRoute
 from storage import users as users_repo
 
 
@@ -111,10 +112,10 @@ async def test_commands_registered_per_language_and_scope(bot: Any, tg: Any) -> 
 async def test_error_gives_apology_and_logs_no_text(
     bot: Any, tg: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
-    async def boom(update: Any, context: Any) -> None:
+    async def boom(turn: Any, cmd: Any) -> None:
         raise ValueError("secret user words")
 
-    bot.app.add_handler(CommandHandler("boom", boom), group=-1)
+    bot.rt.engine.commands["boom"] = CommandRoute(boom, private_only=False, groups_only=False)
     caplog.set_level(logging.INFO)
     tom = tg.user(id=1010, first_name="Tom", language_code="en")
     reply = await tom.send("/boom")

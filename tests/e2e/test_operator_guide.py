@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from bot.app import installed_commands
+from bot.app import installed_commands  # noqa: F401
 from bot.config import Settings
 from bot.runtime import Runtime
 from tests.conftest import NATIONAL_ADMIN_ID
@@ -62,7 +62,7 @@ def test_guides_exist_and_readme_links_them() -> None:
 
 
 async def test_every_bot_command_in_the_guides_exists(bot: Any, tg: Any) -> None:
-    installed = {f"/{name}" for name in installed_commands(bot.app)}
+    installed = {f"/{name}" for name in bot.rt.commands_available}
     for guide in GUIDES:
         text = guide.read_text(encoding="utf-8")
         # `/word` or a line starting with /word, not a path such as /etc/… or `/data`

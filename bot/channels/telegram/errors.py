@@ -9,7 +9,7 @@ import traceback
 from telegram import Update
 from telegram.ext import Application
 
-from handlers.common import Context, tr
+from handlers.common import Context, tr  # legacy plumbing until every feature is on the engine
 
 log = logging.getLogger("bot.errors")
 

@@ -1,0 +1,110 @@
+"""The Conversation port on Telegram: a screen is a message (or an edit of the message whose
+button was pressed), a notice is the callback answer (the toast)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import Bot, InputFile, Message, Update
+from telegram.constants import ChatType
+from telegram.error import BadRequest
+
+from bot.channels.telegram.render import markup
+from bot.engine.conversation import Capabilities, Chat, Person
+from bot.screens import Screen
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+CAPABILITIES = Capabilities(
+    channel=CHANNEL,
+    buttons=True,
+    edit=True,
+    location=True,
+    share_inline=True,
+    native_polls=True,
+    groups=True,
+    max_text=4096,
+)
+
+
+class TelegramConversation:
+    capabilities = CAPABILITIES
+
+    def __init__(self, update: Update, bot: Bot, username: str = "") -> None:
+        self.update = update
+        self.bot = bot
+        self.username = username or bot.username or ""
+        self._answered = False
+
+    def link(self, payload: str = "") -> str | None:
+        if not self.username:
+            return None
+        return f"https://t.me/{self.username}" + (f"?start={payload}" if payload else "")
+
+    async def show(self, screen: Screen, *, replace: bool = False) -> Message | None:
+        update, bot = self.update, self.bot
+        query = update.callback_query
+        reply_markup = markup(screen.buttons)
+        if replace and query and query.message and screen.photo is None and screen.document is None:
+            msg = query.message
+            if isinstance(msg, Message) and msg.text is not None:
+                try:
+                    edited = await msg.edit_text(screen.text, reply_markup=reply_markup)
+                    return edited if isinstance(edited, Message) else None
+                except BadRequest as exc:
+                    if "not modified" in str(exc).lower():
+                        return None
+                    raise
+        chat = update.effective_chat
+        if chat is None:
+            return None
+        if screen.photo is not None:
+            return await bot.send_photo(
+                chat.id, screen.photo, caption=screen.text or None, reply_markup=reply_markup
+            )
+        if screen.document is not None:
+            name, data = screen.document
+            return await bot.send_document(
+                chat.id, InputFile(data, filename=name), caption=screen.text or None,
+                reply_markup=reply_markup,
+            )
+        return await bot.send_message(chat.id, screen.text, reply_markup=reply_markup)
+
+    async def notice(self, text: str | None = None, *, alert: bool = False) -> None:
+        query = self.update.callback_query
+        if query is None:
+            if text:
+                await self.show(Screen(text))
+            return
+        if self._answered:
+            return
+        self._answered = True
+        try:
+            await query.answer(text, show_alert=alert)
+        except BadRequest as exc:  # a query older than ~15 minutes can no longer be answered
+            log.info("callback answer failed: %s", type(exc).__name__)
+
+    async def finish(self) -> None:
+        """Stop the client's spinner if the handler acknowledged nothing itself."""
+        if self.update.callback_query is not None and not self._answered:
+            await self.notice()
+
+
+def chat_of(update: Update) -> Chat | None:
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    return Chat(CHANNEL, chat.id, private=chat.type == ChatType.PRIVATE)
+
+
+def person_of(update: Update) -> Person | None:
+    user = update.effective_user
+    if user is None:
+        return None
+    return Person(CHANNEL, str(user.id), user.language_code, telegram_id=user.id)
+
+
+def message_id_of(ref: Any) -> int | None:
+    return ref.message_id if isinstance(ref, Message) else None

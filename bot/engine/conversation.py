@@ -1,0 +1,127 @@
+"""The port between a conversation and a channel.
+
+A handler gets a `Turn`: who is talking, in which chat, the person's translator, the services,
+the chat's flow state, and the `Conversation` to answer through. Each channel implements
+`Conversation` its own way (Telegram messages and edits, Zalo numbered lists, web pages); a stub
+implementation drives the handlers in flow tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from bot.i18n import Translator
+from bot.screens import Screen
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a channel can do, asked only where a handler must behave differently."""
+
+    channel: str
+    buttons: bool = True  # real buttons (else the channel renders a numbered list)
+    edit: bool = True  # a screen can replace the previous one in place
+    location: bool = True  # the person can send a map pin
+    share_inline: bool = False  # Telegram's "share via inline mode" button
+    native_polls: bool = False  # Telegram quiz polls in groups
+    groups: bool = False  # the bot takes part in group chats (police groups, class rounds)
+    max_text: int = 4096  # one message's text limit after formatting
+
+
+@dataclass(frozen=True)
+class Chat:
+    """Where the conversation happens. `key` names the chat for flow state: for Telegram the
+    chat id itself (so stored sessions survive the upgrade), elsewhere "<channel>:<id>"."""
+
+    channel: str
+    key: int | str
+    private: bool = True
+
+
+@dataclass(frozen=True)
+class Person:
+    """Who pressed or wrote, as the channel knows them. Never stored as is: a feature that keeps
+    per-person data asks `Turn.user_id()`, the tip flow asks for nothing but a requester key."""
+
+    channel: str
+    external_id: str
+    language_code: str | None = None
+    # Telegram's numeric user id. Kept only while services still key on it; None elsewhere.
+    telegram_id: int | None = None
+
+
+class Conversation(Protocol):
+    capabilities: Capabilities
+
+    async def show(self, screen: Screen, *, replace: bool = False) -> Any:
+        """Show a screen: a new message, or (replace=True, where the channel can) in place of
+        the message whose button was pressed. Returns the channel's message reference."""
+
+    async def notice(self, text: str | None = None, *, alert: bool = False) -> None:
+        """A short acknowledgement of a pressed button (Telegram's toast); channels without
+        one show a non-empty text as a message and ignore an empty acknowledgement."""
+
+    def link(self, payload: str = "") -> str | None:
+        """A URL that opens the bot on this channel (at deep link `payload`), or None."""
+
+
+@dataclass
+class Turn:
+    """One input being handled: everything a handler may use, nothing channel-specific."""
+
+    conv: Conversation
+    chat: Chat
+    person: Person | None
+    t: Translator
+    runtime: Runtime
+    extras: dict[str, Any] = field(default_factory=dict)  # channel-only data (legacy bridge)
+
+    @property
+    def caps(self) -> Capabilities:
+        return self.conv.capabilities
+
+    @property
+    def _(self) -> Any:
+        return self.t.gettext
+
+    async def show(self, screen: Screen, *, replace: bool = False) -> Any:
+        return await self.conv.show(screen, replace=replace)
+
+    async def notice(self, text: str | None = None, *, alert: bool = False) -> None:
+        await self.conv.notice(text, alert=alert)
+
+    def link(self, payload: str = "") -> str | None:
+        return self.conv.link(payload)
+
+    @property
+    def legacy(self) -> Any:
+        """The Telegram channel's bridge to features not yet moved to the engine, else None.
+        (Goes away with the last such feature.)"""
+        return self.extras.get("legacy")
+
+    # -- flow state of this chat ----------------------------------------------------------
+    async def session(self) -> dict[str, Any]:
+        return await self.runtime.sessions.get(self.chat.key)
+
+    async def set_session(self, data: dict[str, Any], ttl: int | None = None) -> None:
+        if ttl is None:
+            await self.runtime.sessions.set(self.chat.key, data)
+        else:
+            await self.runtime.sessions.set(self.chat.key, data, ttl=ttl)
+
+    async def clear_session(self) -> None:
+        await self.runtime.sessions.clear(self.chat.key)
+
+    # -- identity ---------------------------------------------------------------------------
+    async def user_id(self, *, create: bool = True) -> int | None:
+        """The person's account id (for quiz results, subscriptions, roles). Creates the
+        account on first use unless `create=False`. The tip flow never calls this."""
+        if self.person is None:
+            return None
+        return await self.runtime.accounts.user_id(
+            self.person.channel, self.person.external_id, create=create
+        )
