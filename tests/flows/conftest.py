@@ -1,0 +1,44 @@
+"""Flow tests: the channel-neutral conversations against a stub conversation, milliseconds
+each. The runtime is real (database, keys, services); only the channel is a stub."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.clock import FrozenClock
+from bot.config import load_settings
+from bot.runtime import Runtime
+from handlers import build_engine, feature_modules, is_engine_feature
+from tests.flows.stub import StubChat
+
+
+class Flow:
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+
+    def chat(self, user: int = 1001, locale: str = "vi", private: bool = True) -> StubChat:
+        return StubChat(self.runtime, user, locale, private)
+
+
+@pytest.fixture
+async def flow(tmp_path: Path) -> AsyncIterator[Flow]:
+    settings = dataclasses.replace(load_settings({}), data_dir=tmp_path / "data",
+                                   admin_ids=frozenset({900001}))
+    runtime = await Runtime.open(settings, FrozenClock())
+    try:
+        modules = [m for m in feature_modules() if is_engine_feature(m)]
+        for module in modules:
+            await module.setup(runtime)
+        runtime.engine = build_engine(modules)
+        runtime.commands_available = set(runtime.engine.commands)
+        yield Flow(runtime)
+    finally:
+        await runtime.close()
+
+
+FlowFactory = Callable[..., Any]

@@ -1,0 +1,113 @@
+"""The one rule between the layers, checked on the source: conversations in handlers/ never
+reach python-telegram-bot (not even through a module they import), services in bot/ never
+import it either (only bot/channels/telegram and the process wiring do), and SQL lives only in
+storage/.
+
+Modules still waiting to move are listed by name; the test also fails when a listed module
+no longer breaks the rule, so the lists can only shrink."""
+
+from __future__ import annotations
+
+import ast
+import re
+from functools import cache
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PROJECT = ("bot", "handlers", "storage", "content")
+
+# Telegram wiring outside bot/channels/telegram (moves there with the engine's last step).
+TELEGRAM_WIRING = {"bot.__main__", "bot.app", "bot.aiohttp_request", "bot.doctor", "bot.rate_limit",
+                   "bot.webhook"}
+# Feature conversations not yet on the engine (issue 12); they import PTB directly.
+NOT_YET_ON_ENGINE = {
+    "handlers.broadcast", "handlers.common", "handlers.events", "handlers.quiz",
+    "handlers.quiz_group", "handlers.quiz_teacher", "handlers.registry",
+    "handlers.subscriptions", "handlers.tip_police", "handlers.tips", "handlers.units",
+}
+# Modules outside storage/ that still hold SQL (issue 12 moves it to storage/).
+SQL_NOT_YET_IN_STORAGE = {
+    "bot.broadcast", "bot.doctor", "bot.quiz", "bot.tip_outbox", "bot.tip_police",
+}
+# Reads the upstream unit dataset's own SQLite file at build time, not the bot's database.
+SQL_ELSEWHERE = {"content.directory.build_data"}
+_SQL = re.compile(r"\b(SELECT\s.+\sFROM|INSERT\s+(OR\s+\w+\s+)?INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM)\b",
+                  re.IGNORECASE | re.DOTALL)
+
+
+def _modules() -> dict[str, Path]:
+    found = {}
+    for package in PROJECT:
+        for path in (ROOT / package).rglob("*.py"):
+            parts = path.relative_to(ROOT).with_suffix("").parts
+            name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+            found[name] = path
+    return found
+
+
+MODULES = _modules()
+
+
+@cache
+def _imports(name: str) -> frozenset[str]:
+    tree = ast.parse(MODULES[name].read_text("utf-8"))
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            out.add(node.module)
+            out.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return frozenset(out)
+
+
+def _reaches_telegram(name: str, seen: set[str] | None = None) -> list[str] | None:
+    """The import chain from `name` to telegram, or None."""
+    seen = seen if seen is not None else set()
+    seen.add(name)
+    for imported in sorted(_imports(name)):
+        if imported == "telegram" or imported.startswith("telegram."):
+            return [name, imported]
+        if imported in MODULES and imported not in seen:
+            chain = _reaches_telegram(imported, seen)
+            if chain:
+                return [name, *chain]
+    return None
+
+
+def test_conversations_never_reach_telegram() -> None:
+    for name in sorted(MODULES):
+        if not name.startswith("handlers") or name in NOT_YET_ON_ENGINE:
+            continue
+        chain = _reaches_telegram(name)
+        assert chain is None, " -> ".join(chain or [])
+
+
+def test_services_and_storage_never_import_telegram() -> None:
+    for name, _path in sorted(MODULES.items()):
+        if name.startswith("handlers") or name.startswith("bot.channels"):
+            continue
+        if name in TELEGRAM_WIRING:
+            continue
+        direct = [i for i in _imports(name) if i == "telegram" or i.startswith("telegram.")]
+        assert not direct, f"{name} imports {direct}"
+
+
+def _has_sql(name: str) -> bool:
+    tree = ast.parse(MODULES[name].read_text("utf-8"))
+    return any(isinstance(node, ast.Constant) and isinstance(node.value, str)
+               and _SQL.search(node.value) for node in ast.walk(tree))
+
+
+def test_sql_lives_in_storage() -> None:
+    for name in sorted(MODULES):
+        if name.startswith("storage") or name in SQL_NOT_YET_IN_STORAGE | SQL_ELSEWHERE:
+            continue
+        assert not _has_sql(name), f"{name} holds SQL: move it to storage/"
+
+
+def test_waiting_lists_only_shrink() -> None:
+    for name in NOT_YET_ON_ENGINE:
+        assert name in MODULES and _reaches_telegram(name), f"{name} moved: drop it from the list"
+    for name in SQL_NOT_YET_IN_STORAGE:
+        assert name in MODULES and _has_sql(name), f"{name} has no SQL now: drop it from the list"
