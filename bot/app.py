@@ -54,6 +54,9 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         self.dedup = UpdateDeduplicator(runtime.db, runtime.clock)
         self._queues: dict[int, deque[tuple[object, Awaitable[Any]]]] = {}
         self.duplicates = 0
+        # Told each update id once its handling is over (tests wait on it instead of on a
+        # quiet period; see fakegram.FakeTelegram.mark_handled).
+        self.on_handled: Callable[[int], None] | None = None
 
     @staticmethod
     def key_of(update: object) -> int:
@@ -68,6 +71,13 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         if not isinstance(update, Update):
             await coroutine
             return
+        try:
+            await self._run_once(update, coroutine)
+        finally:
+            if self.on_handled is not None:
+                self.on_handled(update.update_id)
+
+    async def _run_once(self, update: Update, coroutine: Awaitable[Any]) -> None:
         if await self.dedup.is_duplicate(update.update_id):
             self.duplicates += 1
             if asyncio.iscoroutine(coroutine):

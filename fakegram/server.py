@@ -255,6 +255,10 @@ class FakeTelegram:
         self._update_pulse = _Pulse()
         self._activity = _Pulse()
         self._delivery = _Pulse()
+        # Update ids the bot reported handled, when it reports them (`mark_handled`): waits
+        # then end as soon as the bot is done instead of after a quiet period.
+        self.handled: set[int] = set()
+        self.reports_handling = False
         self._injections: list[Injection] = []
         self._flood: FloodLimiter | None = FloodLimiter() if enforce_flood_limits else None
         self._ids = random.Random(4242)
@@ -682,6 +686,12 @@ class FakeTelegram:
                     query_id=qid if isinstance(qid, str) else None, params=dict(params))
 
     # ================================================================== events & updates
+    def mark_handled(self, update_id: int) -> None:
+        """The bot under test finished handling this update (wire it to the bot's update
+        processor, e.g. `ChatOrderedProcessor.on_handled`, and set `reports_handling`)."""
+        self.handled.add(update_id)
+        self._activity.fire()
+
     def _event(self, kind: str, method: str, **kw: Any) -> BotEvent:
         ev = BotEvent(seq=len(self.events), kind=kind, method=method, **kw)
         self.events.append(ev)

@@ -324,6 +324,12 @@ class _Actor:
                 )
             await tg._activity.wait(remaining)
         hard = loop.time() + max(limit, 1.0)
+        if tg.reports_handling and reply.update_id is not None:
+            # The bot says when it is done with the update: no need to wait for silence.
+            while reply.update_id not in tg.handled and (budget := hard - loop.time()) > 0:
+                await tg._activity.wait(budget)
+            reply.end = len(tg.events)
+            return reply
         while True:
             budget = min(tg.quiet_period, hard - loop.time())
             if budget <= 0 or not await tg._activity.wait(budget):
@@ -772,6 +778,14 @@ class FakeUser(_Actor):
             await tg.wait_delivered(self._pending_update, timeout=tg.reply_timeout)
         since = self._mark
         loop = asyncio.get_running_loop()
+        pending = self._pending_update
+        if tg.reports_handling and pending is not None:
+            # Wait until the bot is done with the update, then a short grace for anything it
+            # left running; the bot's own report replaces most of the silence.
+            hard = loop.time() + tg.reply_timeout
+            while pending not in tg.handled and (budget := hard - loop.time()) > 0:
+                await tg._activity.wait(budget)
+            timeout = min(timeout, 0.05)
         deadline = loop.time() + timeout
         while (remaining := deadline - loop.time()) > 0:
             await tg._activity.wait(remaining)

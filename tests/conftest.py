@@ -30,9 +30,10 @@ NATIONAL_ADMIN_ID = 900001
 class BotHarness:
     """The real application on the fake server, restartable on the same data directory."""
 
-    def __init__(self, settings: Settings, clock: FrozenClock) -> None:
+    def __init__(self, settings: Settings, clock: FrozenClock, tg: Any = None) -> None:
         self.settings = settings
         self.clock = clock
+        self.tg = tg
         self._stack: AsyncExitStack | None = None
         self.app: Any = None
 
@@ -46,6 +47,9 @@ class BotHarness:
         self.app = await self._stack.enter_async_context(
             running(self.settings, clock=self.clock, poll_timeout=5, jobs=False)
         )
+        if self.tg is not None:  # replies end when the bot says it is done, not after silence
+            self.app.update_processor.on_handled = self.tg.mark_handled
+            self.tg.reports_handling = True
 
     async def stop(self) -> None:
         if self._stack is not None:
@@ -97,7 +101,7 @@ async def bot(
         admin_ids=frozenset({NATIONAL_ADMIN_ID}),
         **settings_overrides,
     )
-    harness = BotHarness(settings, FrozenClock())
+    harness = BotHarness(settings, FrozenClock(), fake_telegram)
     await harness.start()
     try:
         yield harness

@@ -209,6 +209,8 @@ async def test_transfer_button_moves_card_to_other_unit_and_old_unit_cannot_act(
     assert reply.callback_answer is not None and reply.callback_answer.text == VI("Transferred.")
     assert choices.text == VI("↪️ Tip #{code} was transferred to {ward}.").format(
         code=code, ward=BEN_THANH_LABEL)
+    # The old card loses its buttons (the outbox edits it once the transfer is stored).
+    await wait_for(lambda: card.button_texts == [])
     # Replying to that confirmation does not start another transfer search.
     await officer.send("Sài Gòn", chat=group, reply_to=choices, wait=False)
     await officer.expect_no_reply(chat=group)
