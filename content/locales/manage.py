@@ -28,12 +28,15 @@ KEYWORDS = {**DEFAULT_KEYWORDS, "N_": None}
 CORE = {
     "start", "common", "errors", "commands", "registry", "app", "__main__", "config", "i18n",
     "runtime", "users", "sessions", "screens", "jobs", "doctor", "playground", "webhook",
+    "command_menus", "dispatch", "conversation", "render", "inputs", "router", "actions",
 }
+# Channel-only modules whose strings belong to a feature's domain.
+FEATURE_OF = {"inline": "learn"}
 
 
 def domain_of(path: Path) -> str:
     stem = path.stem
-    return "core" if stem in CORE else stem
+    return "core" if stem in CORE else FEATURE_OF.get(stem, stem)
 
 
 def extract() -> dict[str, dict[str, list[str]]]:
@@ -71,7 +74,8 @@ def update(only: set[str] | None = None) -> None:
             if only and domain not in only:
                 continue
             old = read(lang, domain)
-            new = Catalog(locale=lang, domain=domain, project="khong-ma-tuy")
+            new = Catalog(locale=lang, domain=domain, project="khong-ma-tuy",
+                          creation_date=old.creation_date)  # no header churn on each update
             for msgid, locations in messages.items():
                 previous = old.get(msgid)
                 msgstr = previous.string if previous is not None and previous.string else ""
@@ -81,7 +85,10 @@ def update(only: set[str] | None = None) -> None:
             path = po_path(lang, domain)
             path.parent.mkdir(parents=True, exist_ok=True)
             with path.open("wb") as fh:
-                write_po(fh, new, width=100, sort_output=False, omit_header=False)
+                # Without line numbers: an edit elsewhere in a file does not rewrite every
+                # catalog entry of it (and merges of parallel work do not conflict on them).
+                write_po(fh, new, width=100, sort_output=False, omit_header=False,
+                         include_lineno=False)
 
 
 def problems() -> list[str]:
