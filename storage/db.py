@@ -107,14 +107,24 @@ class Database:
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """BEGIN IMMEDIATE … COMMIT, serialised; rolls back on any exception."""
         async with self._write_lock:
-            await self.conn.execute("BEGIN IMMEDIATE")
             try:
+                # Inside the try: a task cancelled while BEGIN is on its way still gets its
+                # ROLLBACK (aiosqlite runs statements in order on one thread, so BEGIN has
+                # run by then); otherwise the connection stayed in a transaction and every
+                # later one failed with "cannot start a transaction within a transaction".
+                await self.conn.execute("BEGIN IMMEDIATE")
                 yield self.conn
             except BaseException:
-                await self.conn.execute("ROLLBACK")
+                await self._rollback()
                 raise
             else:
                 await self.conn.execute("COMMIT")
+
+    async def _rollback(self) -> None:
+        try:
+            await self.conn.execute("ROLLBACK")
+        except sqlite3.OperationalError:  # BEGIN itself failed: nothing to roll back
+            pass
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
         """A single write statement in its own transaction; returns rowcount."""

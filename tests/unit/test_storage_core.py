@@ -1,7 +1,10 @@
 """Database set-up, migrations, sealed sessions and update de-duplication."""
 
+import asyncio
 import sqlite3
 from pathlib import Path
+
+import pytest
 
 from bot.clock import FrozenClock
 from bot.crypto import Keyring
@@ -102,3 +105,26 @@ async def test_inbox_keeps_sealed_bodies_until_handled(tmp_path: Path) -> None:
         clock.advance(hours=49)
         await updates.prune(db, clock.timestamp() - 48 * 3600)
         assert await inbox.unhandled() == []  # … dropped after two days, not kept for ever
+
+
+async def test_transaction_cancelled_during_begin_leaves_the_connection_usable(
+    tmp_path: Path,
+) -> None:
+    async with Database(tmp_path / "c.db") as db:
+        entered = asyncio.Event()
+
+        async def write() -> None:
+            entered.set()
+            async with db.transaction() as conn:
+                await conn.execute("INSERT INTO users(user_id) VALUES (1)")
+
+        task = asyncio.create_task(write())
+        await entered.wait()  # the task now awaits BEGIN on the database thread
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        # Before the fix the connection was left inside BEGIN: this raised
+        # "cannot start a transaction within a transaction".
+        await db.execute("INSERT INTO users(user_id) VALUES (2)")
+        rows = await db.fetchall("SELECT user_id FROM users")
+        assert [r["user_id"] for r in rows] == [2]
