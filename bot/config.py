@@ -10,6 +10,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -63,6 +64,10 @@ class Settings:
     broadcast_rate: float = 25.0
     paid_broadcast: bool = False
     quiet_hours: tuple[int, int] = (22, 7)
+    # Automatic reports to province admins (MM-DD, bot time zone): after the action month,
+    # six-monthly, yearly. report_national: national admins get the whole country's too.
+    report_dates: tuple[str, str, str] = ("07-01", "06-10", "12-10")
+    report_national: bool = False
     unit_hotlines: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -137,6 +142,20 @@ def _admin_ids(raw: object) -> frozenset[int]:
     return frozenset(ids)
 
 
+def _report_dates(raw: object) -> tuple[str, str, str]:
+    """"07-01,06-10,12-10": after the action month, six-monthly, yearly (MM-DD each)."""
+    parts = [p.strip() for p in (raw if isinstance(raw, list) else str(raw).split(","))]
+    ok = len(parts) == 3 and all(re.fullmatch(r"\d\d-\d\d", str(p)) for p in parts)
+    try:
+        ok = ok and all(date(2025, int(p[:2]), int(p[3:])) for p in parts)  # no 29 February
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ConfigError("BOT_REPORT_DATES must be three MM-DD dates (after the action month, "
+                          f"six-monthly, yearly), e.g. 07-01,06-10,12-10; got {raw!r}")
+    return (str(parts[0]), str(parts[1]), str(parts[2]))
+
+
 def _quiet_hours(raw: object) -> tuple[int, int]:
     match = re.fullmatch(r"\s*(\d{1,2})(?::00)?\s*-\s*(\d{1,2})(?::00)?\s*", str(raw))
     if not match or not all(0 <= int(h) <= 23 for h in match.groups()):
@@ -169,6 +188,8 @@ _TOML_KEYS: dict[str, tuple[str, ...]] = {
     "BOT_BROADCAST_RATE": ("broadcast", "rate"),
     "BOT_PAID_BROADCAST": ("broadcast", "paid"),
     "BOT_QUIET_HOURS": ("broadcast", "quiet_hours"),
+    "BOT_REPORT_DATES": ("reports", "dates"),
+    "BOT_REPORT_NATIONAL": ("reports", "national"),
 }
 
 
@@ -261,6 +282,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         broadcast_rate=_float("BOT_BROADCAST_RATE", raw.get("BOT_BROADCAST_RATE", 25)),
         paid_broadcast=_bool("BOT_PAID_BROADCAST", raw.get("BOT_PAID_BROADCAST", False)),
         quiet_hours=_quiet_hours(raw.get("BOT_QUIET_HOURS", "22-7")),
+        report_dates=_report_dates(raw.get("BOT_REPORT_DATES", "07-01,06-10,12-10")),
+        report_national=_bool("BOT_REPORT_NATIONAL", raw.get("BOT_REPORT_NATIONAL", False)),
         unit_hotlines=hotlines if isinstance(hotlines, dict) else {},
     )
 

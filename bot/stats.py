@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
+from itertools import pairwise
 from typing import Any, Protocol
 
 from bot import directory
@@ -327,8 +328,8 @@ class StatsService:
 
 
 # -- building the tables --------------------------------------------------------------------------
-def _line(rows: list[tuple[str, int, date | None]], k: int, total_hidden: bool,
-          extra: list[tuple[Value, ...]] | None = None) -> tuple[Row, ...]:
+def _line(rows: Sequence[tuple[str, int, date | None]], k: int, total_hidden: bool,
+          extra: Sequence[tuple[Value, ...]] | None = None) -> tuple[Row, ...]:
     """Rows of one line with the count column suppressed; `extra` columns (averages, shares)
     are hidden along with their row's count."""
     mask = suppress_line([n for _, n, _ in rows], k, total_hidden)
@@ -408,7 +409,7 @@ def build_figures(t: Translator, scope: Scope, period: Period, k: int, tips: dic
     edges = repo.ACK_BUCKETS_H
     bucket_labels = [_("under {h} h").format(h=t.number(edges[0]))]
     bucket_labels += [
-        _("{a}–{b} h").format(a=t.number(a), b=t.number(b)) for a, b in zip(edges, edges[1:], strict=False)
+        _("{a}–{b} h").format(a=t.number(a), b=t.number(b)) for a, b in pairwise(edges)
     ]
     bucket_labels.append(_("{h} h or more").format(h=t.number(edges[-1])))
     ack_rows = [(label, int(tips["ack_hist"].get(i, 0)), None) for i, label in enumerate(bucket_labels)]
@@ -601,11 +602,11 @@ def summary_text(t: Translator, fig: Figures) -> str:
             h=t.number(h["ack_p50_h"])))
     if h["contests"]:
         parts.append(_("{contests} quiz contests were held with {participants} participants.")
-                     .format(contests=t.number(h["contests"]),
+                     .format(contests=cell(t, h["contests"], w),
                              participants=cell(t, h["participants"], w)))
     parts.append(_("{events} awareness events were held; {campaigns} broadcast campaigns were "
-                   "sent.").format(events=t.number(h["events"]),  # type: ignore[arg-type]
-                                   campaigns=t.number(h["campaigns"])))  # type: ignore[arg-type]
+                   "sent.").format(events=cell(t, h["events"], w),
+                                   campaigns=cell(t, h["campaigns"], w)))
     if any(r.values[0] is None for tb in fig.tables for r in tb.rows):
         parts.append(_("Cells marked “{w}” are hidden so that no small count can point at a "
                        "person.").format(w=w))

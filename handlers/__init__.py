@@ -25,6 +25,7 @@ FEATURES: tuple[str, ...] = (
     "quiz",
     "quiz_teacher",
     "quiz_group",
+    "stats",
 )
 
 

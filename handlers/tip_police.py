@@ -1,5 +1,6 @@
 """Anonymous tips, the police side: the durable delivery worker's Telegram sender, card
-buttons (acknowledge, ask, thread, transfer, close), /ask, /transfer, /tipstats, /tipaudit and the jobs.
+buttons (acknowledge, ask, thread, transfer, close), /ask, /transfer, /tipaudit and the jobs
+(/tipstats lives in handlers/stats.py).
 
 Thin: every permission is re-checked in bot.tip_police. Never logs message text or ids.
 """
@@ -39,7 +40,6 @@ from bot.tip_police import (
     TipPolice,
     audit_text,
     close_buttons,
-    stats_text,
     thread_screen,
     transfer_provinces_buttons,
     transfer_wards_buttons,
@@ -498,23 +498,6 @@ async def tipaudit_command(update: Update, context: Context) -> None:
     await show(update, context, Screen(audit_text(t, tip, rows)))
 
 
-async def tipstats_command(update: Update, context: Context) -> None:
-    t = await tr(update, context)
-    user = update.effective_user
-    chat = update.effective_chat
-    if user is None or chat is None:
-        return
-    svc = police(context)
-    try:
-        scopes = await svc.stats_scopes(user.id, chat.id, chat.type != ChatType.PRIVATE)
-    except PoliceError as exc:
-        if chat.type == ChatType.PRIVATE:
-            await show(update, context, Screen(exc.text(t)))
-        return
-    texts = [stats_text(t, await svc.stats(s, user.id)) for s in scopes[:6]]
-    await show(update, context, Screen("\n\n".join(texts)))
-
-
 async def setup(app: Application, runtime: Runtime) -> None:
     _tips, _police, worker = ensure_services(runtime)
     registry.flow(ASK_FLOW, on_ask_flow)
@@ -522,7 +505,6 @@ async def setup(app: Application, runtime: Runtime) -> None:
     app.add_handler(CallbackQueryHandler(on_button, pattern=r"^tpol:"))
     app.add_handler(CommandHandler("ask", ask_command))
     app.add_handler(CommandHandler("transfer", transfer_command))
-    app.add_handler(CommandHandler("tipstats", tipstats_command))
     app.add_handler(CommandHandler("tipaudit", tipaudit_command))
     app.add_handler(
         MessageHandler(filters.ChatType.GROUPS & filters.REPLY & filters.TEXT & ~filters.COMMAND,
