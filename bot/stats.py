@@ -61,27 +61,34 @@ class Units(Protocol):
 # -- small-count suppression (pure) ---------------------------------------------------------------
 def suppress_line(values: Sequence[int], k: int, total_hidden: bool = False) -> list[bool]:
     """Which cells of a line to hide. `values` add up to the line's total, which is shown
-    unless `total_hidden`. Primary: 0 < v < k. Complementary: while a shown total would give
-    away a hidden cell (exactly one hidden) or the hidden cells add up to less than k (so a
-    reader knowing this rule could split them), also hide the smallest shown non-zero cell."""
+    unless `total_hidden` (then every cell is hidden). Primary: 0 < v < k. Complementary: while
+    a shown total would give away a hidden cell (exactly one hidden), or a reader who knows this
+    rule could split the hidden cells' sum (less than k; or, all of them small, their sum is
+    their number, 1 + 1 + 1 = 3, or its largest possible value, 2 + 2 = 4 for k = 3), also
+    hide the smallest shown non-zero cell."""
+    if total_hidden:  # a small total hides its whole line, zeros too: "hidden" then says
+        return [True] * len(values)  # nothing about which cells are 0, 1 or 2
     hidden = [0 < v < k for v in values]
-    if total_hidden or not any(hidden):
+    if not any(hidden):
         return hidden
     while True:
         n_hidden = sum(hidden)
         hidden_sum = sum(v for v, h in zip(values, hidden, strict=True) if h)
-        if n_hidden >= 2 and hidden_sum >= k:
-            return hidden
+        complementary = any(h and v >= k for v, h in zip(values, hidden, strict=True))
+        if n_hidden >= 2 and k <= hidden_sum and n_hidden < hidden_sum and (
+            complementary or hidden_sum < n_hidden * (k - 1)
+        ):
+            break
         candidates = [(v, i) for i, (v, h) in enumerate(zip(values, hidden, strict=True))
                       if not h and v > 0]
         if not candidates:
-            if n_hidden == 1:  # every other cell is 0: hide one of them, the total gives no split
-                zeros = [i for i, (v, h) in enumerate(zip(values, hidden, strict=True))
-                         if not h and v == 0]
-                if zeros:
-                    hidden[zeros[0]] = True
-            return hidden
+            break
         hidden[min(candidates)[1]] = True
+    if not any(v > 0 and not h for v, h in zip(values, hidden, strict=True)):
+        # Only zeros left shown: they would tell that the hidden cells share the whole total
+        # (1 + 1 + 1 = 3). Hide them too.
+        return [True] * len(values)
+    return hidden
 
 
 def small(v: int, k: int) -> bool:
