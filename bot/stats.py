@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 Value = int | float | str | None
 """A shown cell: a number, NA ("—", nothing to measure), or None (hidden: a small count)."""
 NA = "—"
+MAX_TEXT = 4000  # a Telegram message holds 4096 characters
 
 
 class StatsError(UserError):
@@ -652,4 +653,7 @@ def report_text(t: Translator, fig: Figures, *, months: int | None = None,
         if len(rows) > len(shown):
             lines.append(esc("  " + _("… and {n} more (see the spreadsheet)").format(
                 n=len(rows) - len(shown))))
+    while len(lines) > 1 and len("\n".join(lines)) > MAX_TEXT:  # one chat message
+        lines.pop()
+        lines[-1] = "…"
     return "\n".join(lines)

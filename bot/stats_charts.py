@@ -122,7 +122,9 @@ def share_chart(key: str, title: str, subtitle: str, labels: tuple[str, ...],
         ax.barh(0, max(left * 0.1, 1), left=left, height=0.5, color="none", edgecolor=MUTED, hatch="///",
                 label=hidden_word)
     ax.set_yticks([])
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2, fontsize=8, frameon=False)
+    if ax.get_legend_handles_labels()[0]:  # no tips closed: an empty bar, no legend
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2, fontsize=8,
+                  frameon=False)
     return Chart(key, title, labels, values,
                  _png(fig, {"key": key, "labels": list(labels), "values": list(values)}))
 

@@ -55,7 +55,7 @@ async def bundle(svc: StatsService, actor_id: int | None, token: str, period: Pe
     fig = await svc.figures(actor_id, token, period, t)
     async with _render_lock:
         charts, out = await asyncio.to_thread(_render, fig, t, files)
-    return Bundle(fig, report_text(t, fig), charts, out)
+    return Bundle(fig, report_text(t, fig, short=True), charts, out)
 
 
 async def csv_file(svc: StatsService, actor_id: int, token: str, period: Period,

@@ -158,7 +158,7 @@ async def _send_report(update: Update, context: Context, t: Translator, actor_id
     chat = update.effective_chat
     if chat is None:
         return
-    b = await reports.bundle(service(context), actor_id, token, period, t)
+    b = await reports.bundle(service(context), actor_id, token, period, t)  # permission inside
     csv_button = [[Button(t.gettext("⬇️ CSV"), data=f"{P}:c:{token}:{period.token}")]]
     await context.bot.send_message(chat.id, b.text, reply_markup=markup(csv_button))
     await context.bot.send_media_group(chat.id, [InputMediaPhoto(c.png) for c in b.charts])
