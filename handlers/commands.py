@@ -34,6 +34,7 @@ GROUP: Entries = (
     ("groupquiz", N_("Run a quiz round in this group")),
     ("stopquiz", N_("Stop the quiz round")),
     ("tipstats", N_("Tip statistics of this unit")),
+    ("report", N_("Reports: figures, charts, spreadsheet (police)")),
     ("tipaudit", N_("Who did what with a tip (code)")),
     ("tip", N_("Report a tip (opens a private chat)")),
     ("help", N_("How to use the bot")),
@@ -42,6 +43,7 @@ GROUP: Entries = (
 OFFICER_COMMANDS: Entries = (
     ("units", N_("Your police units")),
     ("tipstats", N_("Tip statistics of your units")),
+    ("report", N_("Reports: figures, charts, spreadsheet (police)")),
     ("tipaudit", N_("Who did what with a tip (code)")),
     ("ask", N_("Ask the tipster a question (tip code)")),
     ("transfer", N_("Send a tip to another unit (tip code)")),
@@ -56,6 +58,7 @@ PROVINCE_ADMIN_COMMANDS: Entries = (
     ("broadcast", N_("Send a message to subscribers")),
     ("newevent", N_("Create a local event")),
     ("tipstats", N_("Tip statistics of your province")),
+    ("report", N_("Reports: figures, charts, spreadsheet (police)")),
 )
 NATIONAL_ADMIN_COMMANDS: Entries = (
     ("provadmin", N_("Appoint or remove province administrators")),

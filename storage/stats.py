@@ -59,69 +59,58 @@ def _month(column: str, offset: int) -> str:
     return f"strftime('%Y-%m', {column} + {int(offset)}, 'unixepoch')"
 
 
-async def _pairs(db: Database, sql: str, params: list[Any]) -> dict[str, int]:
+async def _pairs(db: Database, sql: str, params: list[Any]) -> dict[str, int]:  # one breakdown
     return {str(r[0]): int(r[1]) for r in await db.fetchall(sql, params)}
 
 
-async def _percentiles(db: Database, cte: str, params: list[Any], column: str,
-                       ranks: tuple[float, ...]) -> tuple[int, list[int | None]]:
-    """(count, values at the nearest-rank percentiles `ranks`) of a column, sorted in SQL."""
-    row = await db.fetchone(f"{cte} SELECT COUNT({column}) FROM t", params)
-    n = int(row[0]) if row else 0
-    out: list[int | None] = []
-    for q in ranks:
-        if n == 0:
-            out.append(None)
-            continue
-        k = max(1, -(-int(q * 1000) * n // 1000))  # ceil(q * n), exact for q in thousandths
-        hit = await db.fetchone(
-            f"{cte} SELECT {column} FROM t WHERE {column} IS NOT NULL ORDER BY {column}"
-            " LIMIT 1 OFFSET ?", [*params, k - 1],
-        )
-        out.append(int(hit[0]) if hit else None)
-    return n, out
+def _percentile_sql(column: str, label: str, num: int, den: int) -> str:
+    """Rows (label, NULL, value) for the nearest-rank percentile num/den of a column of `t`:
+    the value at rank ceil(n * num / den) in ascending order."""
+    return (
+        f" UNION ALL SELECT '{label}', NULL, {column} FROM (SELECT {column},"
+        f" ROW_NUMBER() OVER (ORDER BY {column}) AS rn, COUNT(*) OVER () AS n"
+        f" FROM t WHERE {column} IS NOT NULL) WHERE rn = MAX(1, (n * {num} + {den - 1}) / {den})"
+    )
 
 
 async def tip_figures(db: Database, area: Area, start: int, end: int, offset: int) -> dict[str, Any]:
+    """All tip figures in one statement: the period's tips are read once (the CTE is
+    materialised) and every count, breakdown and percentile is a pass over that."""
     cte, params = _tips_cte(area, start, end)
-    row = await db.fetchone(
-        f"{cte} SELECT COUNT(*), COUNT(ack), COALESCE(SUM(status = 'closed'), 0),"
-        " COALESCE(SUM(reminded), 0), COALESCE(SUM(escalated), 0) FROM t", params,
+    cte = cte.replace("WITH t AS (", "WITH t AS MATERIALIZED (", 1)
+    edges = " ".join(f"WHEN ack < {int(h * 3600)} THEN {i}" for i, h in enumerate(ACK_BUCKETS_H))
+    sql = (
+        f"{cte} SELECT 'received', NULL, COUNT(*) FROM t"
+        " UNION ALL SELECT 'acknowledged', NULL, COUNT(ack) FROM t"
+        " UNION ALL SELECT 'closed', NULL, COUNT(*) FROM t WHERE status = 'closed'"
+        " UNION ALL SELECT 'close_n', NULL, COUNT(close_s) FROM t"
+        " UNION ALL SELECT 'reminded', NULL, COALESCE(SUM(reminded), 0) FROM t"
+        " UNION ALL SELECT 'escalated', NULL, COALESCE(SUM(escalated), 0) FROM t"
+        " UNION ALL SELECT * FROM (SELECT 'outcomes', outcome, COUNT(*) FROM t"
+        " WHERE status = 'closed' GROUP BY outcome)"
+        " UNION ALL SELECT * FROM (SELECT 'categories', category, COUNT(*) FROM t GROUP BY category)"
+        " UNION ALL SELECT * FROM (SELECT 'wards', ward_code, COUNT(*) FROM t GROUP BY ward_code)"
+        f" UNION ALL SELECT * FROM (SELECT 'months', {_month('created_at', offset)} AS m, COUNT(*)"
+        " FROM t GROUP BY m)"
+        f" UNION ALL SELECT * FROM (SELECT 'ack_hist', CASE {edges} ELSE {len(ACK_BUCKETS_H)} END"
+        " AS b, COUNT(*) FROM t WHERE ack IS NOT NULL GROUP BY b)"
+        + _percentile_sql("ack", "ack_p50", 1, 2) + _percentile_sql("ack", "ack_p90", 9, 10)
+        + _percentile_sql("close_s", "close_p50", 1, 2)
+        + _percentile_sql("close_s", "close_p90", 9, 10)
     )
-    received, acknowledged, closed, reminded, escalated = (int(v or 0) for v in row) if row else (0,) * 5
-    edges = " ".join(
-        f"WHEN ack < {int(h * 3600)} THEN {i}" for i, h in enumerate(ACK_BUCKETS_H)
-    )
-    ack_hist = await db.fetchall(
-        f"{cte} SELECT CASE {edges} ELSE {len(ACK_BUCKETS_H)} END AS b, COUNT(*) FROM t"
-        " WHERE ack IS NOT NULL GROUP BY b", params,
-    )
-    n_ack, ack_p = await _percentiles(db, cte, params, "ack", (0.5, 0.9))
-    n_close, close_p = await _percentiles(db, cte, params, "close_s", (0.5, 0.9))
-    return {
-        "received": received,
-        "acknowledged": acknowledged,
-        "closed": closed,
-        "reminded": reminded,
-        "escalated": escalated,
-        "outcomes": await _pairs(
-            db, f"{cte} SELECT outcome, COUNT(*) FROM t WHERE status = 'closed' GROUP BY outcome",
-            params),
-        "categories": await _pairs(db, f"{cte} SELECT category, COUNT(*) FROM t GROUP BY category",
-                                   params),
-        "wards": await _pairs(db, f"{cte} SELECT ward_code, COUNT(*) FROM t GROUP BY ward_code",
-                              params),
-        "months": await _pairs(
-            db, f"{cte} SELECT {_month('created_at', offset)} AS m, COUNT(*) FROM t GROUP BY m",
-            params),
-        "ack_hist": {int(r[0]): int(r[1]) for r in ack_hist},
-        "ack_n": n_ack,
-        "ack_p50": ack_p[0],
-        "ack_p90": ack_p[1],
-        "close_n": n_close,
-        "close_p50": close_p[0],
-        "close_p90": close_p[1],
+    out: dict[str, Any] = {
+        "outcomes": {}, "categories": {}, "wards": {}, "months": {}, "ack_hist": {},
+        "ack_p50": None, "ack_p90": None, "close_p50": None, "close_p90": None,
     }
+    for kind, key, value in await db.fetchall(sql, params):
+        if not isinstance(out.get(kind), dict):  # a single figure
+            out[kind] = None if value is None else int(value)
+        elif kind == "ack_hist":
+            out[kind][int(key)] = int(value)
+        else:
+            out[kind][str(key)] = int(value)
+    out["ack_n"] = out["acknowledged"]  # the percentiles' n: tips with that time
+    return out
 
 
 def _contest_filter(area: Area) -> tuple[str, list[Any]]:
