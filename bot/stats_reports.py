@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot import directory
-from bot.i18n import Translator
+from bot.i18n import N_, Translator
 from bot.stats import Figures, Period, StatsError, StatsService, report_text
 from storage import stats as repo
 from storage import units as units_repo
@@ -73,9 +73,9 @@ def parse_token(token: str, today: date) -> Period:
         start = date(int(a[:4]), int(a[4:6]), int(a[6:8]))
         end = date(int(b[:4]), int(b[4:6]), int(b[6:8]))
     except (ValueError, IndexError):
-        raise StatsError("Unknown period.") from None
+        raise StatsError(N_("Unknown period.")) from None
     if len(a) != 8 or len(b) != 8 or end < start or start.year < 2000 or start > today:
-        raise StatsError("Unknown period.")
+        raise StatsError(N_("Unknown period."))
     return Period("custom", start, min(end, today))
 
 

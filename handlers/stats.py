@@ -56,12 +56,13 @@ async def _scopes(update: Update, context: Context, t: Translator) -> list[Any] 
         return None
 
 
-def _period_screen(t: Translator, svc: StatsService, scope: Any) -> Screen:
+def _period_screen(t: Translator, svc: StatsService, scope: Any, *, group: bool = False) -> Screen:
     _ = t.gettext
     today = svc.today()
     rows = [[Button(t.gettext(label), data=f"{P}:r:{scope.token}:{period_for(kind, today).token}")]
             for kind, label in PERIOD_BUTTONS]
-    rows.append([Button(_("Custom period…"), data=f"{P}:x:{scope.token}")])
+    if not group:  # in a group the bot does not see the typed dates (privacy mode)
+        rows.append([Button(_("Custom period…"), data=f"{P}:x:{scope.token}")])
     return Screen(_("📊 <b>Report — {unit}</b>\nWhich period?").format(
         unit=esc(scope_name(t, scope))), rows)
 
@@ -72,7 +73,8 @@ async def report_command(update: Update, context: Context) -> None:
     if not scopes:
         return
     if len(scopes) == 1:
-        await show(update, context, _period_screen(t, service(context), scopes[0]))
+        await show(update, context, _period_screen(t, service(context), scopes[0],
+                                                   group=_is_group(update)))
         return
     rows = [[Button(scope_name(t, s), data=f"{P}:s:{s.token}")] for s in scopes[:30]]
     await show(update, context, Screen(t.gettext("📊 <b>Report</b>\nWhich unit or area?"), rows))
@@ -112,8 +114,9 @@ async def on_button(update: Update, context: Context) -> None:
                 raise StatsError(N_("You may only see the figures of your own unit or province."))
         if action == "s":
             await answer(update)
-            await show(update, context, _period_screen(t, svc, scope), edit=True)
-        elif action == "x":
+            await show(update, context, _period_screen(t, svc, scope, group=_is_group(update)),
+                       edit=True)
+        elif action == "x" and not _is_group(update):
             await answer(update)
             chat = update.effective_chat
             assert chat is not None
