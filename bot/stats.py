@@ -216,12 +216,14 @@ DELIVERY_STATUSES = (
 
 class StatsService:
     def __init__(self, db: Database, clock: Clock, settings: Settings, units: Units,
-                 topic_of: Callable[[str], str | None] | None = None) -> None:
+                 topic_of: Callable[[str], str | None] | None = None,
+                 question_text: Callable[[str, str], str | None] | None = None) -> None:
         self.db = db
         self.clock = clock
         self.settings = settings
         self.units = units
         self._topic_of = topic_of
+        self._question_text = question_text  # (question id, locale) -> the question's text
 
     @property
     def min_count(self) -> int:
@@ -319,7 +321,14 @@ class StatsService:
                 await tips_repo.audit(conn, self.clock.timestamp(), actor_id, None,
                                       scope.area.unit_id, "stats", f"{scope.token} {period.token}")
         return build_figures(t, scope, period, self.min_count, tips, quiz, reach,
-                             self.topic_of, datetime.fromtimestamp(self.clock.timestamp(), UTC))
+                             self.topic_of, datetime.fromtimestamp(self.clock.timestamp(), UTC),
+                             self._text_of(t))
+
+    def _text_of(self, t: Translator) -> Callable[[str], str | None] | None:
+        question_text = self._question_text
+        if question_text is None:
+            return None
+        return lambda qid: question_text(qid, t.locale)
 
     async def _scope_for_bot(self, token: str) -> Scope:
         if token.startswith("p") and directory.get_province(token[1:]) is not None:
@@ -374,7 +383,8 @@ def _months(start: date, end: date) -> list[date]:
 
 def build_figures(t: Translator, scope: Scope, period: Period, k: int, tips: dict[str, Any],
                   quiz: dict[str, Any], reach: dict[str, Any],
-                  topic_of: Callable[[str], str | None], generated: datetime) -> Figures:
+                  topic_of: Callable[[str], str | None], generated: datetime,
+                  text_of: Callable[[str], str | None] | None = None) -> Figures:
     _ = t.gettext
     hidden_word = _("hidden")
     received = int(tips["received"])
@@ -448,7 +458,8 @@ def build_figures(t: Translator, scope: Scope, period: Period, k: int, tips: dic
         ((round(100 * ok / n, 1), qid) for qid, (n, ok) in quiz["questions"].items() if n >= k),
     )[:20]
     item_rows = tuple(
-        Row(qid, (t.gettext(TOPIC_LABELS.get(topic_of(qid) or "", topic_of(qid) or "")), pct))
+        Row(_question_label(qid, text_of),
+            (t.gettext(TOPIC_LABELS.get(topic_of(qid) or "", topic_of(qid) or "")), pct))
         for pct, qid in items
     )
     score_labels = [f"{20 * i}–{20 * (i + 1)} %" for i in range(repo.SCORE_BUCKETS)]
@@ -542,6 +553,14 @@ def build_figures(t: Translator, scope: Scope, period: Period, k: int, tips: dic
     fig = Figures(scope, period, k, generated, "", figures_tables, hidden_word, charts)
     return Figures(scope, period, k, generated, summary_text(t, fig), figures_tables, hidden_word,
                    charts)
+
+
+def _question_label(qid: str, text_of: Callable[[str], str | None] | None) -> str:
+    text = text_of(qid) if text_of is not None else None
+    if not text:
+        return qid
+    text = " ".join(text.split())
+    return f"{qid}: {text[:80]}{'…' if len(text) > 80 else ''}"
 
 
 def _series(tables: tuple[Table, ...], key: str) -> tuple[tuple[str, ...], tuple[Value, ...]]:

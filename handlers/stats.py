@@ -19,7 +19,7 @@ from bot.runtime import Runtime
 from bot.screens import Button, Screen, esc
 from bot.stats import StatsError, StatsService, parse_period, period_for, report_text, scope_name
 from handlers import registry
-from handlers.common import Context, answer, callback_parts, markup, rt, show, tr
+from handlers.common import Context, answer, args_of, callback_parts, markup, rt, show, tr
 from storage import stats as repo
 
 log = logging.getLogger(__name__)
@@ -68,9 +68,21 @@ def _period_screen(t: Translator, svc: StatsService, scope: Any, *, group: bool 
 
 
 async def report_command(update: Update, context: Context) -> None:
+    """/report, or /report PROVINCE_CODE (an admin of that province, e.g. /report 79)."""
     t = await tr(update, context)
     scopes = await _scopes(update, context, t)
     if not scopes:
+        return
+    args = args_of(context)
+    user = update.effective_user
+    if args and user is not None and not _is_group(update):
+        code = args[0].strip().upper().removeprefix("P")
+        try:
+            scope = await service(context).resolve(user.id, f"p{int(code):02d}" if code.isdigit() else "")
+        except StatsError as exc:
+            await show(update, context, Screen(exc.text(t)))
+            return
+        await show(update, context, _period_screen(t, service(context), scope))
         return
     if len(scopes) == 1:
         await show(update, context, _period_screen(t, service(context), scopes[0],
@@ -176,14 +188,19 @@ async def send_due_reports(bot: Any, runtime: Runtime) -> int:
     today, now = reports.local_today(svc)
     await reports.create_due(svc, today, now)
     sent = 0
-    for row in await repo.pending_reports(runtime.db):
+    made: dict[tuple[str, str, str, str], reports.Bundle] = {}  # admins of one province share it
+    for row in await repo.pending_reports(runtime.db, limit=100):
         if not await reports.still_allowed(svc, row):
             await repo.report_attempt(runtime.db, int(row["id"]), failed=True)
             continue
         uid = int(row["recipient_id"])
-        t = translator(await runtime.users.locale(uid, None))
+        locale = await runtime.users.locale(uid, None)
+        t = translator(locale)
+        key = (str(row["scope"]), str(row["period_start"]), str(row["period_end"]), locale)
         try:
-            b = await reports.bundle(svc, None, str(row["scope"]), reports.row_period(row), t)
+            if key not in made:
+                made[key] = await reports.bundle(svc, None, key[0], reports.row_period(row), t)
+            b = made[key]
             step = int(row["step"])
             while step < reports.PARTS:
                 await _send_part(bot, uid, step, b, t, str(row["kind"]))
@@ -220,13 +237,17 @@ async def reports_job(bot: Any, runtime: Runtime) -> None:
 async def setup(app: Application, runtime: Runtime) -> None:
     quiz = runtime.services.get("quiz")
     bank = getattr(quiz, "bank", None)
-    topic_of = None
+    topic_of = question_text = None
     if bank is not None:
         def topic_of(qid: str) -> str | None:
             q = bank.get(qid)
             return q.topic if q is not None else None
+
+        def question_text(qid: str, locale: str) -> str | None:
+            q = bank.get(qid)
+            return q.text_for(locale) if q is not None else None
     runtime.services["stats"] = StatsService(runtime.db, runtime.clock, runtime.settings,
-                                             runtime.services["units"], topic_of)
+                                             runtime.services["units"], topic_of, question_text)
     registry.flow(FLOW, on_period_input)
     app.add_handler(CommandHandler("report", report_command))
     app.add_handler(CommandHandler("tipstats", tipstats_command))

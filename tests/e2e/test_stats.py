@@ -73,6 +73,13 @@ async def test_province_admin_custom_period_and_refusals(bot: Any, tg: Any) -> N
         r = await admin.press_forged(forged, message=text)
         assert r.callback_answer is not None and r.callback_answer.show_alert, forged
     assert len(admin.messages) == before
+    # A province by its code: their own, yes; another, no.
+    r = await admin.send("/report 79")
+    assert "Thành phố Hồ Chí Minh" in r.text and "Năm nay" in r.button_texts
+    r = await admin.send("/report 01")
+    assert "chỉ được xem số liệu" in r.text and not r.buttons
+    r = await tg.user(id=NATIONAL_ADMIN_ID, first_name="A", started=True).send("/report P01")
+    assert "Thành phố Hà Nội" in r.text
     # Someone who is not police gets a polite refusal, and no figures.
     r = await tg.user(id=777003, first_name="X", language_code="vi", started=True).send("/report")
     assert "chỉ dành cho cán bộ công an" in r.text

@@ -67,7 +67,8 @@ def make(db: Database, min_count: int = 1) -> StatsService:
         tips=dataclasses.replace(TipSettings(), stats_min_count=min_count))
     clock = FrozenClock(datetime.fromtimestamp(ts(2026, 7, 5), UTC))
     units = UnitService(db, settings, clock, Keyring.ephemeral())
-    return StatsService(db, clock, settings, units, TOPICS.get)
+    return StatsService(db, clock, settings, units, TOPICS.get,
+                        lambda qid, locale: f"Câu hỏi {qid}" if qid != "q3" else None)
 
 
 def rows(fig: Any, key: str) -> dict[str, Any]:
@@ -128,6 +129,10 @@ async def test_province_figures_match_seeded_data(db: Database) -> None:
     law_n = 2 * len(entries)
     law_ok = sum((e["correct"] > 0) + (e["correct"] > 1) for e in entries)
     assert topics["Pháp luật"] == (law_n, round(100 * law_ok / law_n, 1))
+    # Item difficulty: hardest first, with the question's words where the bank has them.
+    items = [(r.label, r.values[1]) for r in fig.table("quiz_items").rows]
+    q3 = round(100 * sum(e["correct"] >= 4 for e in entries) / len(entries), 1)
+    assert items[0] == ("q3", q3) and items[-1][0] == "q0: Câu hỏi q0"
     scores = Counter(min(4, (5 * e["correct"]) // 4) for e in entries)
     assert [r.values[0] for r in fig.table("quiz_scores").rows] == [scores[i] for i in range(5)]
     # Reach: both Ho Chi Minh City campaigns, not Ha Noi's.
