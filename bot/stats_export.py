@@ -2,27 +2,21 @@
 
 Only suppressed figures get here (bot.stats), so a file never holds a hidden count. Text that
 came from users (contest titles) is written as text: in the XLSX every string cell is typed as
-a string (never a formula), and in the CSV a cell that a spreadsheet would read as a formula
-(= + - @, tab, carriage return) gets a leading apostrophe.
+a string (never a formula), and the CSV goes through `bot.csv_cells` (a cell a spreadsheet
+would read as a formula gets a leading apostrophe).
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import textwrap
 from typing import Any
 
+from bot.csv_cells import SafeWriter
 from bot.i18n import Translator
 from bot.stats import NA, Figures, Table, Value, cell, period_text, scope_name
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _SHEET_BAD = str.maketrans({c: " " for c in "[]:*?/\\"})
-
-
-def safe_text(text: str) -> str:
-    """A CSV cell no spreadsheet will run as a formula."""
-    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def filename(fig: Figures, ext: str) -> str:
@@ -121,18 +115,16 @@ def csv_bytes(fig: Figures, t: Translator) -> bytes:
     spreadsheet programs read the Vietnamese letters."""
     _ = t.gettext
     buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow([safe_text(x) for x in (_("Unit / area"), scope_name(t, fig.scope))])
+    w = SafeWriter(buf)
+    w.writerow([_("Unit / area"), scope_name(t, fig.scope)])
     w.writerow([_("From"), fig.period.start.isoformat()])
     w.writerow([_("To"), fig.period.end.isoformat()])
     w.writerow([])
     for table in fig.tables:
-        w.writerow([safe_text(table.title), *(safe_text(h) for h in table.header)])
+        w.writerow([table.title, *table.header])
         for row in (*table.rows, *((table.total,) if table.total else ())):
             label = row.when.strftime("%m/%Y") if row.when is not None else row.label
-            w.writerow([safe_text(table.title), safe_text(label),
-                        *(safe_text(str(_value(fig, v))) if isinstance(_value(fig, v), str)
-                          else _value(fig, v) for v in row.values)])
+            w.writerow([table.title, label, *(_value(fig, v) for v in row.values)])
         w.writerow([])
     return buf.getvalue().encode("utf-8-sig")
 
@@ -198,4 +190,4 @@ def pdf(fig: Figures, t: Translator) -> bytes:
     return buf.getvalue()
 
 
-__all__ = ["NA", "csv_bytes", "filename", "pdf", "safe_text", "xlsx"]
+__all__ = ["NA", "csv_bytes", "filename", "pdf", "xlsx"]

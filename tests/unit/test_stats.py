@@ -325,13 +325,6 @@ async def test_xlsx_and_csv_hold_the_same_numbers(db: Database) -> None:
     assert received[2] == "12"
 
 
-def test_formula_safe_text() -> None:
-    from bot.stats_export import safe_text
-
-    assert [safe_text(x) for x in ("=1+1", "+1", "-1", "@A", "\tx", "ok")] == [
-        "'=1+1", "'+1", "'-1", "'@A", "'\tx", "ok"]
-
-
 async def test_charts_are_pngs_of_the_figures_series(db: Database) -> None:
     from PIL import Image
 
