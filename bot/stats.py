@@ -29,9 +29,9 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.errors import UserError
 from bot.i18n import N_, Translator
-from bot.quiz import TOPIC_LABELS
 from bot.screens import esc
 from bot.tips import CATEGORIES, OUTCOMES
+from content.topics import topic_title
 from storage import stats as repo
 from storage import tips as tips_repo
 from storage.db import Database
@@ -446,7 +446,7 @@ def build_figures(t: Translator, scope: Scope, period: Period, k: int, tips: dic
         acc = topic_totals.setdefault(topic, [0, 0])
         acc[0] += n
         acc[1] += ok
-    topic_rows = [(t.gettext(TOPIC_LABELS.get(tp, tp)), n, None)
+    topic_rows = [(topic_title(tp, t.locale), n, None)
                   for tp, (n, _ok) in sorted(topic_totals.items())]
     topic_extra: list[tuple[Value, ...]] = [
         (round(100 * ok / n, 1) if n else NA,) for _tp, (n, ok) in sorted(topic_totals.items())
@@ -459,7 +459,7 @@ def build_figures(t: Translator, scope: Scope, period: Period, k: int, tips: dic
     )[:20]
     item_rows = tuple(
         Row(_question_label(qid, text_of),
-            (t.gettext(TOPIC_LABELS.get(topic_of(qid) or "", topic_of(qid) or "")), pct))
+            (topic_title(topic_of(qid) or "", t.locale), pct))
         for pct, qid in items
     )
     score_labels = [f"{20 * i}–{20 * (i + 1)} %" for i in range(repo.SCORE_BUCKETS)]
