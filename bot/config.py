@@ -92,20 +92,30 @@ class Settings:
         return replace(self, token=token)
 
 
-def _int(name: str, raw: object) -> int:
+def _int(name: str, raw: object, low: int, high: int) -> int:
+    """A whole number in [low, high]: a zero or negative limit would refuse (or allow) every
+    action silently, so the range is checked here rather than where the value is used."""
+    if isinstance(raw, bool):  # TOML `true` is not a number
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}")
     try:
-        return int(str(raw).strip())
+        value = int(str(raw).strip())
     except ValueError:
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low} and {high}, got {value}")
+    return value
 
 
-def _float(name: str, raw: object) -> float:
+def _float(name: str, raw: object, high: float) -> float:
+    """A number greater than 0 and at most `high`."""
+    if isinstance(raw, bool):
+        raise ConfigError(f"{name} must be a number, got {raw!r}")
     try:
         value = float(str(raw).strip())
     except ValueError:
         raise ConfigError(f"{name} must be a number, got {raw!r}") from None
-    if value <= 0:
-        raise ConfigError(f"{name} must be greater than 0, got {raw!r}")
+    if not 0 < value <= high:  # also refuses nan
+        raise ConfigError(f"{name} must be greater than 0 and at most {high:g}, got {raw!r}")
     return value
 
 
@@ -134,9 +144,11 @@ def _admin_ids(raw: object) -> frozenset[int]:
     for part in (p.strip() for p in parts):
         if not part:
             continue
-        if not re.fullmatch(r"-?\d{1,20}", part):
+        # A national admin is a person: Telegram user ids are positive (negative ids are groups).
+        if not re.fullmatch(r"\d{1,20}", part) or int(part) == 0:
             raise ConfigError(
-                f"BOT_ADMIN_IDS must be comma-separated numeric Telegram ids, got {part!r}"
+                f"BOT_ADMIN_IDS must be comma-separated Telegram user ids (positive numbers), "
+                f"got {part!r}"
             )
         ids.add(int(part))
     return frozenset(ids)
@@ -193,6 +205,29 @@ _TOML_KEYS: dict[str, tuple[str, ...]] = {
 }
 
 
+# What the TOML file may hold besides the keys above: [hotlines] maps unit codes to numbers.
+_TOML_TABLES = ("hotlines",)
+
+
+def _unknown_toml_keys(data: dict[str, object]) -> list[str]:
+    """Keys and sections the file holds that no setting reads: a typo must not be ignored."""
+    known: dict[str, set[str]] = {}
+    for keys in _TOML_KEYS.values():
+        known.setdefault(keys[0] if len(keys) > 1 else "", set()).add(keys[-1])
+    unknown = []
+    for key, value in data.items():
+        if key in _TOML_TABLES:
+            continue
+        if key in known and key:
+            if not isinstance(value, dict):
+                unknown.append(f"{key} (must be a [{key}] section)")
+                continue
+            unknown += [f"{key}.{sub}" for sub in value if sub not in known[key]]
+        elif key not in known[""]:
+            unknown.append(f"[{key}]" if isinstance(value, dict) else key)
+    return unknown
+
+
 def _from_toml(path: Path) -> dict[str, object]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -200,6 +235,9 @@ def _from_toml(path: Path) -> dict[str, object]:
         raise ConfigError(f"BOT_CONFIG points to {path}, which does not exist") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+    unknown = _unknown_toml_keys(data)
+    if unknown:
+        raise ConfigError(f"{path} has unknown settings: {', '.join(unknown)} (see README.md)")
     values: dict[str, object] = {}
     for env_name, keys in _TOML_KEYS.items():
         node: object = data
@@ -208,6 +246,8 @@ def _from_toml(path: Path) -> dict[str, object]:
         if node is not None:
             values[env_name] = node
     hotlines = data.get("hotlines")
+    if hotlines is not None and not isinstance(hotlines, dict):
+        raise ConfigError(f"{path}: hotlines must be a [hotlines] section")
     if isinstance(hotlines, dict):
         values["hotlines"] = {str(k): str(v) for k, v in hotlines.items()}
     return values
@@ -239,9 +279,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"BOT_TIMEZONE {timezone!r} is not a known time zone name") from None
 
-    port = _int("BOT_WEBHOOK_PORT", raw.get("BOT_WEBHOOK_PORT", 8443))
-    if not 1 <= port <= 65535:
-        raise ConfigError(f"BOT_WEBHOOK_PORT must be between 1 and 65535, got {port}")
+    port = _int("BOT_WEBHOOK_PORT", raw.get("BOT_WEBHOOK_PORT", 8443), 1, 65535)
     secret = str(raw.get("BOT_WEBHOOK_SECRET", ""))
     if secret and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
         raise ConfigError("BOT_WEBHOOK_SECRET may use only A-Z, a-z, 0-9, _ and - (1-256 chars)")
@@ -253,12 +291,16 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         secret_token=secret,
     )
     tips = TipSettings(
-        daily_limit=_int("BOT_TIP_DAILY_LIMIT", raw.get("BOT_TIP_DAILY_LIMIT", 5)),
-        burst_limit=_int("BOT_TIP_BURST_LIMIT", raw.get("BOT_TIP_BURST_LIMIT", 2)),
-        retention_days=_int("BOT_TIP_RETENTION_DAYS", raw.get("BOT_TIP_RETENTION_DAYS", 180)),
-        remind_after_hours=_float("BOT_TIP_REMIND_HOURS", raw.get("BOT_TIP_REMIND_HOURS", 12)),
+        daily_limit=_int("BOT_TIP_DAILY_LIMIT", raw.get("BOT_TIP_DAILY_LIMIT", 5), 1, 100),
+        burst_limit=_int("BOT_TIP_BURST_LIMIT", raw.get("BOT_TIP_BURST_LIMIT", 2), 1, 100),
+        retention_days=_int(
+            "BOT_TIP_RETENTION_DAYS", raw.get("BOT_TIP_RETENTION_DAYS", 180), 1, 3650
+        ),
+        remind_after_hours=_float(
+            "BOT_TIP_REMIND_HOURS", raw.get("BOT_TIP_REMIND_HOURS", 12), 24 * 30
+        ),
         escalate_after_hours=_float(
-            "BOT_TIP_ESCALATE_HOURS", raw.get("BOT_TIP_ESCALATE_HOURS", 48)
+            "BOT_TIP_ESCALATE_HOURS", raw.get("BOT_TIP_ESCALATE_HOURS", 48), 24 * 30
         ),
         province_info_copies=_bool(
             "BOT_TIP_PROVINCE_COPIES", raw.get("BOT_TIP_PROVINCE_COPIES", False)
@@ -266,8 +308,15 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         card_details=_choice(
             "BOT_TIP_CARD_DETAILS", raw.get("BOT_TIP_CARD_DETAILS", "group"), ("group", "private")
         ),
-        stats_min_count=_int("BOT_TIP_STATS_MIN_COUNT", raw.get("BOT_TIP_STATS_MIN_COUNT", 3)),
+        stats_min_count=_int(
+            "BOT_TIP_STATS_MIN_COUNT", raw.get("BOT_TIP_STATS_MIN_COUNT", 3), 1, 1000
+        ),
     )
+    if tips.escalate_after_hours < tips.remind_after_hours:
+        raise ConfigError(
+            "BOT_TIP_ESCALATE_HOURS must not be less than BOT_TIP_REMIND_HOURS "
+            f"({tips.escalate_after_hours:g} < {tips.remind_after_hours:g})"
+        )
     hotlines = raw.get("hotlines")
     return Settings(
         token=token,
@@ -279,7 +328,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         timezone=timezone,
         webhook=webhook,
         tips=tips,
-        broadcast_rate=_float("BOT_BROADCAST_RATE", raw.get("BOT_BROADCAST_RATE", 25)),
+        # Telegram allows about 30 messages/s, 1,000/s with paid broadcasts (docs/BROADCASTS.md).
+        broadcast_rate=_float("BOT_BROADCAST_RATE", raw.get("BOT_BROADCAST_RATE", 25), 1000),
         paid_broadcast=_bool("BOT_PAID_BROADCAST", raw.get("BOT_PAID_BROADCAST", False)),
         quiet_hours=_quiet_hours(raw.get("BOT_QUIET_HOURS", "22-7")),
         report_dates=_report_dates(raw.get("BOT_REPORT_DATES", "07-01,06-10,12-10")),
@@ -288,11 +338,25 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     )
 
 
+def require_webhook_secret(settings: Settings) -> None:
+    """Webhook mode needs the secret Telegram echoes in every delivery: without it anyone who
+    reaches the path can post forged updates (and pose as a national admin)."""
+    if not settings.webhook.secret_token:
+        raise ConfigError(
+            "BOT_WEBHOOK_SECRET is required for webhook mode (without it anyone reaching the "
+            "webhook can forge updates); make one with: "
+            "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+        )
+
+
 def ensure_data_dir(settings: Settings) -> Path:
-    """Create the data directory (0700) and prove it is writable."""
+    """Create the data directory, make it 0700 (also when it already existed: it holds the
+    database and master.key) and prove it is writable."""
     path = settings.data_dir
     try:
         path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if path.stat().st_mode & 0o077:
+            path.chmod(0o700)
         probe = path / ".write-test"
         probe.write_bytes(b"")
         probe.unlink()

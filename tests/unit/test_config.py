@@ -54,6 +54,20 @@ def test_admin_ids_and_toml(tmp_path: Path) -> None:
         ({"BOT_QUIET_HOURS": "late"}, "BOT_QUIET_HOURS"),
         ({"BOT_BROADCAST_RATE": "0"}, "BOT_BROADCAST_RATE"),
         ({"BOT_TIP_CARD_DETAILS": "somewhere"}, "BOT_TIP_CARD_DETAILS"),
+        # Limits that would refuse (or allow) every action: issue 11, item 17.
+        ({"BOT_TIP_DAILY_LIMIT": "-1"}, "BOT_TIP_DAILY_LIMIT must be between 1 and 100"),
+        ({"BOT_TIP_DAILY_LIMIT": "0"}, "BOT_TIP_DAILY_LIMIT"),
+        ({"BOT_TIP_BURST_LIMIT": "0"}, "BOT_TIP_BURST_LIMIT"),
+        ({"BOT_TIP_RETENTION_DAYS": "0"}, "BOT_TIP_RETENTION_DAYS"),
+        ({"BOT_TIP_RETENTION_DAYS": "100000"}, "BOT_TIP_RETENTION_DAYS"),
+        ({"BOT_TIP_STATS_MIN_COUNT": "0"}, "BOT_TIP_STATS_MIN_COUNT"),
+        ({"BOT_TIP_REMIND_HOURS": "-2"}, "BOT_TIP_REMIND_HOURS"),
+        ({"BOT_TIP_ESCALATE_HOURS": "nan"}, "BOT_TIP_ESCALATE_HOURS"),
+        ({"BOT_TIP_ESCALATE_HOURS": "6"}, "must not be less than BOT_TIP_REMIND_HOURS"),
+        ({"BOT_BROADCAST_RATE": "-5"}, "BOT_BROADCAST_RATE"),
+        ({"BOT_BROADCAST_RATE": "5000"}, "BOT_BROADCAST_RATE"),
+        ({"BOT_WEBHOOK_PORT": "0"}, "BOT_WEBHOOK_PORT"),
+        ({"BOT_ADMIN_IDS": "-1001234567"}, "BOT_ADMIN_IDS"),
     ],
 )
 def test_bad_settings_name_the_setting(env: dict[str, str], fragment: str) -> None:
@@ -61,6 +75,49 @@ def test_bad_settings_name_the_setting(env: dict[str, str], fragment: str) -> No
         load_settings(env)
     assert fragment in str(err.value)
     assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("toml", "fragment"),
+    [
+        ('tokn = "x"\n', "unknown settings: tokn"),
+        ("[tipz]\ndaily_limit = 3\n", "unknown settings: [tipz]"),
+        ("[tips]\ndaily_limt = 3\n", "unknown settings: tips.daily_limt"),
+        ('webhook = "https://x"\n', "webhook (must be a [webhook] section)"),
+        ('hotlines = "113"\n', "hotlines must be a [hotlines] section"),
+        ("[tips]\ndaily_limit = -1\n", "BOT_TIP_DAILY_LIMIT must be between 1 and 100"),
+        ("[tips]\ndaily_limit = true\n", "BOT_TIP_DAILY_LIMIT must be a whole number"),
+    ],
+)
+def test_toml_unknown_keys_and_bad_values_are_refused(
+    tmp_path: Path, toml: str, fragment: str
+) -> None:
+    cfg = tmp_path / "bot.toml"
+    cfg.write_text(toml, encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_settings({"BOT_CONFIG": str(cfg)})
+    assert fragment in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_every_documented_toml_key_is_accepted(tmp_path: Path) -> None:
+    cfg = tmp_path / "bot.toml"
+    cfg.write_text(
+        f'token = "{TOKEN}"\napi_base_url = "http://127.0.0.1:8081/bot"\n'
+        'api_file_url = "http://127.0.0.1:8081/file/bot"\ndata_dir = "d"\nadmin_ids = [1]\n'
+        'default_locale = "en"\ntimezone = "Asia/Ho_Chi_Minh"\n'
+        '[webhook]\nurl = "https://x/telegram"\nlisten = "0.0.0.0"\nport = 8443\n'
+        'path = "telegram"\nsecret_token = "abcdefghijklmnopqrstuvwxyz"\n'
+        "[tips]\ndaily_limit = 5\nburst_limit = 2\nretention_days = 180\n"
+        "remind_after_hours = 12\nescalate_after_hours = 48\nprovince_info_copies = true\n"
+        'card_details = "private"\nstats_min_count = 3\n'
+        '[broadcast]\nrate = 25\npaid = false\nquiet_hours = "22-7"\n'
+        '[hotlines]\n"26740" = "028 0000 0000"\n',
+        encoding="utf-8",
+    )
+    s = load_settings({"BOT_CONFIG": str(cfg)})
+    assert s.webhook.secret_token == "abcdefghijklmnopqrstuvwxyz"
+    assert s.tips.card_details == "private" and s.quiet_hours == (22, 7)
 
 
 def _cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -78,6 +135,18 @@ def test_cli_malformed_token_exits_2_without_traceback(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.strip().startswith("error: BOT_TOKEN is malformed")
     assert "Traceback" not in result.stderr
+
+
+def test_cli_negative_limit_and_unknown_toml_key_exit_2(tmp_path: Path) -> None:
+    env = {"BOT_TOKEN": TOKEN, "BOT_DATA_DIR": str(tmp_path / "d"), "BOT_TIP_DAILY_LIMIT": "-1"}
+    result = _cli(["run"], env, tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip() == "error: BOT_TIP_DAILY_LIMIT must be between 1 and 100, got -1"
+    cfg = tmp_path / "bot.toml"
+    cfg.write_text("[tips]\ndaily_limt = 3\n", encoding="utf-8")
+    result = _cli(["run"], {"BOT_TOKEN": TOKEN, "BOT_CONFIG": str(cfg)}, tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1 and "tips.daily_limt" in result.stderr
 
 
 def test_cli_unwritable_data_dir_exits_2(tmp_path: Path) -> None:
