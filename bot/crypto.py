@@ -39,21 +39,55 @@ class Keyring:
     _cache: dict[str, bytes] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def load_or_create(cls, data_dir: Path) -> Keyring:
+    def create(cls, data_dir: Path) -> Keyring:
+        """Write a new random key file. Never replaces one: O_EXCL fails if the file exists (also
+        when two processes start at once). The file and its folder are fsynced, so a power cut
+        right after the first tip cannot leave sealed data without its key."""
         path = data_dir / KEY_FILE
-        if not path.exists():
-            # O_EXCL: two processes starting at once must not both write a key.
-            try:
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            except FileExistsError:
-                pass
-            else:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(secrets.token_bytes(32))
-        data = path.read_bytes()
+        master = secrets.token_bytes(32)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            os.fchmod(fd, 0o600)  # the umask cannot widen it, but make the mode explicit
+            os.write(fd, master)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        dir_fd = os.open(data_dir, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+        return cls(master=master)
+
+    @classmethod
+    def load(cls, data_dir: Path) -> Keyring:
+        """Read the key file. One that group or others may read is refused, not silently fixed
+        (like ssh does): the key may already have been copied, and the operator must know."""
+        path = data_dir / KEY_FILE
+        try:
+            mode = path.stat().st_mode
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise KeyError_(f"{path} is missing; restore it from its backup") from None
+        except OSError as exc:
+            raise KeyError_(f"{path} cannot be read ({exc.strerror})") from None
+        if mode & 0o077:
+            raise KeyError_(
+                f"{path} is readable by other users (mode {mode & 0o777:04o}); check who may "
+                f"have copied it, then run: chmod 600 {path}"
+            )
         if len(data) != 32:
             raise KeyError_(f"{path} is corrupt (expected 32 bytes); restore it from a backup")
         return cls(master=data)
+
+    @classmethod
+    def load_or_create(cls, data_dir: Path) -> Keyring:
+        """Load the key file, or create it when there is none (see bot.keycheck for the check
+        that a new key is not made for a database sealed with a lost one)."""
+        try:
+            return cls.create(data_dir)
+        except FileExistsError:
+            return cls.load(data_dir)
 
     @classmethod
     def ephemeral(cls) -> Keyring:

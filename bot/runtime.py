@@ -14,6 +14,7 @@ from bot.accounts import AccountService
 from bot.clock import Clock
 from bot.config import Settings
 from bot.crypto import Keyring
+from bot.instance_lock import InstanceLock
 from bot.engine.router import Engine
 from bot.sessions import SessionStore
 from bot.users import UserService
@@ -41,21 +42,36 @@ class Runtime:
     role_listeners: list[Callable[[int, bool], Awaitable[None]]] = field(default_factory=list)
     # Feature services, by name ("content", "directory", "tips", ...): added by their modules.
     services: dict[str, Any] = field(default_factory=dict)
+    # BOT_DATA_DIR/bot.lock, held while the bot runs (bot.instance_lock).
+    lock: InstanceLock | None = None
 
     @classmethod
     async def open(cls, settings: Settings, clock: Clock | None = None) -> Runtime:
         from bot.config import ensure_data_dir
+        from bot.keycheck import open_keyring
 
         ensure_data_dir(settings)
-        db = await Database(settings.db_path).open()
-        keyring = Keyring.load_or_create(settings.data_dir)
-        clock = clock or Clock()
-        sessions = SessionStore(db, keyring, clock)
-        await sessions.resume()  # protected flow state left by a clean shutdown
+        # Held until close: `db restore` and a second bot on this folder are refused meanwhile.
+        lock = InstanceLock(settings.data_dir).acquire()
+        try:
+            db = await Database(settings.db_path).open()
+            try:
+                # The key must open the database's sealed data (a lost one is never replaced).
+                keyring = await open_keyring(db, settings.data_dir)
+                clock = clock or Clock()
+                sessions = SessionStore(db, keyring, clock)
+                await sessions.resume()  # protected flow state left by a clean shutdown
+            except BaseException:
+                await db.close()
+                raise
+        except BaseException:
+            lock.release()
+            raise
         accounts = AccountService(db)
         users = UserService(db, settings.default_locale)
         users.register_eraser(accounts.erase)
         return cls(
+            lock=lock,
             settings=settings,
             db=db,
             keyring=keyring,
@@ -79,3 +95,5 @@ class Runtime:
             await self.sessions.suspend()  # keep protected flow state for the next start
         finally:
             await self.db.close()
+            if self.lock is not None:
+                self.lock.release()

@@ -7,6 +7,7 @@ purged tip or draft does not linger in free pages; a checkpoint after purges emp
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Iterable
@@ -19,6 +20,30 @@ import aiosqlite
 
 MIGRATIONS_PACKAGE = "storage.migrations"
 _MIGRATION_RE = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
+# The database's companion files: SQLite gives them the main file's permissions when it makes
+# them, and they hold recent writes (tips, drafts) just as the main file does.
+SIDECARS = ("-wal", "-shm", "-journal")
+
+
+def make_private(path: Path | str) -> None:
+    """Create `path` if missing as 0600 and take group/other access away if it has any.
+
+    Done before SQLite opens a file, so the file never exists with the umask's 0644."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        if os.fstat(fd).st_mode & 0o077:
+            os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+
+
+def private_files(path: Path | str) -> None:
+    """make_private for the database and those of its companion files that exist."""
+    make_private(path)
+    for suffix in SIDECARS:
+        side = f"{path}{suffix}"
+        if os.path.exists(side) and os.stat(side).st_mode & 0o077:
+            os.chmod(side, 0o600)
 
 
 class Database:
@@ -39,7 +64,13 @@ class Database:
             raise RuntimeError("database is not open")
         return self._conn
 
+    @property
+    def on_disk(self) -> bool:
+        return self.path != ":memory:" and not self.path.startswith("file:")
+
     async def open(self) -> Database:
+        if self.on_disk:
+            make_private(self.path)
         self._conn = await aiosqlite.connect(self.path, isolation_level=None)
         self._conn.row_factory = aiosqlite.Row
         for pragma in (
@@ -50,6 +81,8 @@ class Database:
             "PRAGMA secure_delete=ON",
         ):
             await self._conn.execute(pragma)
+        if self.on_disk:  # -wal/-shm now exist; an older version may have left them 0644
+            private_files(self.path)
         await self.migrate()
         return self
 
@@ -157,8 +190,9 @@ class Database:
                 await self.conn.execute("PRAGMA busy_timeout=5000")
 
     async def backup(self, target: Path) -> None:
-        """SQLite online backup: a consistent copy while the bot keeps running."""
-        target.parent.mkdir(parents=True, exist_ok=True)
+        """SQLite online backup: a consistent copy (0600) while the bot keeps running. The
+        target's folder must exist: the caller decides whether to create it."""
+        make_private(target)
         async with aiosqlite.connect(str(target)) as dest:
             await self.conn.backup(dest)
 

@@ -1,0 +1,23 @@
+"""The sealed key-check value (bot.keycheck) and probes of data sealed before it existed."""
+
+from __future__ import annotations
+
+from storage.db import Database
+
+
+async def get(db: Database) -> bytes | None:
+    row = await db.fetchone("SELECT sealed FROM key_check WHERE id = 1")
+    return None if row is None else bytes(row[0])
+
+
+async def put(db: Database, sealed: bytes) -> None:
+    """Record the check once; an existing one is never replaced."""
+    await db.execute("INSERT OR IGNORE INTO key_check(id, sealed) VALUES (1, ?)", (sealed,))
+
+
+async def legacy_sample(db: Database) -> tuple[bytes, bytes] | None:
+    """A value sealed with master.key that a database made before the key check may hold, as
+    (blob, aad): the newest tip's body (aad = its code). Flow state is no probe: protected flows
+    are sealed with a key that lives only in memory."""
+    row = await db.fetchone("SELECT code, body FROM tips ORDER BY id DESC LIMIT 1")
+    return None if row is None else (bytes(row[1]), str(row[0]).encode())
