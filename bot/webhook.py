@@ -16,6 +16,7 @@ from typing import Any
 from aiohttp import web
 from telegram import Update
 
+from bot.config import require_webhook_secret
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -23,11 +24,13 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
 def make_web_app(app: Any, runtime: Runtime) -> web.Application:
+    require_webhook_secret(runtime.settings)  # never serve the path unauthenticated
     settings = runtime.settings.webhook
+    secret = settings.secret_token.encode()
 
     async def receive(request: web.Request) -> web.Response:
-        given = request.headers.get(SECRET_HEADER, "")
-        if settings.secret_token and not hmac.compare_digest(given, settings.secret_token):
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        if not hmac.compare_digest(given, secret):
             return web.Response(status=403)
         try:
             data = await request.json()
@@ -57,7 +60,7 @@ async def serve_webhook(app: Any, runtime: Runtime) -> web.AppRunner:
     await web.TCPSite(runner, settings.listen, settings.port).start()
     await app.bot.set_webhook(
         url=settings.url,
-        secret_token=settings.secret_token or None,
+        secret_token=settings.secret_token,
         allowed_updates=Update.ALL_TYPES,
     )
     log.info("webhook listening on %s:%s/%s", settings.listen, settings.port, settings.path)
