@@ -1,4 +1,8 @@
-"""Command line: `python -m bot run|webhook|doctor|db backup PATH|playground`."""
+"""Command line: `python -m bot run|webhook|doctor|db backup PATH|db restore PATH|playground`.
+
+Exit codes: 0 stopped normally, 1 a check failed or the Bot API is unreachable, 2 the bot cannot
+run as configured (a setting, the key file, the data directory, another bot on the same data).
+"""
 
 from __future__ import annotations
 
@@ -11,13 +15,27 @@ from pathlib import Path
 
 from telegram.error import InvalidToken, NetworkError
 
-from bot.config import ConfigError, ensure_data_dir, load_settings
+from bot.config import ConfigError, ensure_data_dir, load_settings, require_webhook_secret
+from bot.crypto import KeyError_
 from bot.logging_setup import setup_logging
 
 NO_TOKEN = (
     "BOT_TOKEN is not set. To run the real bot, get a token from @BotFather and run:\n"
     "    BOT_TOKEN=123456789:AA... python -m bot run\n"
 )
+# `run` without a token under a service manager (stdin is /dev/null or closed): the playground
+# would end at once and exit 0, and the manager would think the bot is fine.
+NO_TERMINAL = (
+    "error: BOT_TOKEN is not set and stdin is not a terminal, so the playground cannot start "
+    "either; set BOT_TOKEN (or use `python -m bot playground` to script the playground)"
+)
+
+
+def _stdin_is_terminal() -> bool:
+    try:
+        return sys.stdin is not None and sys.stdin.isatty()
+    except ValueError:  # closed
+        return False
 
 
 async def _wait_for_signal() -> None:
@@ -39,6 +57,7 @@ async def _run(mode: str) -> int:
     if mode == "webhook":
         if not settings.webhook.url:
             raise ConfigError("BOT_WEBHOOK_URL is required for webhook mode (https://host/path)")
+        require_webhook_secret(settings)
         from bot.webhook import serve_webhook
 
         async with running(settings, polling=False) as app:
@@ -63,8 +82,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub.add_parser("playground", help="chat with the bot locally, no Telegram account needed")
     db = sub.add_parser("db", help="database tools")
     db_sub = db.add_subparsers(dest="db_command", required=True)
-    backup = db_sub.add_parser("backup", help="online backup of the database")
+    backup = db_sub.add_parser(
+        "backup", help="online backup of the database (0600; master.key is backed up apart)"
+    )
     backup.add_argument("path", type=Path)
+    backup.add_argument(
+        "--parents", action="store_true", help="create the backup's folder if it is missing"
+    )
+    restore = db_sub.add_parser(
+        "restore", help="replace the database with a backup (the bot must be stopped)"
+    )
+    restore.add_argument("path", type=Path)
     args = parser.parse_args(argv)
     command = args.command or "run"
     try:
@@ -73,18 +101,27 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return asyncio.run(doctor())
         if command == "db":
-            from bot.doctor import backup_database
+            from bot import dbtools
 
-            return asyncio.run(backup_database(args.path))
+            settings = load_settings()
+            if args.db_command == "restore":
+                return asyncio.run(dbtools.restore_command(settings, args.path))
+            return asyncio.run(dbtools.backup_command(settings, args.path, parents=args.parents))
         if command == "playground" or (command == "run" and not load_settings().token):
             from bot.playground import playground
 
             if command == "run":
                 print(NO_TOKEN, file=sys.stderr)
+                if not _stdin_is_terminal():
+                    print(NO_TERMINAL, file=sys.stderr)
+                    return 2
                 print("Starting the local playground instead.\n", file=sys.stderr)
+            elif sys.stdin is None:
+                print("error: the playground reads stdin, which is closed", file=sys.stderr)
+                return 2
             return asyncio.run(playground())
         return asyncio.run(_run(command))
-    except ConfigError as exc:
+    except (ConfigError, KeyError_) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except InvalidToken:

@@ -1,13 +1,26 @@
-"""`python -m bot doctor` and `python -m bot db backup PATH`."""
+"""`python -m bot doctor`: one line per check, `ok`, `warn` or `FAIL`; exit 1 on any FAIL
+(2 when the settings themselves are wrong).
+
+`warn` is something an operator should look at but the bot runs with (no national admin yet,
+the Bot API not reachable from here); `FAIL` is something that stops the bot or endangers
+tipsters (a key that does not open the database, a webhook without a secret).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import importlib
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Literal
 
-from bot.config import ConfigError, ensure_data_dir, load_settings
+from bot.config import ConfigError, Settings, ensure_data_dir, load_settings
+
+Status = Literal["ok", "warn", "FAIL"]
+_MARK: dict[Status, str] = {"ok": "ok  ", "warn": "warn", "FAIL": "FAIL"}
+# Shorter secrets are accepted by Telegram but easier to guess.
+MIN_WEBHOOK_SECRET = 16
 
 # Content validators: (label, module, function) returning a list of problems (str()-able).
 VALIDATORS: tuple[tuple[str, str, str], ...] = (
@@ -17,9 +30,21 @@ VALIDATORS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def _line(ok: bool, what: str, detail: str = "") -> None:
-    mark = "ok  " if ok else "FAIL"
-    print(f"[{mark}] {what}" + (f": {detail}" if detail else ""), flush=True)
+class Report:
+    def __init__(self) -> None:
+        self.counts: Counter[Status] = Counter()
+
+    def line(self, status: Status, what: str, detail: str = "") -> None:
+        self.counts[status] += 1
+        print(f"[{_MARK[status]}] {what}" + (f": {detail}" if detail else ""), flush=True)
+
+    def summary(self) -> int:
+        warns = f" ({self.counts['warn']} warning(s))" if self.counts["warn"] else ""
+        if self.counts["FAIL"]:
+            print(f"doctor: {self.counts['FAIL']} check(s) failed{warns}")
+            return 1
+        print(f"doctor: all checks passed{warns}")
+        return 0
 
 
 def content_problems() -> dict[str, list[str]]:
@@ -35,20 +60,105 @@ def content_problems() -> dict[str, list[str]]:
     return results
 
 
+def loose_files(settings: Settings) -> list[str]:
+    """The data directory and database files that group or others may open ("name 0755")."""
+    from storage.db import SIDECARS
+
+    paths = [settings.data_dir, settings.db_path]
+    paths += [Path(f"{settings.db_path}{suffix}") for suffix in SIDECARS]
+    found = []
+    for path in paths:
+        try:
+            mode = path.stat().st_mode & 0o777
+        except FileNotFoundError:
+            continue
+        if mode & 0o077:
+            found.append(f"{path.name} {mode:04o}")
+    return found
+
+
+async def check_key(report: Report, settings: Settings) -> None:
+    """master.key: present (or not needed yet), private, and opening the database's sealed data."""
+    from bot.crypto import KEY_FILE, KeyError_, Keyring
+    from bot.keycheck import holds_sealed_data, key_opens, mismatch_message
+    from storage.db import Database
+
+    key_path = settings.data_dir / KEY_FILE
+    async with Database(settings.db_path) as db:
+        if not key_path.exists():
+            if await holds_sealed_data(db):
+                report.line("FAIL", "master.key", f"{key_path} is missing but the database holds "
+                            "data sealed with it; restore it from its backup")
+            else:
+                report.line("ok", "master.key", "not made yet (the bot makes it on first start)")
+            return
+        try:
+            keyring = Keyring.load(settings.data_dir)
+        except KeyError_ as exc:
+            report.line("FAIL", "master.key", str(exc))
+            return
+        if not await key_opens(db, keyring):
+            report.line("FAIL", "master.key", mismatch_message(key_path, db.path))
+            return
+    report.line("ok", "master.key", "0600, opens the database's sealed data")
+
+
+async def check_telegram(report: Report, settings: Settings) -> None:
+    """The Telegram channel: the token (getMe) and, when configured, webhook mode."""
+    if not settings.webhook.url:
+        report.line("ok", "telegram webhook", "not configured (long polling)")
+    elif not settings.webhook.secret_token:
+        report.line("FAIL", "telegram webhook", "BOT_WEBHOOK_URL is set but BOT_WEBHOOK_SECRET "
+                    "is not; webhook mode refuses to start without it")
+    elif len(settings.webhook.secret_token) < MIN_WEBHOOK_SECRET:
+        report.line("warn", "telegram webhook", f"BOT_WEBHOOK_SECRET is shorter than "
+                    f"{MIN_WEBHOOK_SECRET} characters; use a long random one")
+    else:
+        report.line("ok", "telegram webhook", f"{settings.webhook.url}, secret set")
+
+    if not settings.token:
+        report.line("warn", "telegram token", "BOT_TOKEN not set; only the playground can run")
+        return
+    from telegram import Bot
+    from telegram.error import InvalidToken, NetworkError
+
+    try:
+        async with Bot(settings.token, base_url=settings.api_base_url) as bot:
+            me = await asyncio.wait_for(bot.get_me(), timeout=10)
+        report.line("ok", "telegram token", f"getMe answered: @{me.username}")
+    except InvalidToken:
+        report.line("FAIL", "telegram token", "Telegram rejected BOT_TOKEN")
+    except (NetworkError, TimeoutError) as exc:
+        report.line("warn", "telegram token", f"Bot API at {settings.api_base_url} not reachable "
+                    f"({type(exc).__name__}); the token is not checked")
+
+
+# Every channel the bot serves people through, with its check (today only Telegram).
+CHANNELS: tuple[tuple[str, Callable[[Report, Settings], Awaitable[None]]], ...] = (
+    ("telegram", check_telegram),
+)
+
+
 async def doctor() -> int:
-    failures = 0
+    report = Report()
     try:
         settings = load_settings()
     except ConfigError as exc:
-        _line(False, "settings", str(exc))
+        report.line("FAIL", "settings", str(exc))
         return 2
-    _line(True, "settings", f"data dir {settings.data_dir}, locale {settings.default_locale}, "
-          f"time zone {settings.timezone}, {len(settings.admin_ids)} national admin(s)")
+    report.line("ok", "settings", f"data dir {settings.data_dir}, locale "
+                f"{settings.default_locale}, time zone {settings.timezone}")
+    if settings.admin_ids:
+        report.line("ok", "national admins", str(len(settings.admin_ids)))
+    else:
+        report.line("warn", "national admins", "none: set BOT_ADMIN_IDS, or nobody can add "
+                    "police units and tips reach no one")
+    loose = loose_files(settings)  # looked at before the steps below make them private
     try:
         ensure_data_dir(settings)
-        _line(True, "data directory writable")
+        report.line("ok", "data directory writable")
     except ConfigError as exc:
-        _line(False, "data directory", str(exc))
+        report.line("FAIL", "data directory", str(exc))
         return 2
 
     from storage.db import Database
@@ -59,47 +169,23 @@ async def doctor() -> int:
             pending = await db.pending_migrations()
             integrity = await db.fetchone("PRAGMA integrity_check")
             ok = not pending and integrity is not None and integrity[0] == "ok"
-            failures += not ok
-            _line(ok, "database", f"{settings.db_path}, {len(applied)} migration(s) applied, "
-                  f"integrity {integrity[0] if integrity else '?'}")
+            report.line("ok" if ok else "FAIL", "database", f"{settings.db_path}, {len(applied)} "
+                        f"migration(s) applied, integrity {integrity[0] if integrity else '?'}")
+        await check_key(report, settings)
     except Exception as exc:
-        failures += 1
-        _line(False, "database", f"{type(exc).__name__}: {exc}")
+        report.line("FAIL", "database", f"{type(exc).__name__}: {exc}")
+    if loose:
+        report.line("warn", "file permissions", f"were open to other users: {', '.join(loose)}; "
+                    "made private now (0700/0600)")
+    else:
+        report.line("ok", "file permissions", "data directory 0700, database files 0600")
 
     for label, problems in content_problems().items():
-        failures += bool(problems)
-        _line(not problems, f"content: {label}", f"{len(problems)} problem(s)" if problems else "")
+        report.line("FAIL" if problems else "ok", f"content: {label}",
+                    f"{len(problems)} problem(s)" if problems else "")
         for problem in problems[:20]:
             print(f"       {problem}")
 
-    if not settings.token:
-        _line(True, "token", "BOT_TOKEN not set (the playground runs without it)")
-    else:
-        from telegram import Bot
-        from telegram.error import InvalidToken, NetworkError
-
-        try:
-            async with Bot(settings.token, base_url=settings.api_base_url) as bot:
-                me = await asyncio.wait_for(bot.get_me(), timeout=10)
-            _line(True, "token", f"getMe answered: @{me.username}")
-        except InvalidToken:
-            failures += 1
-            _line(False, "token", "Telegram rejected BOT_TOKEN")
-        except (NetworkError, TimeoutError) as exc:
-            _line(True, "token", f"Bot API not reachable ({type(exc).__name__}); not checked")
-    print("doctor: all checks passed" if not failures else f"doctor: {failures} check(s) failed")
-    return 0 if not failures else 1
-
-
-async def backup_database(target: Path) -> int:
-    from storage.db import Database
-
-    settings = load_settings()
-    if not settings.db_path.exists():
-        raise ConfigError(f"no database at {settings.db_path}; check BOT_DATA_DIR")
-    if target.resolve() == settings.db_path.resolve():
-        raise ConfigError("the backup path must differ from the live database")
-    async with Database(settings.db_path) as db:
-        await db.backup(target)
-    print(f"backup written to {target}")
-    return 0
+    for _name, check in CHANNELS:
+        await check(report, settings)
+    return report.summary()

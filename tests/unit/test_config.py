@@ -149,6 +149,32 @@ def test_cli_negative_limit_and_unknown_toml_key_exit_2(tmp_path: Path) -> None:
     assert result.stderr.count("\n") == 1 and "tips.daily_limt" in result.stderr
 
 
+def test_cli_webhook_without_secret_exits_2(tmp_path: Path) -> None:
+    env = {
+        "BOT_TOKEN": TOKEN, "BOT_DATA_DIR": str(tmp_path / "d"),
+        "BOT_WEBHOOK_URL": "https://bot.example.org/telegram",
+        "BOT_API_BASE_URL": "http://127.0.0.1:9/bot",  # never reached: refused before that
+    }
+    result = _cli(["webhook"], env, tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("error: BOT_WEBHOOK_SECRET is required for webhook mode")
+    assert result.stderr.count("\n") == 1
+
+
+def test_cli_replaced_key_exits_2(tmp_path: Path) -> None:
+    data = tmp_path / "d"
+    env = {"BOT_TOKEN": TOKEN, "BOT_DATA_DIR": str(data), "BOT_API_BASE_URL": "http://127.0.0.1:9/bot"}
+    first = _cli(["run"], env, tmp_path)  # makes the key, then cannot reach the (closed) API
+    assert first.returncode == 1 and (data / "master.key").exists(), first.stderr
+    (data / "master.key").unlink()
+    (data / "master.key").write_bytes(os.urandom(32))
+    (data / "master.key").chmod(0o600)
+    result = _cli(["run"], env, tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert "master.key does not open the data sealed in" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_cli_unwritable_data_dir_exits_2(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x")
@@ -167,12 +193,23 @@ def test_doctor_on_fresh_data_dir(tmp_path: Path) -> None:
     assert "doctor: all checks passed" in result.stdout
 
 
-def test_db_backup_copies_a_consistent_database(tmp_path: Path) -> None:
+def test_db_backup_and_restore_commands(tmp_path: Path) -> None:
     env = {"BOT_DATA_DIR": str(tmp_path / "d")}
     assert _cli(["doctor"], env, tmp_path).returncode == 0  # creates the database
-    result = _cli(["db", "backup", str(tmp_path / "b.sqlite3")], env, tmp_path)
+    target = tmp_path / "new" / "b.sqlite3"
+    refused = _cli(["db", "backup", str(target)], env, tmp_path)
+    assert refused.returncode == 2
+    assert refused.stderr.strip().endswith("does not exist; create it or add --parents")
+    result = _cli(["db", "backup", "--parents", str(target)], env, tmp_path)
     assert result.returncode == 0, result.stderr
+    assert f"backup written to {target} (mode 0600)" in result.stdout
+    assert "Back that file up separately" in result.stdout and "master.key" in result.stdout
+    assert target.stat().st_mode & 0o777 == 0o600
     import sqlite3
 
-    con = sqlite3.connect(tmp_path / "b.sqlite3")
+    con = sqlite3.connect(target)
     assert con.execute("SELECT count(*) FROM schema_migrations").fetchone()[0] >= 1
+    con.close()
+    restored = _cli(["db", "restore", str(target)], env, tmp_path)
+    assert restored.returncode == 0, restored.stderr
+    assert "the database it replaced is kept as" in restored.stdout

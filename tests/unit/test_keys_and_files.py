@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.clock import FrozenClock
-from bot.config import load_settings
+from bot.config import Settings, load_settings
 from bot.crypto import KEY_FILE, KeyError_, Keyring
 from bot.instance_lock import InUse
 from bot.runtime import Runtime
@@ -36,7 +36,7 @@ def loose_umask() -> Iterator[None]:
         os.umask(old)
 
 
-def _settings(data_dir: Path):  # type: ignore[no-untyped-def]
+def _settings(data_dir: Path) -> Settings:
     return dataclasses.replace(load_settings({}), data_dir=data_dir)
 
 
