@@ -12,6 +12,7 @@ keeps the current database as a timestamped 0600 copy, and swaps the files with 
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
@@ -135,9 +136,18 @@ async def _keep_current(db_path: Path) -> Path | None:
         return None
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     kept = db_path.with_name(f"{db_path.name}.before-restore-{stamp}")
-    async with Database(db_path) as db:
-        await db.backup(kept)
-        await db.checkpoint()
+    try:
+        async with Database(db_path) as db:
+            await db.backup(kept)
+            await db.checkpoint()
+    except sqlite3.DatabaseError:
+        # A damaged database (often the reason for a restore) cannot be opened: keep its files
+        # byte for byte, WAL included, under the kept name.
+        for suffix in ("", *SIDECARS):
+            source = Path(f"{db_path}{suffix}")
+            if source.exists():
+                make_private(f"{kept}{suffix}")
+                shutil.copyfile(source, f"{kept}{suffix}")
     _fsync_file(kept)
     return kept
 

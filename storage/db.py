@@ -72,18 +72,23 @@ class Database:
         if self.on_disk:
             make_private(self.path)
         self._conn = await aiosqlite.connect(self.path, isolation_level=None)
-        self._conn.row_factory = aiosqlite.Row
-        for pragma in (
-            "PRAGMA journal_mode=WAL",
-            "PRAGMA foreign_keys=ON",
-            "PRAGMA busy_timeout=5000",
-            "PRAGMA synchronous=NORMAL",
-            "PRAGMA secure_delete=ON",
-        ):
-            await self._conn.execute(pragma)
-        if self.on_disk:  # -wal/-shm now exist; an older version may have left them 0644
-            private_files(self.path)
-        await self.migrate()
+        try:
+            self._conn.row_factory = aiosqlite.Row
+            for pragma in (
+                "PRAGMA journal_mode=WAL",
+                "PRAGMA foreign_keys=ON",
+                "PRAGMA busy_timeout=5000",
+                "PRAGMA synchronous=NORMAL",
+                "PRAGMA secure_delete=ON",
+            ):
+                await self._conn.execute(pragma)
+            if self.on_disk:  # -wal/-shm now exist; an older version may have left them 0644
+                private_files(self.path)
+            await self.migrate()
+        except BaseException:
+            # e.g. "file is not a database": close, or the connection's thread outlives us
+            await self.close()
+            raise
         return self
 
     async def close(self) -> None:

@@ -47,6 +47,22 @@ async def test_backup_change_restore_brings_the_old_data_back(
     assert "Quyền riêng tư" in (await lan.send("/privacy")).text
 
 
+async def test_restore_over_a_damaged_database_keeps_its_bytes(
+    bot: Any, tg: Any, tmp_path: Path
+) -> None:
+    tom = tg.user(id=1202, first_name="Tom", language_code="vi")
+    await _choose(tom, "🇬🇧 English")
+    backup = await dbtools.backup(bot.settings, tmp_path / "b.sqlite3")
+    await bot.stop()
+    damaged = b"not a database any more " * 200
+    bot.settings.db_path.write_bytes(damaged)
+    kept = await dbtools.restore(bot.settings, backup)
+    assert kept is not None and kept.read_bytes() == damaged
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+    await bot.start()
+    assert "Privacy: what this bot keeps" in (await tom.send("/privacy")).text
+
+
 async def test_backup_needs_an_existing_folder_unless_asked(bot: Any, tmp_path: Path) -> None:
     target = tmp_path / "missing" / "b.sqlite3"
     with pytest.raises(ConfigError, match="does not exist; create it or add --parents"):

@@ -2,6 +2,7 @@
 
 import asyncio
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -128,3 +129,18 @@ async def test_transaction_cancelled_during_begin_leaves_the_connection_usable(
         await db.execute("INSERT INTO users(user_id) VALUES (2)")
         rows = await db.fetchall("SELECT user_id FROM users")
         assert [r["user_id"] for r in rows] == [2]
+
+
+async def test_open_on_a_damaged_file_leaves_no_connection_thread(tmp_path: Path) -> None:
+    """aiosqlite's worker thread is not a daemon: a connection left open when open() fails
+    keeps the process from exiting (a `db restore` over a damaged database hung)."""
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(b"not a database " * 300)
+    before = threading.active_count()
+    with pytest.raises(sqlite3.DatabaseError):
+        await Database(bad).open()
+    for _ in range(100):
+        if threading.active_count() == before:
+            break
+        await asyncio.sleep(0.01)
+    assert threading.active_count() == before
