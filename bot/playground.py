@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.config import load_settings
+from bot.config import ensure_data_dir, load_settings
 
 PLAYGROUND_USER = 1000001
 PLAYGROUND_GROUP = -1001000001
@@ -80,7 +80,8 @@ async def playground(stdin: Any = None) -> int:
         from storage import updates
         from storage.db import Database
 
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        ensure_data_dir(base)  # 0700, like the real bot's
+        ensure_data_dir(settings)
         async with Database(settings.db_path) as db:
             await updates.forget_all(db)  # each fake server numbers its updates from 1 again
         async with running(settings, poll_timeout=5):
