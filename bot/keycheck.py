@@ -5,8 +5,9 @@ key file would otherwise be replaced by a new key without a word, leaving every 
 messages and stored updates unreadable while the bot looks healthy: the bot refuses to start
 instead, naming the file to restore. A key file is never overwritten.
 
-Databases made before the check existed are checked against the sealed value they may already
-hold (the newest tip's body) the first time; then the check is recorded.
+Databases that held tips before the check existed are checked against the newest tip's sealed
+body the first time; then the check is recorded. Deleting the row is how an operator accepts a
+lost key on purpose (docs/TIPS.md).
 """
 
 from __future__ import annotations
@@ -35,28 +36,31 @@ def _opens(keyring: Keyring, purpose: str, blob: bytes, aad: bytes = b"") -> boo
     return True
 
 
-async def _legacy_samples(db: Database) -> list[tuple[str, bytes, bytes]]:
+async def _opens_legacy(db: Database, keyring: Keyring) -> bool:
     from bot.tips import P_BODY
 
     sample = await repo.legacy_sample(db)
-    return [] if sample is None else [(P_BODY, *sample)]
+    return sample is None or _opens(keyring, P_BODY, *sample)
 
 
 async def holds_sealed_data(db: Database) -> bool:
-    """Whether the database has anything a key must open (the check or older sealed values)."""
-    return await repo.get(db) is not None or bool(await _legacy_samples(db))
+    """Whether the database has sealed data a key must open (see storage/migrations/008)."""
+    present, _sealed = await repo.get(db)
+    return present
 
 
 async def key_opens(db: Database, keyring: Keyring) -> bool:
-    """Whether `keyring` opens the database's key check (or, before it existed, its sealed
-    values). A database with nothing sealed is opened by any key."""
-    stored = await repo.get(db)
-    if stored is not None:
-        try:
-            return keyring.open(PURPOSE, stored) == PLAINTEXT
-        except (InvalidTag, ValueError):
-            return False
-    return all(_opens(keyring, purpose, blob, aad) for purpose, blob, aad in await _legacy_samples(db))
+    """Whether `keyring` opens the database's key check (or, for a database from before the
+    check, its newest tip). A database with no check is opened by any key."""
+    present, sealed = await repo.get(db)
+    if not present:
+        return True
+    if sealed is None:
+        return await _opens_legacy(db, keyring)
+    try:
+        return keyring.open(PURPOSE, sealed) == PLAINTEXT
+    except (InvalidTag, ValueError):
+        return False
 
 
 def mismatch_message(key_path: Path, db_path: str) -> str:
@@ -81,6 +85,6 @@ async def open_keyring(db: Database, data_dir: Path) -> Keyring:
         )
     else:
         keyring = Keyring.load_or_create(data_dir)
-    if await repo.get(db) is None:
+    if (await repo.get(db))[1] is None:
         await repo.put(db, seal_check(keyring))
     return keyring

@@ -126,22 +126,53 @@ async def test_replaced_key_is_refused(tmp_path: Path) -> None:
     await (await Runtime.open(settings)).close()
 
 
-async def test_database_older_than_the_key_check_is_checked_against_its_sealed_data(
-    tmp_path: Path,
-) -> None:
-    settings = _settings(tmp_path)
-    async with Database(settings.db_path) as db:  # a database from before the key check
-        lost = Keyring.ephemeral()  # the key that sealed the tip, since lost
+async def _database_before_the_key_check(settings: Settings, lost: Keyring) -> None:
+    """A database with a tip sealed by `lost`, as it was before migration 008 existed."""
+    async with Database(settings.db_path) as db:
         await db.execute(
             "INSERT INTO tips(code, lookup, receipt_hash, category, ward_code, province_code,"
             " when_code, body, created_at, routed_at) VALUES ('K7Q2', x'00', 'h', 'dealing',"
             " '26740', '79', 'now', ?, 0, 0)", (lost.seal(P_BODY, b"{}", aad=b"K7Q2"),))
-    Keyring.create(tmp_path)  # not the key that sealed the session
-    with pytest.raises(KeyError_, match="does not open"):
-        await Runtime.open(settings)
+        await db.execute("DROP TABLE key_check")
+        await db.execute("DELETE FROM schema_migrations WHERE name = '008_secops.sql'")
+
+
+async def test_database_older_than_the_key_check_is_checked_against_its_newest_tip(
+    tmp_path: Path,
+) -> None:
+    settings = _settings(tmp_path)
+    lost = Keyring.create(tmp_path)
+    await _database_before_the_key_check(settings, lost)
     (tmp_path / KEY_FILE).unlink()
     with pytest.raises(KeyError_, match="is missing but"):
         await Runtime.open(settings)
+    Keyring.create(tmp_path)  # not the key that sealed the tip
+    with pytest.raises(KeyError_, match="does not open"):
+        await Runtime.open(settings)
+    (tmp_path / KEY_FILE).unlink()
+    (tmp_path / KEY_FILE).write_bytes(lost.master)
+    (tmp_path / KEY_FILE).chmod(0o600)
+    await (await Runtime.open(settings)).close()  # the right key: the check is recorded now
+    (tmp_path / KEY_FILE).unlink()
+    Keyring.create(tmp_path)
+    with pytest.raises(KeyError_, match="does not open"):
+        await Runtime.open(settings)
+
+
+async def test_operator_can_accept_a_lost_key_on_purpose(tmp_path: Path) -> None:
+    """The recipe of docs/TIPS.md: delete the check (and what only the old key opens)."""
+    settings = _settings(tmp_path)
+    await _database_before_the_key_check(settings, Keyring.ephemeral())  # key lost for good
+    async with Database(settings.db_path) as db:  # the migration marks the tips to check
+        assert (await db.fetchone("SELECT sealed FROM key_check"))[0] is None  # type: ignore[index]
+    with pytest.raises(KeyError_, match="is missing but"):
+        await Runtime.open(settings)
+    with sqlite3.connect(settings.db_path) as con:
+        for table in ("key_check", "session_restart", "update_inbox", "tip_draft_photos"):
+            con.execute(f"DELETE FROM {table}")
+    con.close()
+    await (await Runtime.open(settings)).close()
+    assert (tmp_path / KEY_FILE).exists()
 
 
 async def test_second_bot_on_the_same_data_dir_is_refused(tmp_path: Path) -> None:
