@@ -25,14 +25,9 @@ GUIDES = [ROOT / "docs" / n for n in
           ("OPERATORS.md", "OPERATORS.vi.md", "TEACHERS.md", "TEACHERS.vi.md")]
 PATHS = {"/data", "/healthz", "/telegram"}  # folders and URL paths the guides name
 BOTFATHER = {"/newbot", "/setprivacy", "/revoke"}  # sent to @BotFather, not to our bot
-# `python -m bot` forms the guide documents that another branch builds (issue 16 helper
-# "secops"). Strict xfail: once they exist this test fails until the entry is removed here.
-_SECOPS = "built on branch secops (issue 16); remove this entry when it is merged"
-AWAITING: dict[str, str] = {
-    "db restore": _SECOPS,
-    "db backup --parents": _SECOPS,
-    "backup reminder": _SECOPS,
-}
+# `python -m bot` forms the guide documents that another branch is still building, with the
+# reason. Strict xfail: once they exist this test fails until the entry is removed here.
+AWAITING: dict[str, str] = {}
 
 
 def _blocks(path: Path, lang: str) -> list[str]:
