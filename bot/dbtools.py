@@ -28,15 +28,8 @@ KEY_REMINDER = (
 )
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_file(path: Path) -> None:
+def _fsync(path: Path) -> None:
+    """Flush a file's data, or a folder's entries (after a rename), to the disk."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -70,11 +63,11 @@ async def backup(settings: Settings, target: Path, *, parents: bool = False) -> 
     try:
         async with Database(db_path) as db:
             await db.backup(partial)
-        _fsync_file(partial)
+        _fsync(partial)
         os.replace(partial, target)
     finally:
         _remove(partial)
-    _fsync_dir(folder)
+    _fsync(folder)
     return target
 
 
@@ -148,7 +141,7 @@ async def _keep_current(db_path: Path) -> Path | None:
             if source.exists():
                 make_private(f"{kept}{suffix}")
                 shutil.copyfile(source, f"{kept}{suffix}")
-    _fsync_file(kept)
+    _fsync(kept)
     return kept
 
 
@@ -175,12 +168,12 @@ async def restore(settings: Settings, source: Path) -> Path | None:
                 dst.close()
                 src.close()
             await _check_key(staged, data_dir)  # opening it applies newer migrations: fine
-            _fsync_file(staged)
+            _fsync(staged)
             kept = await _keep_current(db_path)
             for suffix in SIDECARS:  # empty after the checkpoint; stale for the restored file
                 Path(f"{db_path}{suffix}").unlink(missing_ok=True)
             os.replace(staged, db_path)
-            _fsync_dir(data_dir)
+            _fsync(data_dir)
         finally:
             _remove(staged)
     return kept

@@ -35,20 +35,25 @@ def _settings(tg: Any, tmp_path: Path, port: int, secret: str) -> Any:
     )
 
 
+def _help_update(update_id: int, user_id: int, name: str) -> dict[str, Any]:
+    """What Telegram would POST for `/help` sent in a private chat."""
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": 1, "date": 1780000000, "text": "/help",
+            "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
+            "chat": {"id": user_id, "type": "private", "first_name": name},
+            "from": {"id": user_id, "is_bot": False, "first_name": name, "language_code": "en"},
+        },
+    }
+
+
 async def test_webhook_secret_health_and_dedup(fake_telegram: Any, tmp_path: Path) -> None:
     tg = fake_telegram
     port = _free_port()
     settings = _settings(tg, tmp_path, port, "s3cret-Token")
     tom = tg.user(id=3001, first_name="Tom", language_code="en", started=True)
-    update = {
-        "update_id": 777001,
-        "message": {
-            "message_id": 1, "date": 1780000000, "text": "/help",
-            "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
-            "chat": {"id": 3001, "type": "private", "first_name": "Tom"},
-            "from": {"id": 3001, "is_bot": False, "first_name": "Tom", "language_code": "en"},
-        },
-    }
+    update = _help_update(777001, 3001, "Tom")
     async with running(settings, polling=False, jobs=False) as app:
         runner = await serve_webhook(app, app.bot_data["rt"])
         url = f"http://127.0.0.1:{port}"
@@ -80,15 +85,7 @@ async def test_forged_updates_change_nothing(fake_telegram: Any, tmp_path: Path)
     port = _free_port()
     settings = _settings(tg, tmp_path, port, "s3cret-Token-0123456789")
     admin = tg.user(id=3002, first_name="Mallory", language_code="en", started=True)
-    forged = {
-        "update_id": 778001,
-        "message": {
-            "message_id": 1, "date": 1780000000, "text": "/help",
-            "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
-            "chat": {"id": 3002, "type": "private", "first_name": "M"},
-            "from": {"id": 3002, "is_bot": False, "first_name": "M", "language_code": "en"},
-        },
-    }
+    forged = _help_update(778001, 3002, "Mallory")
     async with running(settings, polling=False, jobs=False) as app:
         runner = await serve_webhook(app, app.bot_data["rt"])
         db = app.bot_data["rt"].db

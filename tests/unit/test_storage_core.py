@@ -136,11 +136,15 @@ async def test_open_on_a_damaged_file_leaves_no_connection_thread(tmp_path: Path
     keeps the process from exiting (a `db restore` over a damaged database hung)."""
     bad = tmp_path / "bad.db"
     bad.write_bytes(b"not a database " * 300)
-    before = threading.active_count()
+    before = set(threading.enumerate())  # other tests' threads may come and go meanwhile
+
+    def started_here() -> list[threading.Thread]:
+        return [t for t in threading.enumerate() if t not in before and t.is_alive()]
+
     with pytest.raises(sqlite3.DatabaseError):
         await Database(bad).open()
-    for _ in range(100):
-        if threading.active_count() == before:
+    for _ in range(200):
+        if not started_here():
             break
         await asyncio.sleep(0.01)
-    assert threading.active_count() == before
+    assert started_here() == []
