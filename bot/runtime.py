@@ -14,8 +14,8 @@ from bot.accounts import AccountService
 from bot.clock import Clock
 from bot.config import Settings
 from bot.crypto import Keyring
-from bot.instance_lock import InstanceLock
 from bot.engine.router import Engine
+from bot.instance_lock import InstanceLock
 from bot.sessions import SessionStore
 from bot.users import UserService
 from storage.db import Database
