@@ -20,7 +20,7 @@ from pathlib import Path
 from bot.config import ConfigError, Settings, ensure_data_dir
 from bot.crypto import KEY_FILE, KeyError_, Keyring
 from bot.instance_lock import InstanceLock
-from storage.db import SIDECARS, Database, make_private
+from storage.db import SIDECARS, Database, inspect_file, make_private
 
 KEY_REMINDER = (
     "Reminder: the backup is unreadable without {key}. Back that file up separately (it does "
@@ -74,21 +74,13 @@ async def backup(settings: Settings, target: Path, *, parents: bool = False) -> 
 def _check_file(path: Path) -> None:
     """A sound SQLite database whose applied migrations are this project's (read-only)."""
     try:
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    except sqlite3.Error as exc:
-        raise ConfigError(f"{path} cannot be opened as a database ({exc})") from None
-    try:
-        integrity = con.execute("PRAGMA integrity_check").fetchone()
-        if integrity is None or integrity[0] != "ok":
-            raise ConfigError(f"{path} is damaged (integrity_check: {integrity and integrity[0]})")
-        try:
-            applied = dict(con.execute("SELECT version, name FROM schema_migrations").fetchall())
-        except sqlite3.OperationalError:
-            raise ConfigError(f"{path} is not a database of this bot (no schema_migrations)") from None
+        integrity, applied = inspect_file(path)
     except sqlite3.DatabaseError as exc:
         raise ConfigError(f"{path} is not a usable database ({exc})") from None
-    finally:
-        con.close()
+    if integrity != "ok":
+        raise ConfigError(f"{path} is damaged (integrity_check: {integrity})")
+    if applied is None:
+        raise ConfigError(f"{path} is not a database of this bot (no schema_migrations)")
     known = {version: name for version, name, _ in Database.migration_files()}
     if 1 not in applied:
         raise ConfigError(f"{path} is not a database of this bot (its migrations: none of ours)")
@@ -160,7 +152,7 @@ async def restore(settings: Settings, source: Path) -> Path | None:
         _remove(staged)
         try:
             make_private(staged)
-            src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+            src = sqlite3.connect(source.resolve().as_uri() + "?mode=ro", uri=True)
             dst = sqlite3.connect(staged)
             try:
                 src.backup(dst)

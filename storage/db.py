@@ -46,6 +46,23 @@ def private_files(path: Path | str) -> None:
             os.chmod(side, 0o600)
 
 
+def inspect_file(path: Path) -> tuple[str, dict[int, str] | None]:
+    """Read-only look at a database file (a backup to restore): the integrity check's first
+    line and its applied migrations {version: name}, None without a schema_migrations table.
+    Raises sqlite3.DatabaseError for a file that is not a database."""
+    con = sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True)
+    try:
+        row = con.execute("PRAGMA integrity_check").fetchone()
+        integrity = str(row[0]) if row else "?"
+        try:
+            applied = dict(con.execute("SELECT version, name FROM schema_migrations").fetchall())
+        except sqlite3.OperationalError:
+            return integrity, None
+        return integrity, applied
+    finally:
+        con.close()
+
+
 class Database:
     """A single aiosqlite connection used by every repository.
 
