@@ -108,8 +108,8 @@ def max_in_window(times: list[float], span: float = 1.0) -> int:
 
 
 class TimedTransport:
-    """The real Bot API transport, noting when each send was handed over and when each
-    confirmed send finished."""
+    """The Telegram channel sender behind the delivery port (bot/delivery.py), noting when each
+    send was handed over and when each confirmed send finished."""
 
     def __init__(self, inner: Any) -> None:
         self.inner = inner
@@ -117,9 +117,9 @@ class TimedTransport:
         self.handed: list[float] = []
         self.results: dict[str, int] = {}
 
-    async def send(self, chat_id: int, message: OutMessage) -> SendResult:
+    async def send(self, external_id: str, message: OutMessage) -> SendResult:
         self.handed.append(time.monotonic())
-        result: SendResult = await self.inner.send(chat_id, message)
+        result: SendResult = await self.inner.send(external_id, message)
         self.results[result.kind] = self.results.get(result.kind, 0) + 1
         if result.kind == SENT:
             self.times.append(time.monotonic())
@@ -165,7 +165,9 @@ async def run_phase(
     seconds: float | None, workers: int | None = None, client: str = "aiohttp",
     gc_freeze: bool = False,
 ) -> dict[str, Any]:
-    from handlers.broadcast import TelegramTransport
+    from bot.accounts import AccountService
+    from bot.channels.telegram.broadcast import TelegramSender
+    from bot.delivery import Delivery
 
     server = FakeServer(users, flood)
     settings = dataclasses.replace(
@@ -181,7 +183,7 @@ async def run_phase(
     deadline: list[float] = []
     timed: list[TimedTransport] = []
 
-    async def make() -> TimedTransport:
+    async def make() -> Delivery:
         class _RT:
             pass
 
@@ -194,11 +196,11 @@ async def run_phase(
             bot = Bot(settings.token, base_url=settings.api_base_url,
                       request=HTTPXRequest(connection_pool_size=max(8, svc.workers)))
             await bot.initialize()
-            transport = TimedTransport(TelegramTransport(bot))
+            transport = TimedTransport(TelegramSender(bot))
         else:
-            transport = TimedTransport(await TelegramTransport.open(rt, pool=max(8, svc.workers)))
+            transport = TimedTransport(await TelegramSender.open(rt, pool=max(8, svc.workers)))
         timed.append(transport)
-        return transport
+        return Delivery(AccountService(db), {"telegram": transport})
 
     keep: Callable[[], bool] = lambda: not deadline or time.monotonic() < deadline[0]  # noqa: E731
     svc.attach(make, keep_going=keep)

@@ -11,8 +11,10 @@ yet recorded, at most about `flush_interval` × rate) can repeat; in normal oper
 a cancel, quiet hours — every started send is awaited and recorded before the run ends, and
 nobody gets a campaign twice.
 
-Channel-independent: sending goes through a `Transport` (handlers/broadcast.py implements it
-with the Bot API), which maps answers to `SendResult` kinds.
+Channel-independent: campaigns go to people (user ids) through a `Transport`; a running bot's
+transport is `bot.delivery.Delivery` (user id → channel account → that channel's sender, Telegram's
+in bot/channels/telegram/broadcast.py), which maps each channel's answers to `SendResult` kinds.
+A campaign's photo is stored by value (bot/media.py), never as a channel's file id.
 """
 
 from __future__ import annotations
@@ -29,8 +31,21 @@ from typing import Any, Protocol
 
 from bot.clock import Clock
 from bot.config import SUPPORTED_LOCALES, Settings
+from bot.delivery import (
+    BLOCKED,
+    FAILED,
+    GONE,
+    RETRY,
+    SENT,
+    TRANSIENT,
+    Media,
+    OutMessage,
+    SendResult,
+)
+from bot.engine.actions import Action
 from bot.errors import UserError
 from bot.i18n import N_, Translator, translator
+from bot.media import MediaStore
 from bot.pacing import Pacer, effective_rate
 from bot.screens import Button, Screen
 from storage import broadcasts as repo
@@ -48,17 +63,23 @@ TOPIC_NAMES = {
     TOPIC_FACTS: N_("Weekly awareness fact"),
     TOPIC_QUIZ: N_("Quiz contests"),
 }
-UNSUBSCRIBE_DATA = "sub:off"
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 MAX_ATTEMPTS = 3  # network errors / 5xx; a 429 is retried without counting
 
-SENT = "sent"
-BLOCKED = "blocked"  # 403: blocked, deactivated, never started
-GONE = "gone"  # 400 chat not found: the account is gone
-FAILED = "failed"  # any other permanent refusal
-RETRY = "retry"  # 429: pause everyone, send again
-TRANSIENT = "transient"  # network trouble / 5xx: try again later
+__all__ = [  # the send results and message types, re-exported for the engine's callers
+    "BLOCKED", "FAILED", "GONE", "RETRY", "SENT", "TRANSIENT", "OutMessage", "SendResult",
+]
+
+
+class Unsubscribe(Action, prefix="sub:off"):
+    """The one-tap unsubscribe under every campaign message (and on the status screen)."""
+
+    origin: str | None = None  # "s": pressed on the subscription status screen (replace it)
+
+
+class CancelCampaign(Action, prefix="bc:x"):
+    campaign: int
 
 
 class BroadcastError(UserError):
@@ -94,7 +115,9 @@ class LinkButton:
 @dataclass(frozen=True)
 class Content:
     texts: dict[str, str]  # locale -> HTML text (a caption when there is a photo)
-    photo: str | None = None  # Telegram file_id
+    # A media key (bot/media.py). Campaigns saved before media were stored by value hold a
+    # Telegram file id here; `BroadcastService._photo` keeps those working.
+    photo: str | None = None
     buttons: tuple[tuple[LinkButton, ...], ...] = ()
     admin_locale: str | None = None  # the language of the progress message
 
@@ -125,24 +148,12 @@ class Content:
         return self.texts.get(locale) or self.texts.get(default) or next(iter(self.texts.values()))
 
 
-@dataclass(frozen=True)
-class OutMessage:
-    text: str
-    photo: str | None = None
-    buttons: list[list[Button]] = field(default_factory=list)
-    paid: bool = False
-
-
-@dataclass(frozen=True)
-class SendResult:
-    kind: str
-    message_id: int | None = None
-    retry_after: float = 0.0
-    detail: str = ""
-
-
 class Transport(Protocol):
-    async def send(self, chat_id: int, message: OutMessage) -> SendResult: ...
+    async def send(self, user_id: int, message: OutMessage) -> SendResult: ...
+
+    async def prefetch(self, user_ids: list[int]) -> None:
+        """The next recipients, before they are sent to (e.g. resolve their channels at once)."""
+        ...
 
     async def show(self, chat_id: int, message_id: int | None, screen: Screen) -> int | None:
         """Send (message_id None) or edit a progress screen; return its message id."""
@@ -209,6 +220,9 @@ class Progress:
         return self.sent_this_run / elapsed if elapsed > 0.5 else 0.0
 
 
+# Media key prefix of a campaign photo saved as a Telegram file id (before media by value);
+# only the Telegram sender can send those.
+LEGACY_TELEGRAM_FILE = "telegram-file:"
 BUTTONS_MAX = 3
 BUTTON_LABEL_MAX = 40
 URL_MAX = 1024
@@ -322,7 +336,7 @@ def progress_screen(t: Translator, campaign_id: int, p: Progress, *, pacer_pause
         ))
     buttons: list[list[Button]] = []
     if p.state in ("running", "quiet", "scheduled", "stopped"):
-        buttons = [[Button(_("⏹ Cancel campaign"), data=f"bc:x:{campaign_id}")]]
+        buttons = [[Button(_("⏹ Cancel campaign"), action=CancelCampaign(campaign_id))]]
     return Screen("\n".join(lines), buttons)
 
 
@@ -342,8 +356,10 @@ class BroadcastService:
         flush_interval: float = 0.2,
         progress_interval: float = 4.0,
         watch_interval: float = 0.25,
+        media: MediaStore | None = None,
     ) -> None:
         self.db = db
+        self.media = media or MediaStore(db, clock)
         self.settings = settings
         self.clock = clock
         self.units = units
@@ -492,6 +508,21 @@ class BroadcastService:
         row = await repo.get(self.db, campaign_id)
         return Campaign.from_row(row) if row else None
 
+    async def recent(self, limit: int = 8) -> list[Campaign]:
+        return [Campaign.from_row(row) for row in await repo.recent(self.db, limit)]
+
+    async def check_visible(self, actor_id: int, campaign: Campaign) -> None:
+        """National admins and the author see any campaign; a province admin those of their
+        province (raises BroadcastError otherwise)."""
+        if actor_id in self.settings.admin_ids or actor_id == campaign.created_by:
+            return
+        if not await self.can_broadcast(actor_id):
+            raise BroadcastError(N_("Only administrators can send broadcasts."))
+        await self.check_target(actor_id, campaign.target)
+
+    async def set_progress_message(self, campaign_id: int, chat_id: int, message_id: int) -> None:
+        await repo.set_progress_message(self.db, campaign_id, chat_id, message_id)
+
     async def cancel(self, actor_id: int, campaign_id: int) -> bool:
         campaign = await self.get(campaign_id)
         if campaign is None:
@@ -511,13 +542,10 @@ class BroadcastService:
         return bool(changed)
 
     async def cancel_keys(self, prefix: str) -> int:
-        rows = await self.db.fetchall(
-            "SELECT id FROM campaigns WHERE key LIKE ? AND status IN ('scheduled', 'running')",
-            (prefix + "%",),
-        )
-        for row in rows:
-            await self._cancel(int(row["id"]))
-        return len(rows)
+        ids = await repo.open_ids_by_key_prefix(self.db, prefix)
+        for campaign_id in ids:
+            await self._cancel(campaign_id)
+        return len(ids)
 
     async def progress(self, campaign_id: int) -> Progress:
         if campaign_id in self.live:
@@ -583,7 +611,20 @@ class BroadcastService:
             with contextlib.suppress(Exception):
                 await transport.close()
 
-    def _render(self, content: Content, locale: str) -> OutMessage:
+    async def _photo(self, key: str | None) -> Media | None:
+        if not key:
+            return None
+        found = await self.media.get(key)
+        if found is None:  # saved before media were stored by value: a Telegram file id
+            return Media(LEGACY_TELEGRAM_FILE + key, b"")
+        return found
+
+    async def _messages(self, content: Content) -> dict[str, OutMessage]:
+        """The message in each language, the photo loaded once for the whole run."""
+        photo = await self._photo(content.photo)
+        return {loc: self._render(content, loc, photo) for loc in SUPPORTED_LOCALES}
+
+    def _render(self, content: Content, locale: str, photo: Media | None = None) -> OutMessage:
         t = translator(locale)
         rows: list[list[Button]] = []
         for row in content.buttons:
@@ -591,9 +632,9 @@ class BroadcastService:
                 Button(b.text.get(locale) or next(iter(b.text.values())), data=b.data, url=b.url)
                 for b in row
             ])
-        rows.append([Button(t.gettext("🔕 Unsubscribe"), data=UNSUBSCRIBE_DATA)])
+        rows.append([Button(t.gettext("🔕 Unsubscribe"), action=Unsubscribe())])
         return OutMessage(
-            content.text_for(locale, self.settings.default_locale), content.photo, rows, self.paid
+            content.text_for(locale, self.settings.default_locale), photo, rows, self.paid
         )
 
     async def _show_progress(self, transport: Transport, campaign: Campaign, p: Progress) -> None:
@@ -687,124 +728,8 @@ class BroadcastService:
 
     async def _send_pending(self, campaign: Campaign, transport: Transport, p: Progress) -> str:
         """Feed pending deliveries to the sender pool until none is left or a stop reason."""
-        cid = campaign.id
-        default = self.settings.default_locale
-        messages = {loc: self._render(campaign.content, loc) for loc in SUPPORTED_LOCALES}
-        queue: asyncio.Queue[tuple[int, int, str, int]] = asyncio.Queue()
-        done: list[tuple[str, int | None, int, int]] = []
-        retried: list[int] = []
-        blocked: list[int] = []
-        stop: list[str] = []  # first stop reason wins
-        high_water = max(self.page_size, self.workers * 4)
-
-        def check_stop() -> str | None:
-            if stop:
-                return stop[0]
-            reason = None
-            if cid in self._cancelled:
-                reason = "cancelled"
-            elif not self._keep_going():
-                reason = "stopping"
-            elif campaign.expires_at is not None and self.clock.now() >= campaign.expires_at:
-                reason = "expired"
-            elif self.quiet_until() is not None:
-                reason = "quiet"
-            if reason:
-                stop.append(reason)
-            return reason
-
-        async def flush() -> None:
-            nonlocal done, retried, blocked
-            if not (done or retried or blocked):
-                return
-            d, r, b = done, retried, blocked
-            done, retried, blocked = [], [], []
-            await repo.record_results(self.db, d, r)
-            if b:
-                await subs_repo.set_inactive_many(self.db, b, self.clock.timestamp())
-
-        async def worker() -> None:
-            while True:
-                item = await queue.get()
-                try:
-                    if stop:
-                        continue
-                    delivery_id, user_id, locale, attempts = item
-                    ticket = await self.pacer.acquire(user_id)
-                    try:
-                        if stop:
-                            continue
-                        result = await transport.send(
-                            user_id, messages.get(locale) or messages[default]
-                        )
-                    finally:
-                        self.pacer.done(ticket)
-                    now = self.clock.timestamp()
-                    if result.kind == SENT:
-                        done.append((SENT, result.message_id, now, delivery_id))
-                        p.sent += 1
-                        p.sent_this_run += 1
-                    elif result.kind in (BLOCKED, GONE):
-                        done.append((BLOCKED, None, now, delivery_id))
-                        blocked.append(user_id)
-                        p.failed += 1
-                    elif result.kind == RETRY:
-                        self.pacer.pause(result.retry_after)
-                        p.retries += 1
-                        queue.put_nowait(item)
-                    elif result.kind == TRANSIENT and attempts + 1 < MAX_ATTEMPTS:
-                        retried.append(delivery_id)
-                        p.retries += 1
-                        queue.put_nowait((delivery_id, user_id, locale, attempts + 1))
-                    else:
-                        done.append((FAILED, None, now, delivery_id))
-                        p.failed += 1
-                finally:
-                    queue.task_done()
-
-        closing = asyncio.Event()
-
-        async def flusher() -> None:
-            # Stopped through `closing`, never cancelled in the middle of a write.
-            while not closing.is_set():
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(closing.wait(), self.flush_interval)
-                await flush()
-
-        async def watcher() -> None:
-            last_progress = 0.0
-            while True:
-                check_stop()
-                if time.monotonic() - last_progress >= self.progress_interval:
-                    last_progress = time.monotonic()
-                    await self._show_progress(transport, campaign, p)
-                await asyncio.sleep(self.watch_interval)
-
-        helpers = [asyncio.create_task(worker()) for _ in range(self.workers)]
-        helpers.append(asyncio.create_task(watcher()))
-        flushing = asyncio.create_task(flusher())
-        try:
-            last_id = 0
-            while check_stop() is None:
-                rows = await repo.pending_page(self.db, cid, last_id, self.page_size)
-                if not rows:
-                    break
-                for row in rows:
-                    queue.put_nowait(
-                        (int(row["id"]), int(row["user_id"]), str(row["locale"]), int(row["attempts"]))
-                    )
-                last_id = int(rows[-1]["id"])
-                while queue.qsize() > high_water and not stop:  # noqa: ASYNC110
-                    await asyncio.sleep(0.02)
-            await queue.join()
-        finally:
-            for task in helpers:
-                task.cancel()
-            await asyncio.gather(*helpers, return_exceptions=True)
-            closing.set()
-            await flushing
-            await flush()
-        return stop[0] if stop else "finished"
+        messages = await self._messages(campaign.content)
+        return await _Sending(self, campaign, transport, p, messages).run()
 
     # -- erasure / housekeeping ----------------------------------------------------------------
     async def forget_user(self, user_id: int) -> None:
@@ -814,6 +739,158 @@ class BroadcastService:
         return await repo.purge_finished(
             self.db, self.clock.timestamp() - older_than_days * 24 * 3600
         )
+
+
+# -- one campaign's sending run --------------------------------------------------------------
+Item = tuple[int, int, str, int]  # delivery id, user id, locale, attempts
+
+
+class _Sending:
+    """One run over a campaign's pending deliveries, in small steps: a feeder pages pending
+    rows into a bounded queue, `workers` senders take them (each waiting for the pacer), a
+    flusher records results in batches every `flush_interval`, a watcher checks the stop
+    reasons and refreshes the progress message. Every started send is awaited and recorded
+    before `run` returns (stop, cancel, quiet hours), so only a crash can repeat a message."""
+
+    def __init__(self, svc: BroadcastService, campaign: Campaign, transport: Transport,
+                 p: Progress, messages: dict[str, OutMessage]) -> None:
+        self.svc = svc
+        self.campaign = campaign
+        self.transport = transport
+        self.p = p
+        self.messages = messages
+        self.fallback = messages[svc.settings.default_locale]
+        self.queue: asyncio.Queue[Item] = asyncio.Queue()
+        self.done: list[tuple[str, int | None, int, int]] = []
+        self.retried: list[int] = []
+        self.blocked: list[int] = []
+        self.stop: str | None = None  # the first stop reason wins
+        self.closing = asyncio.Event()
+        self.high_water = max(svc.page_size, svc.workers * 4)
+
+    async def run(self) -> str:
+        helpers = [asyncio.create_task(self.worker()) for _ in range(self.svc.workers)]
+        helpers.append(asyncio.create_task(self.watcher()))
+        flushing = asyncio.create_task(self.flusher())
+        try:
+            await self.feed()
+            await self.queue.join()
+        finally:
+            for task in helpers:
+                task.cancel()
+            await asyncio.gather(*helpers, return_exceptions=True)
+            self.closing.set()
+            await flushing
+            await self.flush()
+        return self.stop or "finished"
+
+    # -- stop reasons ----------------------------------------------------------------------
+    def check_stop(self) -> str | None:
+        if self.stop is None:
+            self.stop = self.stop_reason()
+        return self.stop
+
+    def stop_reason(self) -> str | None:
+        svc, campaign = self.svc, self.campaign
+        if campaign.id in svc._cancelled:
+            return "cancelled"
+        if not svc._keep_going():
+            return "stopping"
+        if campaign.expires_at is not None and svc.clock.now() >= campaign.expires_at:
+            return "expired"
+        if svc.quiet_until() is not None:
+            return "quiet"
+        return None
+
+    # -- the feeder ------------------------------------------------------------------------
+    async def feed(self) -> None:
+        """Page pending rows into the queue, keeping it below the high-water mark."""
+        last_id = 0
+        while self.check_stop() is None:
+            rows = await repo.pending_page(self.svc.db, self.campaign.id, last_id, self.svc.page_size)
+            if not rows:
+                return
+            items = [(int(r["id"]), int(r["user_id"]), str(r["locale"]), int(r["attempts"]))
+                     for r in rows]
+            await self.transport.prefetch([item[1] for item in items])
+            for item in items:
+                self.queue.put_nowait(item)
+            last_id = items[-1][0]
+            while self.queue.qsize() > self.high_water and self.stop is None:  # noqa: ASYNC110
+                await asyncio.sleep(0.02)
+
+    # -- the senders -----------------------------------------------------------------------
+    async def worker(self) -> None:
+        while True:
+            item = await self.queue.get()
+            try:
+                if self.stop is None:
+                    result = await self.send(item)
+                    if result is not None:
+                        self.record(item, result)
+            finally:
+                self.queue.task_done()
+
+    async def send(self, item: Item) -> SendResult | None:
+        """One paced send; None when a stop came while waiting for the slot."""
+        _delivery_id, user_id, locale, _attempts = item
+        ticket = await self.svc.pacer.acquire(user_id)
+        try:
+            if self.stop is not None:
+                return None
+            return await self.transport.send(user_id, self.messages.get(locale) or self.fallback)
+        finally:
+            self.svc.pacer.done(ticket)
+
+    def record(self, item: Item, result: SendResult) -> None:
+        """What the answer means for this delivery: done, blocked, again now, again later."""
+        delivery_id, user_id, locale, attempts = item
+        p, now = self.p, self.svc.clock.timestamp()
+        if result.kind == SENT:
+            self.done.append((SENT, result.message_id, now, delivery_id))
+            p.sent += 1
+            p.sent_this_run += 1
+        elif result.kind in (BLOCKED, GONE):
+            self.done.append((BLOCKED, None, now, delivery_id))
+            self.blocked.append(user_id)
+            p.failed += 1
+        elif result.kind == RETRY:  # a 429: everyone pauses, this one goes again uncounted
+            self.svc.pacer.pause(result.retry_after)
+            p.retries += 1
+            self.queue.put_nowait(item)
+        elif result.kind == TRANSIENT and attempts + 1 < MAX_ATTEMPTS:
+            self.retried.append(delivery_id)
+            p.retries += 1
+            self.queue.put_nowait((delivery_id, user_id, locale, attempts + 1))
+        else:
+            self.done.append((FAILED, None, now, delivery_id))
+            p.failed += 1
+
+    # -- results and progress --------------------------------------------------------------
+    async def flush(self) -> None:
+        if not (self.done or self.retried or self.blocked):
+            return
+        done, retried, blocked = self.done, self.retried, self.blocked
+        self.done, self.retried, self.blocked = [], [], []
+        await repo.record_results(self.svc.db, done, retried)
+        if blocked:
+            await subs_repo.set_inactive_many(self.svc.db, blocked, self.svc.clock.timestamp())
+
+    async def flusher(self) -> None:
+        # Stopped through `closing`, never cancelled in the middle of a write.
+        while not self.closing.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.closing.wait(), self.svc.flush_interval)
+            await self.flush()
+
+    async def watcher(self) -> None:
+        last_progress = 0.0
+        while True:
+            self.check_stop()
+            if time.monotonic() - last_progress >= self.svc.progress_interval:
+                last_progress = time.monotonic()
+                await self.svc._show_progress(self.transport, self.campaign, self.p)
+            await asyncio.sleep(self.svc.watch_interval)
 
 
 # -- jobs ---------------------------------------------------------------------------------------

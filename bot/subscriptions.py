@@ -7,12 +7,22 @@ bot are marked inactive (and skipped) until they write to the bot again.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from bot import directory
-from bot.broadcast import ALL_TOPICS, TOPIC_EVENTS, TOPIC_FACTS, TOPIC_NAMES, TOPIC_QUIZ
+from bot.broadcast import (
+    ALL_TOPICS,
+    TOPIC_EVENTS,
+    TOPIC_FACTS,
+    TOPIC_NAMES,
+    TOPIC_QUIZ,
+    Unsubscribe,
+)
 from bot.clock import Clock
 from bot.config import SUPPORTED_LOCALES
+from bot.engine.actions import Action
 from bot.i18n import LANGUAGE_NAMES, Translator
 from bot.screens import Button, Screen, esc
 from bot.users import UserService
@@ -21,6 +31,70 @@ from storage.db import Database
 
 TOPIC_ORDER = (TOPIC_EVENTS, TOPIC_FACTS, TOPIC_QUIZ)
 WARDS_PER_PAGE = 12
+
+# Pickers shared by subscriptions, broadcasts, events and the quiz: each feature says which of
+# its actions a chosen province / ward / page is. Features not yet on the engine still pass a
+# callback-data prefix (str) instead; both give the same packed strings.
+Pick = Callable[[str], Action] | str
+PageOf = Callable[[str, int], Action] | None
+Target = Action | str
+
+
+def _choice(label: str, pick: Pick, code: str) -> Button:
+    if isinstance(pick, str):
+        return Button(label, data=f"{pick}:{code}")
+    return Button(label, action=pick(code))
+
+
+def _to(label: str, target: Target) -> Button:
+    return Button(label, data=target) if isinstance(target, str) else Button(label, action=target)
+
+
+def _page_button(label: str, pick: Pick, page_of: PageOf, province: str, page: int) -> Button:
+    if page_of is not None:
+        return Button(label, action=page_of(province, page))
+    assert isinstance(pick, str)
+    return Button(label, data=f"{pick}pg:{province}:{page}")
+
+
+# -- the subscription screens' actions (packed as the callback data buttons already carry) --
+class Home(Action, prefix="sub:home"):
+    pass
+
+
+class NewArea(Action, prefix="sub:new"):
+    pass
+
+
+class PickProvince(Action, prefix="sub:p"):
+    code: str
+
+
+class WardPage(Action, prefix="sub:wpg"):
+    province: str
+    page: int
+
+
+class PickWard(Action, prefix="sub:w"):
+    code: str  # a ward code, or "-<province>" for the whole province
+
+
+class Choice(Action, prefix="sub:c"):
+    province: str
+    ward: str  # "-" for the whole province
+    topics: int
+    locale: str
+
+
+class Subscribe(Action, prefix="sub:ok"):
+    province: str
+    ward: str
+    topics: int
+    locale: str
+
+
+class Topics(Action, prefix="sub:t"):
+    topics: int
 
 
 @dataclass(frozen=True)
@@ -137,33 +211,37 @@ def intro_screen(t: Translator) -> Screen:
         "subscribed. /deleteme erases it.\n\n"
         "First, choose your province or city:"
     )
-    return Screen(text, province_buttons("sub:p"))
+    return Screen(text, province_buttons(PickProvince))
 
 
-def province_buttons(prefix: str, allowed: set[str] | None = None) -> list[list[Button]]:
+def province_buttons(pick: Pick, allowed: set[str] | None = None) -> list[list[Button]]:
     buttons = [
-        Button(p.short_name, data=f"{prefix}:{p.code:02d}")
+        _choice(p.short_name, pick, f"{p.code:02d}")
         for p in directory.provinces()
         if allowed is None or f"{p.code:02d}" in allowed
     ]
     return [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
 
 
-def ward_page(t: Translator, province: str, page: int, prefix: str, whole: str) -> Screen:
+def ward_page(t: Translator, province: str, page: int, pick: Pick, whole_or_pages: Any,
+              whole: Target | None = None) -> Screen:
     """Wards of a province, paged, with a "whole province" choice and a search hint."""
     _ = t.gettext
     wards = directory.wards_of(province)
     pages = max(1, (len(wards) + WARDS_PER_PAGE - 1) // WARDS_PER_PAGE)
     page = max(0, min(page, pages - 1))
     chunk = wards[page * WARDS_PER_PAGE : (page + 1) * WARDS_PER_PAGE]
-    rows = [[Button(_("📍 The whole province"), data=whole)]]
-    buttons = [Button(w.short_name, data=f"{prefix}:{w.code:05d}") for w in chunk]
+    # (pick, page_of, whole) with actions; (prefix, whole) with callback-data strings.
+    page_of: PageOf = whole_or_pages if whole is not None else None
+    whole_target: Target = whole if whole is not None else whole_or_pages
+    rows = [[_to(_("📍 The whole province"), whole_target)]]
+    buttons = [_choice(w.short_name, pick, f"{w.code:05d}") for w in chunk]
     rows += [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
     nav = []
     if page > 0:
-        nav.append(Button("◀", data=f"{prefix}pg:{province}:{page - 1}"))
+        nav.append(_page_button("◀", pick, page_of, province, page - 1))
     if page + 1 < pages:
-        nav.append(Button("▶", data=f"{prefix}pg:{province}:{page + 1}"))
+        nav.append(_page_button("▶", pick, page_of, province, page + 1))
     if nav:
         rows.append(nav)
     p = directory.get_province(province)
@@ -174,11 +252,11 @@ def ward_page(t: Translator, province: str, page: int, prefix: str, whole: str) 
     return Screen(text, rows)
 
 
-def search_results(t: Translator, query: str, province: str, prefix: str, whole: str) -> Screen:
+def search_results(t: Translator, query: str, province: str, pick: Pick, whole: Target) -> Screen:
     _ = t.gettext
     found = directory.search(query, province_code=province, limit=8)
-    rows = [[Button(c.unit.name, data=f"{prefix}:{c.unit.code:05d}")] for c in found]
-    rows.append([Button(_("📍 The whole province"), data=whole)])
+    rows = [[_choice(c.unit.name, pick, f"{c.unit.code:05d}")] for c in found]
+    rows.append([_to(_("📍 The whole province"), whole)])
     if not found:
         return Screen(
             _("No commune/ward matches “{query}”. Try again or choose the whole province.").format(
@@ -197,14 +275,14 @@ def confirm_screen(t: Translator, province: str, ward: str | None, topics: int, 
     for bit in TOPIC_ORDER:
         mark = "✅" if topics & bit else "⬜"
         rows.append([
-            Button(f"{mark} {_(TOPIC_NAMES[bit])}", data=f"sub:c:{province}:{w}:{topics ^ bit}:{locale}")
+            Button(f"{mark} {_(TOPIC_NAMES[bit])}", action=Choice(province, w, topics ^ bit, locale))
         ])
     rows.append([
-        Button(("● " if locale == "vi" else "") + "🇻🇳 Tiếng Việt", data=f"sub:c:{province}:{w}:{topics}:vi"),
-        Button(("● " if locale == "en" else "") + "🇬🇧 English", data=f"sub:c:{province}:{w}:{topics}:en"),
+        Button(("● " if locale == "vi" else "") + "🇻🇳 Tiếng Việt", action=Choice(province, w, topics, "vi")),
+        Button(("● " if locale == "en" else "") + "🇬🇧 English", action=Choice(province, w, topics, "en")),
     ])
-    rows.append([Button(_("🔔 Subscribe"), data=f"sub:ok:{province}:{w}:{topics}:{locale}")])
-    rows.append([Button(_("⬅️ Change area"), data="sub:new")])
+    rows.append([Button(_("🔔 Subscribe"), action=Subscribe(province, w, topics, locale))])
+    rows.append([Button(_("⬅️ Change area"), action=NewArea())])
     text = _(
         "<b>Your subscription</b>\n\nArea: {area}\nTopics: {topics}\n\n"
         "Tap a topic to switch it on or off, choose the language, then press Subscribe."
@@ -226,9 +304,9 @@ def status_screen(t: Translator, sub: Subscription, notice: str = "") -> Screen:
     rows = []
     for bit in TOPIC_ORDER:
         mark = "✅" if sub.topics & bit else "⬜"
-        rows.append([Button(f"{mark} {_(TOPIC_NAMES[bit])}", data=f"sub:t:{sub.topics ^ bit}")])
-    rows.append([Button(_("📍 Change area or language"), data="sub:new")])
-    rows.append([Button(_("🔕 Unsubscribe"), data="sub:off")])
+        rows.append([Button(f"{mark} {_(TOPIC_NAMES[bit])}", action=Topics(sub.topics ^ bit))])
+    rows.append([Button(_("📍 Change area or language"), action=NewArea())])
+    rows.append([Button(_("🔕 Unsubscribe"), action=Unsubscribe())])
     rows.append([Button(_("📅 Events"), data="ev:l"), Button(_("⬅️ Main menu"), data="m:home")])
     return Screen("\n".join(lines), rows)
 
@@ -238,5 +316,5 @@ def unsubscribed_screen(t: Translator) -> Screen:
     return Screen(
         _("🔕 You are unsubscribed. The bot will not send you broadcasts any more, and your area "
           "and topics were deleted."),
-        [[Button(_("🔔 Subscribe again"), data="sub:new")]],
+        [[Button(_("🔔 Subscribe again"), action=NewArea())]],
     )

@@ -1,44 +1,35 @@
-"""Broadcasts: the Bot API transport of the engine, /broadcast (an admin's wizard: message,
-optional second-language version, optional link buttons, area, topic, language, time,
-preview), the live progress message and its Cancel button."""
+"""Broadcasts: /broadcast (an admin's wizard: message, optional second-language version,
+optional link buttons, area, topic, language, time, preview), the campaign list, the live
+progress message and its Cancel button. Campaigns go out through the delivery port
+(bot/delivery.py; Telegram's sender in bot/channels/telegram/broadcast.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
-import warnings
 from typing import Any
 
-from telegram import Bot, Message, Update
-from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
-
-from bot.aiohttp_request import AiohttpRequest
 from bot.broadcast import (
-    BLOCKED,
-    FAILED,
-    GONE,
-    RETRY,
-    SENT,
     TOPIC_EVENTS,
     TOPIC_FACTS,
     TOPIC_NAMES,
     TOPIC_QUIZ,
-    TRANSIENT,
     BroadcastError,
     BroadcastService,
+    CancelCampaign,
     Content,
     LinkButton,
-    OutMessage,
-    SendResult,
     Target,
     parse_link_buttons,
     progress_screen,
 )
 from bot.config import SUPPORTED_LOCALES
+from bot.engine.actions import Action
+from bot.engine.conversation import Turn
+from bot.engine.inputs import Command, Input, Photo, Text
+from bot.engine.router import Router
 from bot.events import parse_local
 from bot.i18n import LANGUAGE_NAMES, N_, Translator
+from bot.media import MAX_PHOTO_BYTES
 from bot.runtime import Runtime
 from bot.screens import Button, Screen, esc
 from bot.subscriptions import (
@@ -49,97 +40,77 @@ from bot.subscriptions import (
     ward_key,
     ward_page,
 )
-from handlers import registry
-from handlers.common import Context, answer, callback_parts, markup, rt, show, tr
 
-log = logging.getLogger(__name__)
+router = Router("broadcast")
 FLOW = "bc_new"
+TTL = 3 * 3600
 
 
-# -- the transport ----------------------------------------------------------------------------
-def _seconds(exc: RetryAfter) -> float:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        value: Any = exc.retry_after
-    return float(value.total_seconds()) if isinstance(value, dt.timedelta) else float(value)
+# -- actions (packed as the callback data buttons in people's chats already carry) -----------
+class NewCampaign(Action, prefix="bc:new"):
+    pass
 
 
-class TelegramTransport:
-    """The engine's own Bot (aiohttp client, no rate limiter: the engine paces itself and must
-    see every 429)."""
-
-    def __init__(self, bot: Bot) -> None:
-        self.bot = bot
-
-    @classmethod
-    async def open(cls, runtime: Runtime, pool: int = 64) -> TelegramTransport:
-        settings = runtime.settings
-        bot = Bot(
-            settings.token,
-            base_url=settings.api_base_url,
-            base_file_url=settings.file_url,
-            request=AiohttpRequest(connection_pool_size=pool),
-        )
-        try:
-            await bot.initialize()
-        except Exception:
-            await bot.shutdown()
-            raise
-        return cls(bot)
-
-    async def send(self, chat_id: int, message: OutMessage) -> SendResult:
-        reply_markup = markup(message.buttons)
-        paid = True if message.paid else None
-        try:
-            if message.photo:
-                sent = await self.bot.send_photo(
-                    chat_id, message.photo, caption=message.text or None,
-                    parse_mode=ParseMode.HTML, reply_markup=reply_markup,
-                    allow_paid_broadcast=paid,
-                )
-            else:
-                sent = await self.bot.send_message(
-                    chat_id, message.text, parse_mode=ParseMode.HTML, reply_markup=reply_markup,
-                    allow_paid_broadcast=paid,
-                )
-        except RetryAfter as exc:
-            return SendResult(RETRY, retry_after=_seconds(exc))
-        except Forbidden:
-            return SendResult(BLOCKED)
-        except BadRequest as exc:
-            if "chat not found" in str(exc).lower():
-                return SendResult(GONE)
-            return SendResult(FAILED, detail=type(exc).__name__)
-        except (TimedOut, NetworkError) as exc:
-            return SendResult(TRANSIENT, detail=type(exc).__name__)
-        return SendResult(SENT, sent.message_id)
-
-    async def show(self, chat_id: int, message_id: int | None, screen: Screen) -> int | None:
-        reply_markup = markup(screen.buttons)
-        if message_id is not None:
-            try:
-                await self.bot.edit_message_text(
-                    screen.text, chat_id, message_id, parse_mode=ParseMode.HTML,
-                    reply_markup=reply_markup,
-                )
-                return message_id
-            except BadRequest as exc:
-                if "not modified" in str(exc).lower():
-                    return message_id
-                if "not found" not in str(exc).lower():
-                    raise
-        sent = await self.bot.send_message(
-            chat_id, screen.text, parse_mode=ParseMode.HTML, reply_markup=reply_markup
-        )
-        return sent.message_id
-
-    async def close(self) -> None:
-        await self.bot.shutdown()
+class ViewCampaign(Action, prefix="bc:v"):
+    campaign: int
 
 
-# -- the wizard -----------------------------------------------------------------------------------
-def service(context: Context) -> BroadcastService:
-    svc: BroadcastService = rt(context).services["broadcast"]
+class Translation(Action, prefix="bc:tr"):
+    locale: str  # "vi", "en", or "-" for one text for everyone
+
+
+class NoButtons(Action, prefix="bc:b"):
+    none: str = "-"
+
+    def __post_init__(self) -> None:
+        if self.none != "-":
+            raise ValueError("bc:b takes only '-'")
+
+
+class AllOfVietnam(Action, prefix="bc:a"):
+    pass
+
+
+class PickProvince(Action, prefix="bc:p"):
+    code: str
+
+
+class WardPage(Action, prefix="bc:wpg"):
+    province: str
+    page: int
+
+
+class PickWard(Action, prefix="bc:w"):
+    code: str  # a ward code, or "-" for the whole province
+
+
+class PickTopic(Action, prefix="bc:t"):
+    topic: int  # 0 = everyone subscribed in the area
+
+
+class PickLanguage(Action, prefix="bc:l"):
+    locale: str  # "vi", "en", or "-" for every language
+
+
+class SendNow(Action, prefix="bc:n"):
+    pass
+
+
+class Discard(Action, prefix="bc:no"):
+    pass
+
+
+class Confirm(Action, prefix="bc:ok"):
+    pass
+
+
+WHOLE = PickWard("-")
+TOPIC_CHOICES = (0, TOPIC_EVENTS, TOPIC_FACTS, TOPIC_QUIZ)
+
+
+# -- screens -----------------------------------------------------------------------------------
+def service(turn: Turn) -> BroadcastService:
+    svc: BroadcastService = turn.runtime.services["broadcast"]
     return svc
 
 
@@ -158,24 +129,6 @@ def target_text(t: Translator, target: Target) -> str:
     )
 
 
-async def _campaigns_screen(context: Context, t: Translator) -> Screen:
-    _ = t.gettext
-    from storage import broadcasts as repo
-
-    rows = await repo.recent(rt(context).db, 8)
-    lines = [_("📣 <b>Broadcasts</b>"), ""]
-    buttons = [[Button(_("➕ New campaign"), data="bc:new")]]
-    for row in rows:
-        lines.append(_("#{id}: {status}, {when}").format(
-            id=row["id"], status=esc(_status_name(t, row["status"])),
-            when=esc(t.datetime(dt.datetime.fromtimestamp(int(row["scheduled_at"]), dt.UTC))),
-        ))
-        buttons.append([Button(_("Campaign #{id}").format(id=row["id"]), data=f"bc:v:{row['id']}")])
-    if not rows:
-        lines.append(_("No campaigns yet."))
-    return Screen("\n".join(lines), buttons)
-
-
 def _status_name(t: Translator, status: str) -> str:
     _ = t.gettext
     return {
@@ -184,26 +137,20 @@ def _status_name(t: Translator, status: str) -> str:
     }.get(status, status)
 
 
-async def broadcast_command(update: Update, context: Context) -> None:
-    user = update.effective_user
-    chat = update.effective_chat
-    t = await tr(update, context)
-    if user is None or chat is None or chat.type != ChatType.PRIVATE:
-        return
-    if not await service(context).can_broadcast(user.id):
-        await show(update, context, Screen(t.gettext("Only administrators can send broadcasts.")))
-        return
-    await show(update, context, await _campaigns_screen(context, t))
-
-
-async def _ask_text(update: Update, context: Context, t: Translator) -> None:
-    chat = update.effective_chat
-    assert chat is not None
-    await rt(context).sessions.set(chat.id, {"flow": FLOW, "step": "text"}, ttl=3 * 3600)
-    await show(update, context, Screen(t.gettext(
-        "📣 <b>New campaign</b> (step 1 of 7)\n\nSend the message: text, or a photo with a caption. "
-        "Bold, italic and links are kept. /cancel stops."
-    )))
+async def _campaigns_screen(turn: Turn) -> Screen:
+    t = turn.t
+    _ = t.gettext
+    campaigns = await service(turn).recent(8)
+    lines = [_("📣 <b>Broadcasts</b>"), ""]
+    buttons = [[Button(_("➕ New campaign"), action=NewCampaign())]]
+    for c in campaigns:
+        lines.append(_("#{id}: {status}, {when}").format(
+            id=c.id, status=esc(_status_name(t, c.status)), when=esc(t.datetime(c.scheduled_at)),
+        ))
+        buttons.append([Button(_("Campaign #{id}").format(id=c.id), action=ViewCampaign(c.id))])
+    if not campaigns:
+        lines.append(_("No campaigns yet."))
+    return Screen("\n".join(lines), buttons)
 
 
 def _translation_screen(t: Translator) -> Screen:
@@ -212,9 +159,9 @@ def _translation_screen(t: Translator) -> Screen:
         _("Step 2 of 7 (optional): the same message in the other language. Each subscriber gets "
           "the version in the language they chose; without a second version everyone gets the "
           "message you sent."),
-        [[Button(_("🇬🇧 Add the English version"), data="bc:tr:en")],
-         [Button(_("🇻🇳 Add the Vietnamese version"), data="bc:tr:vi")],
-         [Button(_("⏭ One text for everyone"), data="bc:tr:-")]],
+        [[Button(_("🇬🇧 Add the English version"), action=Translation("en"))],
+         [Button(_("🇻🇳 Add the Vietnamese version"), action=Translation("vi"))],
+         [Button(_("⏭ One text for everyone"), action=Translation("-"))]],
     )
 
 
@@ -225,7 +172,7 @@ def _translation_prompt(t: Translator, locale: str, photo: bool) -> Screen:
         else _("Send the {language} version of the message.")
     )
     return Screen(text.format(language=LANGUAGE_NAMES[locale]),
-                  [[Button(_("⏭ One text for everyone"), data="bc:tr:-")]])
+                  [[Button(_("⏭ One text for everyone"), action=Translation("-"))]])
 
 
 def _buttons_screen(t: Translator) -> Screen:
@@ -234,7 +181,7 @@ def _buttons_screen(t: Translator) -> Screen:
         _("Step 3 of 7 (optional): link buttons under the message. Send up to 3 lines, one "
           "button each, like:\n<code>Register | https://example.org/walk</code>\n"
           "Links must start with https://, http:// or tg://."),
-        [[Button(_("⏭ No buttons"), data="bc:b:-")]],
+        [[Button(_("⏭ No buttons"), action=NoButtons())]],
     )
 
 
@@ -250,27 +197,33 @@ def _texts_of(draft: dict[str, Any]) -> dict[str, str]:
     return texts
 
 
-async def _area_screen(context: Context, t: Translator, user_id: int) -> Screen:
-    allowed = await service(context).allowed_provinces(user_id)
+async def _area_screen(turn: Turn, user_id: int) -> Screen:
+    allowed = await service(turn).allowed_provinces(user_id)
     rows = []
     if allowed is None:
-        rows.append([Button(t.gettext("🇻🇳 All of Vietnam"), data="bc:a")])
-    rows += province_buttons("bc:p", allowed)
-    return Screen(t.gettext("Step 4 of 7: who should receive it? Choose the area:"), rows)
+        rows.append([Button(turn.t.gettext("🇻🇳 All of Vietnam"), action=AllOfVietnam())])
+    rows += province_buttons(PickProvince, allowed)
+    return Screen(turn.t.gettext("Step 4 of 7: who should receive it? Choose the area:"), rows)
+
+
+def _ward_page(t: Translator, province: str, page: int) -> Screen:
+    return ward_page(t, province, page, PickWard, WardPage, WHOLE)
 
 
 def _topic_screen(t: Translator) -> Screen:
     _ = t.gettext
-    rows = [[Button(_("Everyone subscribed in the area"), data="bc:t:0")]]
-    rows += [[Button(_(TOPIC_NAMES[bit]), data=f"bc:t:{bit}")] for bit in (TOPIC_EVENTS, TOPIC_FACTS, TOPIC_QUIZ)]
+    rows = [[Button(_("Everyone subscribed in the area"), action=PickTopic(0))]]
+    rows += [[Button(_(TOPIC_NAMES[bit]), action=PickTopic(bit))]
+             for bit in (TOPIC_EVENTS, TOPIC_FACTS, TOPIC_QUIZ)]
     return Screen(_("Step 5 of 7: only subscribers of one topic?"), rows)
 
 
 def _language_screen(t: Translator) -> Screen:
     _ = t.gettext
     return Screen(_("Step 6 of 7: which language do the recipients use?"), [
-        [Button(_("All languages"), data="bc:l:-")],
-        [Button("🇻🇳 Tiếng Việt", data="bc:l:vi"), Button("🇬🇧 English", data="bc:l:en")],
+        [Button(_("All languages"), action=PickLanguage("-"))],
+        [Button("🇻🇳 Tiếng Việt", action=PickLanguage("vi")),
+         Button("🇬🇧 English", action=PickLanguage("en"))],
     ])
 
 
@@ -279,31 +232,25 @@ def _when_screen(t: Translator) -> Screen:
     return Screen(
         _("Step 7 of 7: when? Press “Send now” or type a date and time like 26/6 08:00. "
           "Nothing is sent during quiet hours; it waits until they end."),
-        [[Button(_("▶️ Send now"), data="bc:n")]],
+        [[Button(_("▶️ Send now"), action=SendNow())]],
     )
 
 
-async def _preview(update: Update, context: Context, t: Translator, draft: dict[str, Any]) -> None:
+async def _preview(turn: Turn, draft: dict[str, Any]) -> None:
+    t = turn.t
     _ = t.gettext
-    svc = service(context)
+    svc = service(turn)
     target = _target_of(draft)
     count = await svc.count_recipients(target)
     when = (
         t.datetime(dt.datetime.fromtimestamp(int(draft["when"]), dt.UTC)) if draft.get("when")
         else _("now")
     )
-    chat = update.effective_chat
-    assert chat is not None
     # The message exactly as recipients see it (each version), with its link buttons.
     versions = [draft["text"]] + ([draft["tr_text"]] if draft.get("tr_text") else [])
-    reply_markup = markup(_link_rows(draft))
+    photo = await svc.media.get(draft["photo"]) if draft.get("photo") else None
     for version in versions:
-        if draft.get("photo"):
-            await context.bot.send_photo(
-                chat.id, draft["photo"], caption=version or None, reply_markup=reply_markup
-            )
-        else:
-            await context.bot.send_message(chat.id, version, reply_markup=reply_markup)
+        await turn.show(Screen(version, _link_rows(draft), photo=photo.data if photo else None))
     if draft.get("tr_text"):
         other = draft["tr_locale"]
         main = next(loc for loc in SUPPORTED_LOCALES if loc != other)
@@ -322,187 +269,250 @@ async def _preview(update: Update, context: Context, t: Translator, draft: dict[
         _("Recipients now: {n}").format(n=t.number(count)),
         _("Every message gets a “🔕 Unsubscribe” button."),
     ])
-    await show(update, context, Screen(text, [[
-        Button(_("✅ Send"), data="bc:ok"), Button(_("🗑 Discard"), data="bc:no"),
+    await turn.show(Screen(text, [[
+        Button(_("✅ Send"), action=Confirm()), Button(_("🗑 Discard"), action=Discard()),
     ]]))
 
 
-async def on_input(update: Update, context: Context) -> None:
-    chat = update.effective_chat
-    message = update.effective_message
-    user = update.effective_user
-    if chat is None or message is None or user is None:
+# -- entry points ------------------------------------------------------------------------------
+async def _admin(turn: Turn) -> int | None:
+    """The person's user id if they may broadcast (re-checked on every step), else None."""
+    user_id = await turn.user_id(create=False)
+    if user_id is None or not await service(turn).can_broadcast(user_id):
+        return None
+    return user_id
+
+
+def _refused(turn: Turn) -> str:
+    return turn.t.gettext("Only administrators can send broadcasts.")
+
+
+def _gone(turn: Turn) -> str:
+    return turn.t.gettext("This button is no longer available.")
+
+
+@router.command("broadcast", private_only=True)
+async def broadcast_command(turn: Turn, cmd: Command) -> None:
+    if await _admin(turn) is None:
+        await turn.show(Screen(_refused(turn)))
         return
-    t = await tr(update, context)
-    sessions = rt(context).sessions
-    draft = await sessions.get(chat.id)
-    step = draft.get("step")
-    if step == "text":
-        photo = message.photo[-1].file_id if message.photo else None
-        text = message.caption_html if photo else message.text_html
-        content = Content({"x": text or ""}, photo)
-        try:
-            service(context).validate_content(content)
-        except BroadcastError as exc:
-            await show(update, context, Screen(exc.text(t)))
-            return
-        draft.update({"step": "translation", "text": text or "", "photo": photo})
-        await sessions.set(chat.id, draft, ttl=3 * 3600)
-        await show(update, context, _translation_screen(t))
-    elif step == "translation_text" and draft.get("tr_locale") in LANGUAGE_NAMES:
-        text = message.caption_html if message.photo else message.text_html
-        content = Content({"x": text or ""}, draft.get("photo"))
-        try:
-            if not (text or "").strip():
-                raise BroadcastError(N_("The message is empty."))
-            service(context).validate_content(content)
-        except BroadcastError as exc:
-            await show(update, context, Screen(exc.text(t)))
-            return
-        draft.update({"step": "buttons", "tr_text": text})
-        await sessions.set(chat.id, draft, ttl=3 * 3600)
-        await show(update, context, _buttons_screen(t))
-    elif step == "buttons":
-        try:
-            rows = parse_link_buttons(message.text or "")
-        except BroadcastError as exc:
-            # Nothing changes: the same step again, with what was wrong.
-            await show(update, context, Screen(
-                exc.text(t) + "\n\n" + _buttons_screen(t).text, _buttons_screen(t).buttons
-            ))
-            return
-        draft.update({
-            "step": "area",
-            "buttons": [[next(iter(row[0].text.values())), row[0].url] for row in rows],
-        })
-        await sessions.set(chat.id, draft, ttl=3 * 3600)
-        await show(update, context, await _area_screen(context, t, user.id))
-    elif step == "ward" and draft.get("province"):
-        query = (message.text or "").strip()[:100]
-        await show(update, context, search_results(t, query, draft["province"], "bc:w", "bc:w:-"))
-    elif step == "when":
-        value = parse_local(message.text or "", rt(context).clock.now(), rt(context).settings.tz)
-        if value is None or value < rt(context).clock.now() - dt.timedelta(minutes=1):
-            await show(update, context, Screen(t.gettext(
-                "I could not read that time, or it is in the past. Write it like 26/6 08:00."
-            ), _when_screen(t).buttons))
-            return
-        draft.update({"step": "confirm", "when": int(value.timestamp())})
-        await sessions.set(chat.id, draft, ttl=3 * 3600)
-        await _preview(update, context, t, draft)
+    await turn.show(await _campaigns_screen(turn))
+
+
+@router.on(CancelCampaign)
+async def on_cancel_campaign(turn: Turn, act: CancelCampaign) -> None:
+    svc = service(turn)
+    user_id = await turn.user_id(create=False)
+    try:
+        if user_id is None:
+            raise BroadcastError(N_("Only administrators can send broadcasts."))
+        changed = await svc.cancel(user_id, act.campaign)
+    except BroadcastError as exc:
+        await turn.notice(exc.text(turn.t), alert=True)
+        return
+    _ = turn.t.gettext
+    await turn.notice(_("Cancelled.") if changed else _("This campaign has already ended."))
+    p = await svc.progress(act.campaign)
+    p.state = "cancelled" if changed else p.state
+    await turn.show(progress_screen(turn.t, act.campaign, p), replace=True)
+
+
+@router.on(NewCampaign)
+async def on_new(turn: Turn, act: NewCampaign) -> None:
+    if await _admin(turn) is None:
+        await turn.notice(_refused(turn), alert=True)
+        return
+    await turn.notice()
+    await turn.set_session({"flow": FLOW, "step": "text"}, ttl=TTL)
+    await turn.show(Screen(turn.t.gettext(
+        "📣 <b>New campaign</b> (step 1 of 7)\n\nSend the message: text, or a photo with a caption. "
+        "Bold, italic and links are kept. /cancel stops."
+    )))
+
+
+@router.on(ViewCampaign)
+async def on_view(turn: Turn, act: ViewCampaign) -> None:
+    user_id = await _admin(turn)
+    if user_id is None:
+        await turn.notice(_refused(turn), alert=True)
+        return
+    svc = service(turn)
+    campaign = await svc.get(act.campaign)
+    if campaign is None:
+        await turn.notice(_gone(turn))
+        return
+    try:
+        await svc.check_visible(user_id, campaign)
+    except BroadcastError as exc:
+        await turn.notice(exc.text(turn.t), alert=True)
+        return
+    await turn.notice()
+    await turn.show(progress_screen(turn.t, act.campaign, await svc.progress(act.campaign)))
+
+
+# -- the wizard's buttons ------------------------------------------------------------------------
+async def _draft(turn: Turn, *steps: str) -> tuple[int, dict[str, Any]] | None:
+    """(admin id, draft) when the person may broadcast and the wizard is at one of `steps`
+    (any step when none is given); else a notice and None (a forged or stale press)."""
+    user_id = await _admin(turn)
+    if user_id is None:
+        await turn.notice(_refused(turn), alert=True)
+        return None
+    draft = await turn.session()
+    if draft.get("flow") != FLOW or (steps and draft.get("step") not in steps):
+        await turn.notice(_gone(turn))
+        return None
+    return user_id, draft
+
+
+async def _next(turn: Turn, draft: dict[str, Any], screen: Screen) -> None:
+    await turn.set_session(draft, ttl=TTL)
+    await turn.notice()
+    await turn.show(screen, replace=True)
+
+
+@router.on(Translation)
+async def on_translation(turn: Turn, act: Translation) -> None:
+    found = await _draft(turn, "translation", "translation_text")
+    if found is None:
+        return
+    _uid, draft = found
+    if act.locale == "-":
+        draft.update({"tr_locale": None, "tr_text": None, "step": "buttons"})
+        await _next(turn, draft, _buttons_screen(turn.t))
+    elif act.locale in LANGUAGE_NAMES:
+        draft.update({"tr_locale": act.locale, "tr_text": None, "step": "translation_text"})
+        await _next(turn, draft, _translation_prompt(turn.t, act.locale, bool(draft.get("photo"))))
     else:
-        await show(update, context, Screen(t.gettext("Please use the buttons above, or /cancel.")))
+        await turn.notice(_gone(turn))
 
 
-async def on_button(update: Update, context: Context) -> None:
-    parts = callback_parts(update)
-    user = update.effective_user
-    chat = update.effective_chat
-    if user is None or chat is None:
+@router.on(NoButtons)
+async def on_no_buttons(turn: Turn, act: NoButtons) -> None:
+    found = await _draft(turn, "buttons")
+    if found is None:
         return
-    t = await tr(update, context)
-    svc = service(context)
-    action = parts[1] if len(parts) > 1 else ""
-    if action == "x" and len(parts) == 3 and parts[2].isdigit():
-        try:
-            changed = await svc.cancel(user.id, int(parts[2]))
-        except BroadcastError as exc:
-            await answer(update, exc.text(t), alert=True)
-            return
-        await answer(update, t.gettext("Cancelled.") if changed else t.gettext("This campaign has already ended."))
-        p = await svc.progress(int(parts[2]))
-        p.state = "cancelled" if changed else p.state
-        await show(update, context, progress_screen(t, int(parts[2]), p), edit=True)
-        return
-    if not await svc.can_broadcast(user.id):
-        await answer(update, t.gettext("Only administrators can send broadcasts."), alert=True)
-        return
-    sessions = rt(context).sessions
-    draft = await sessions.get(chat.id)
-    in_flow = draft.get("flow") == FLOW
-    if action == "new":
-        await answer(update)
-        await _ask_text(update, context, t)
-        return
-    if action == "v" and len(parts) == 3 and parts[2].isdigit():
-        p = await svc.progress(int(parts[2]))
-        await answer(update)
-        await show(update, context, progress_screen(t, int(parts[2]), p))
-        return
-    if not in_flow:
-        await answer(update, t.gettext("This button is no longer available."))
-        return
-    screen: Screen | None = None
-    if action == "tr" and len(parts) == 3 and parts[2] in ("-", *LANGUAGE_NAMES):
-        if draft.get("step") not in ("translation", "translation_text"):
-            await answer(update, t.gettext("This button is no longer available."))
-            return
-        if parts[2] == "-":
-            draft.update({"tr_locale": None, "tr_text": None, "step": "buttons"})
-            screen = _buttons_screen(t)
-        else:
-            draft.update({"tr_locale": parts[2], "tr_text": None, "step": "translation_text"})
-            screen = _translation_prompt(t, parts[2], bool(draft.get("photo")))
-    elif action == "b" and len(parts) == 3 and parts[2] == "-":
-        if draft.get("step") != "buttons":
-            await answer(update, t.gettext("This button is no longer available."))
-            return
-        draft.update({"buttons": [], "step": "area"})
-        screen = await _area_screen(context, t, user.id)
-    elif action == "a":
-        draft.update({"province": None, "ward": None, "step": "topic"})
-        screen = _topic_screen(t)
-    elif action == "p" and len(parts) == 3 and (prov := province_key(parts[2])):
-        allowed = await svc.allowed_provinces(user.id)
-        if allowed is not None and prov not in allowed:
-            await answer(update, t.gettext("You can only send broadcasts to your own province."), alert=True)
-            return
-        draft.update({"province": prov, "ward": None, "step": "ward"})
-        screen = ward_page(t, prov, 0, "bc:w", "bc:w:-")
-    elif action == "wpg" and len(parts) == 4 and draft.get("province") and parts[3].isdigit():
-        screen = ward_page(t, draft["province"], int(parts[3]), "bc:w", "bc:w:-")
-    elif action == "w" and len(parts) == 3 and draft.get("province"):
-        if parts[2] != "-":
-            ward = ward_key(parts[2], draft["province"])
-            if ward is None:
-                await answer(update, t.gettext("This button is no longer available."))
-                return
-            draft["ward"] = ward
-        draft["step"] = "topic"
-        screen = _topic_screen(t)
-    elif action == "t" and len(parts) == 3 and parts[2] in ("0", "1", "2", "4"):
-        draft.update({"topic": int(parts[2]), "step": "language"})
-        screen = _language_screen(t)
-    elif action == "l" and len(parts) == 3 and parts[2] in ("-", "vi", "en"):
-        draft.update({"locale": None if parts[2] == "-" else parts[2], "step": "when"})
-        screen = _when_screen(t)
-    elif action == "n":
-        draft.update({"when": None, "step": "confirm"})
-        await sessions.set(chat.id, draft, ttl=3 * 3600)
-        await answer(update)
-        await _preview(update, context, t, draft)
-        return
-    elif action == "no":
-        await sessions.clear(chat.id)
-        await answer(update)
-        await show(update, context, Screen(t.gettext("Discarded. Nothing was sent.")), edit=True)
-        return
-    elif action == "ok" and draft.get("step") == "confirm":
-        await _confirm(update, context, t, draft)
-        return
-    if screen is None:
-        await answer(update, t.gettext("This button is no longer available."))
-        return
-    await sessions.set(chat.id, draft, ttl=3 * 3600)
-    await answer(update)
-    await show(update, context, screen, edit=True)
+    user_id, draft = found
+    draft.update({"buttons": [], "step": "area"})
+    await _next(turn, draft, await _area_screen(turn, user_id))
 
 
-async def _confirm(update: Update, context: Context, t: Translator, draft: dict[str, Any]) -> None:
-    user = update.effective_user
-    chat = update.effective_chat
-    assert user is not None and chat is not None
-    svc = service(context)
+@router.on(AllOfVietnam)
+async def on_all(turn: Turn, act: AllOfVietnam) -> None:
+    found = await _draft(turn, "area")
+    if found is None:
+        return
+    user_id, draft = found
+    if await service(turn).allowed_provinces(user_id) is not None:
+        await turn.notice(turn.t.gettext("You can only send broadcasts to your own province."),
+                          alert=True)
+        return
+    draft.update({"province": None, "ward": None, "step": "topic"})
+    await _next(turn, draft, _topic_screen(turn.t))
+
+
+@router.on(PickProvince)
+async def on_province(turn: Turn, act: PickProvince) -> None:
+    found = await _draft(turn, "area", "ward")
+    if found is None:
+        return
+    user_id, draft = found
+    prov = province_key(act.code)
+    if prov is None:
+        await turn.notice(_gone(turn))
+        return
+    allowed = await service(turn).allowed_provinces(user_id)
+    if allowed is not None and prov not in allowed:
+        await turn.notice(turn.t.gettext("You can only send broadcasts to your own province."),
+                          alert=True)
+        return
+    draft.update({"province": prov, "ward": None, "step": "ward"})
+    await _next(turn, draft, _ward_page(turn.t, prov, 0))
+
+
+@router.on(WardPage)
+async def on_ward_page(turn: Turn, act: WardPage) -> None:
+    found = await _draft(turn, "ward")
+    if found is None:
+        return
+    _uid, draft = found
+    if act.province != draft.get("province") or act.page < 0:
+        await turn.notice(_gone(turn))
+        return
+    await _next(turn, draft, _ward_page(turn.t, draft["province"], act.page))
+
+
+@router.on(PickWard)
+async def on_ward(turn: Turn, act: PickWard) -> None:
+    found = await _draft(turn, "ward")
+    if found is None:
+        return
+    _uid, draft = found
+    if act.code != "-":
+        ward = ward_key(act.code, draft.get("province"))
+        if ward is None:
+            await turn.notice(_gone(turn))
+            return
+        draft["ward"] = ward
+    draft["step"] = "topic"
+    await _next(turn, draft, _topic_screen(turn.t))
+
+
+@router.on(PickTopic)
+async def on_topic(turn: Turn, act: PickTopic) -> None:
+    found = await _draft(turn, "topic")
+    if found is None:
+        return
+    _uid, draft = found
+    if act.topic not in TOPIC_CHOICES:
+        await turn.notice(_gone(turn))
+        return
+    draft.update({"topic": act.topic, "step": "language"})
+    await _next(turn, draft, _language_screen(turn.t))
+
+
+@router.on(PickLanguage)
+async def on_language(turn: Turn, act: PickLanguage) -> None:
+    found = await _draft(turn, "language")
+    if found is None:
+        return
+    _uid, draft = found
+    if act.locale not in ("-", *SUPPORTED_LOCALES):
+        await turn.notice(_gone(turn))
+        return
+    draft.update({"locale": None if act.locale == "-" else act.locale, "step": "when"})
+    await _next(turn, draft, _when_screen(turn.t))
+
+
+@router.on(SendNow)
+async def on_send_now(turn: Turn, act: SendNow) -> None:
+    found = await _draft(turn, "when")
+    if found is None:
+        return
+    _uid, draft = found
+    draft.update({"when": None, "step": "confirm"})
+    await turn.set_session(draft, ttl=TTL)
+    await turn.notice()
+    await _preview(turn, draft)
+
+
+@router.on(Discard)
+async def on_discard(turn: Turn, act: Discard) -> None:
+    if await _draft(turn) is None:
+        return
+    await turn.clear_session()
+    await turn.notice()
+    await turn.show(Screen(turn.t.gettext("Discarded. Nothing was sent.")), replace=True)
+
+
+@router.on(Confirm)
+async def on_confirm(turn: Turn, act: Confirm) -> None:
+    found = await _draft(turn, "confirm")
+    if found is None:
+        return
+    user_id, draft = found
+    svc = service(turn)
+    t = turn.t
     when = dt.datetime.fromtimestamp(int(draft["when"]), dt.UTC) if draft.get("when") else None
     # Each language gets its own version if the admin wrote one, else the main text.
     buttons = tuple(
@@ -510,43 +520,120 @@ async def _confirm(update: Update, context: Context, t: Translator, draft: dict[
         for label, url in draft.get("buttons") or []
     )
     content = Content(_texts_of(draft), draft.get("photo"), buttons, admin_locale=t.locale)
+    progress_chat = turn.chat.key if isinstance(turn.chat.key, int) else None
     try:
-        cid = await svc.create(
-            content, _target_of(draft), scheduled_at=when, created_by=user.id,
-            progress_chat=chat.id,
-        )
+        cid = await svc.create(content, _target_of(draft), scheduled_at=when,
+                               created_by=user_id, progress_chat=progress_chat)
     except BroadcastError as exc:
-        await answer(update, exc.text(t), alert=True)
+        await turn.notice(exc.text(t), alert=True)
         return
-    await rt(context).sessions.clear(chat.id)
-    await answer(update, t.gettext("Campaign saved."))
+    await turn.clear_session()
+    await turn.notice(t.gettext("Campaign saved."))
     assert cid is not None
-    p = await svc.progress(cid)
-    message = await show(update, context, progress_screen(t, cid, p), edit=True)
-    if isinstance(message, Message):
-        from storage import broadcasts as repo
-
-        await repo.set_progress_message(rt(context).db, cid, chat.id, message.message_id)
-    elif update.callback_query and isinstance(update.callback_query.message, Message):
-        from storage import broadcasts as repo
-
-        await repo.set_progress_message(
-            rt(context).db, cid, chat.id, update.callback_query.message.message_id
-        )
+    shown = await turn.show(progress_screen(t, cid, await svc.progress(cid)), replace=True)
+    message_id = getattr(shown, "message_id", None)
+    if progress_chat is not None and isinstance(message_id, int):
+        await svc.set_progress_message(cid, progress_chat, message_id)
     await svc.tick()
 
 
-async def setup(app: Application, runtime: Runtime) -> None:  # type: ignore[type-arg,unused-ignore]
+# -- the wizard's typed steps --------------------------------------------------------------------
+async def _message_of(turn: Turn, inp: Input) -> tuple[str, str | None] | None:
+    """(HTML text, media key of the photo) of a message step; None after saying what is wrong."""
+    _ = turn.t.gettext
+    if isinstance(inp, Text):
+        return inp.as_html(), None
+    if isinstance(inp, Photo):
+        if inp.size is not None and inp.size > MAX_PHOTO_BYTES:
+            await turn.show(Screen(_("This photo is too large (at most 10 MB).")))
+            return None
+        data = await inp.fetch()
+        if len(data) > MAX_PHOTO_BYTES:
+            await turn.show(Screen(_("This photo is too large (at most 10 MB).")))
+            return None
+        return inp.caption_as_html(), await service(turn).media.put(data)
+    await turn.show(Screen(_("Please send text, or a photo with a caption, or /cancel.")))
+    return None
+
+
+@router.flow(FLOW)
+async def on_input(turn: Turn, inp: Input) -> None:
+    user_id = await _admin(turn)
+    if user_id is None:
+        await turn.clear_session()
+        await turn.show(Screen(_refused(turn)))
+        return
+    t = turn.t
+    svc = service(turn)
+    draft = await turn.session()
+    step = draft.get("step")
+    if step == "text":
+        found = await _message_of(turn, inp)
+        if found is None:
+            return
+        text, photo = found
+        try:
+            svc.validate_content(Content({"x": text}, photo))
+        except BroadcastError as exc:
+            await turn.show(Screen(exc.text(t)))
+            return
+        draft.update({"step": "translation", "text": text, "photo": photo})
+        await turn.set_session(draft, ttl=TTL)
+        await turn.show(_translation_screen(t))
+    elif step == "translation_text" and draft.get("tr_locale") in LANGUAGE_NAMES:
+        if isinstance(inp, Photo) and inp.caption:
+            text = inp.caption_as_html()
+        elif isinstance(inp, Text):
+            text = inp.as_html()
+        else:
+            await turn.show(Screen(t.gettext("Please send the text of this version, or /cancel.")))
+            return
+        try:
+            if not text.strip():
+                raise BroadcastError(N_("The message is empty."))
+            svc.validate_content(Content({"x": text}, draft.get("photo")))
+        except BroadcastError as exc:
+            await turn.show(Screen(exc.text(t)))
+            return
+        draft.update({"step": "buttons", "tr_text": text})
+        await turn.set_session(draft, ttl=TTL)
+        await turn.show(_buttons_screen(t))
+    elif step == "buttons":
+        try:
+            rows = parse_link_buttons(inp.text if isinstance(inp, Text) else "")
+        except BroadcastError as exc:
+            # Nothing changes: the same step again, with what was wrong.
+            again = _buttons_screen(t)
+            await turn.show(Screen(exc.text(t) + "\n\n" + again.text, again.buttons))
+            return
+        draft.update({
+            "step": "area",
+            "buttons": [[next(iter(row[0].text.values())), row[0].url] for row in rows],
+        })
+        await turn.set_session(draft, ttl=TTL)
+        await turn.show(await _area_screen(turn, user_id))
+    elif step == "ward" and draft.get("province") and isinstance(inp, Text):
+        query = inp.text.strip()[:100]
+        await turn.show(search_results(t, query, draft["province"], PickWard, WHOLE))
+    elif step == "when":
+        now = turn.runtime.clock.now()
+        text = inp.text if isinstance(inp, Text) else ""
+        value = parse_local(text, now, turn.runtime.settings.tz)
+        if value is None or value < now - dt.timedelta(minutes=1):
+            await turn.show(Screen(t.gettext(
+                "I could not read that time, or it is in the past. Write it like 26/6 08:00."
+            ), _when_screen(t).buttons))
+            return
+        draft.update({"step": "confirm", "when": int(value.timestamp())})
+        await turn.set_session(draft, ttl=TTL)
+        await _preview(turn, draft)
+    else:
+        await turn.show(Screen(t.gettext("Please use the buttons above, or /cancel.")))
+
+
+async def setup(runtime: Runtime) -> None:
     svc = BroadcastService(
         runtime.db, runtime.settings, runtime.clock, units=runtime.services.get("units")
     )
     runtime.services["broadcast"] = svc
-
-    async def make_transport() -> TelegramTransport:
-        return await TelegramTransport.open(runtime, pool=max(8, svc.workers))
-
-    svc.attach(make_transport, keep_going=lambda: bool(app.running), spawn=app.create_task)
     runtime.users.register_eraser(svc.forget_user)
-    app.add_handler(CommandHandler("broadcast", broadcast_command))
-    app.add_handler(CallbackQueryHandler(on_button, pattern=r"^bc:"))
-    registry.flow(FLOW, on_input)

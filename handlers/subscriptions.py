@@ -1,17 +1,27 @@
-"""Subscriptions: /subscriptions, the `sub` deep link, the one-tap unsubscribe button of every
-broadcast, and blocked/unblocked users (my_chat_member in private chats)."""
+"""Subscriptions: /subscriptions, the `sub` deep link, the main menu's opt-in, the one-tap
+unsubscribe button of every broadcast. (A person blocking or unblocking the bot is a Telegram
+event: bot/channels/telegram/membership.py tells the service.)"""
 
 from __future__ import annotations
 
-from telegram import Update
-from telegram.constants import ChatMemberStatus, ChatType
-from telegram.ext import Application, CallbackQueryHandler, ChatMemberHandler, CommandHandler
-
-from bot.broadcast import ALL_TOPICS
+from bot import directory
+from bot.broadcast import ALL_TOPICS, Unsubscribe
+from bot.engine.conversation import Turn
+from bot.engine.inputs import Command, Input, Text
+from bot.engine.router import Router
+from bot.i18n import translator
 from bot.runtime import Runtime
 from bot.screens import Screen
 from bot.subscriptions import (
+    Choice,
+    Home,
+    NewArea,
+    PickProvince,
+    PickWard,
+    Subscribe,
     SubscriptionService,
+    Topics,
+    WardPage,
     confirm_screen,
     intro_screen,
     province_key,
@@ -21,185 +31,191 @@ from bot.subscriptions import (
     ward_key,
     ward_page,
 )
-from handlers import registry
-from handlers.common import Context, answer, callback_parts, rt, show, tr
 
+router = Router("subscriptions")
 FLOW = "sub_ward"
-# Private-chat status changes in their own handler group, beside the units feature's group.
-STATUS_GROUP = 32
 
 
-def service(context: Context) -> SubscriptionService:
-    svc: SubscriptionService = rt(context).services["subscriptions"]
+def service(turn: Turn) -> SubscriptionService:
+    svc: SubscriptionService = turn.runtime.services["subscriptions"]
     return svc
 
 
-async def home(update: Update, context: Context, *, edit: bool = False) -> None:
-    user = update.effective_user
-    chat = update.effective_chat
-    if user is None or chat is None:
+def _ward_page(turn: Turn, province: str, page: int) -> Screen:
+    return ward_page(turn.t, province, page, PickWard, WardPage, PickWard("-" + province))
+
+
+async def home(turn: Turn, *, replace: bool = False) -> None:
+    if not turn.chat.private:
+        await turn.show(Screen(turn.t.gettext("Subscriptions work in a private chat with me.")))
         return
-    t = await tr(update, context)
-    if chat.type != ChatType.PRIVATE:
-        await show(update, context, Screen(t.gettext("Subscriptions work in a private chat with me.")))
+    user_id = await turn.user_id()
+    if user_id is None:
         return
-    sub = await service(context).get(user.id)
-    if sub is not None:
-        if not sub.active:
-            await service(context).mark_back(user.id)
-        await show(update, context, status_screen(t, sub), edit=edit)
-    else:
-        await show(update, context, intro_screen(t), edit=edit)
+    sub = await service(turn).get(user_id)
+    if sub is None:
+        await turn.show(intro_screen(turn.t), replace=replace)
+        return
+    if not sub.active:
+        await service(turn).mark_back(user_id)
+    await turn.show(status_screen(turn.t, sub), replace=replace)
 
 
-async def subscriptions_command(update: Update, context: Context) -> None:
-    await home(update, context)
+@router.command("subscriptions", "subscribe")
+async def subscriptions_command(turn: Turn, cmd: Command) -> None:
+    await home(turn)
 
 
-async def deep_link(update: Update, context: Context, _arg: str) -> None:
-    await home(update, context)
+@router.deep_link("sub")
+async def deep_link(turn: Turn, arg: str) -> None:
+    await home(turn)
 
 
-async def open_from_menu(update: Update, context: Context) -> None:
+@router.menu_entry("subscribe")
+async def open_from_menu(turn: Turn) -> None:
     """The opt-in offered in the main menu right after /start."""
-    if update.callback_query:
-        await update.callback_query.answer()
-    await home(update, context, edit=True)
+    await turn.notice()
+    await home(turn, replace=True)
 
 
-async def on_button(update: Update, context: Context) -> None:
-    parts = callback_parts(update)
-    user = update.effective_user
-    chat = update.effective_chat
-    if user is None or chat is None:
+def _gone(turn: Turn) -> str:
+    return turn.t.gettext("This button is no longer available.")
+
+
+@router.on(Home)
+async def on_home(turn: Turn, act: Home) -> None:
+    await turn.notice()
+    await home(turn, replace=True)
+
+
+@router.on(NewArea)
+async def on_new(turn: Turn, act: NewArea) -> None:
+    await turn.notice()
+    await turn.show(intro_screen(turn.t), replace=True)
+
+
+@router.on(PickProvince)
+async def on_province(turn: Turn, act: PickProvince) -> None:
+    prov = province_key(act.code)
+    if prov is None:
+        await turn.notice(_gone(turn))
         return
-    t = await tr(update, context)
-    svc = service(context)
-    action = parts[1] if len(parts) > 1 else ""
-    if action == "home":
-        await answer(update)
-        await home(update, context, edit=True)
-    elif action == "new":
-        await answer(update)
-        await show(update, context, intro_screen(t), edit=True)
-    elif action == "p" and len(parts) == 3 and (prov := province_key(parts[2])):
-        await rt(context).sessions.set(chat.id, {"flow": FLOW, "province": prov}, ttl=3600)
-        await answer(update)
-        await show(update, context, ward_page(t, prov, 0, "sub:w", f"sub:w:-{prov}"), edit=True)
-    elif action == "wpg" and len(parts) == 4 and (prov := province_key(parts[2])) and parts[3].isdigit():
-        await answer(update)
-        await show(update, context, ward_page(t, prov, int(parts[3]), "sub:w", f"sub:w:-{prov}"), edit=True)
-    elif action == "w" and len(parts) == 3:
-        await rt(context).sessions.clear(chat.id)
-        arg = parts[2]
-        if arg.startswith("-"):
-            prov, ward = province_key(arg[1:]), None
-        else:
-            ward = ward_key(arg)
-            prov = _province_of(ward) if ward else None
-        if not prov:
-            await answer(update, t.gettext("This button is no longer available."))
-            return
-        current = await svc.get(user.id)
-        await answer(update)
-        await show(
-            update, context,
-            confirm_screen(t, prov, ward, current.topics if current else ALL_TOPICS, t.locale),
-            edit=True,
-        )
-    elif action == "c" and len(parts) == 6:
-        cprov, cward, ctopics, clocale = _parse_choice(parts)
-        if cprov is None or ctopics is None or clocale not in ("vi", "en"):
-            await answer(update, t.gettext("This button is no longer available."))
-            return
-        await answer(update)
-        await show(update, context, confirm_screen(t, cprov, cward, ctopics, clocale), edit=True)
-    elif action == "ok" and len(parts) == 6:
-        cprov, cward, ctopics, clocale = _parse_choice(parts)
-        if cprov is None or ctopics is None or clocale not in ("vi", "en"):
-            await answer(update, t.gettext("This button is no longer available."))
-            return
-        if chat.type != ChatType.PRIVATE:
-            await answer(update)
-            return
-        created = await svc.subscribe(user.id, cprov, cward, ctopics, clocale)
-        t = await tr(update, context)  # the language may have changed
-        await answer(update, t.gettext("Subscribed."))
-        await show(update, context, status_screen(t, created, t.gettext("✅ Subscribed. Thank you!")), edit=True)
-    elif action == "t" and len(parts) == 3 and parts[2].isdigit():
-        if not await svc.set_topics(user.id, int(parts[2])):
-            await answer(update, t.gettext("You are not subscribed."))
-            return
-        current = await svc.get(user.id)
-        await answer(update)
-        if current is not None:
-            await show(update, context, status_screen(t, current), edit=True)
-    elif action == "off":
-        removed = await svc.unsubscribe(user.id)
-        await answer(update, t.gettext("Unsubscribed.") if removed else t.gettext("You are not subscribed."))
-        # From the status screen: replace it; from a broadcast: keep the message, confirm below.
-        await show(update, context, unsubscribed_screen(t), edit=len(parts) == 3 and parts[2] == "s")
-    else:
-        await answer(update, t.gettext("This button is no longer available."))
+    await turn.set_session({"flow": FLOW, "province": prov}, ttl=3600)
+    await turn.notice()
+    await turn.show(_ward_page(turn, prov, 0), replace=True)
+
+
+@router.on(WardPage)
+async def on_ward_page(turn: Turn, act: WardPage) -> None:
+    prov = province_key(act.province)
+    if prov is None or act.page < 0:
+        await turn.notice(_gone(turn))
+        return
+    await turn.notice()
+    await turn.show(_ward_page(turn, prov, act.page), replace=True)
 
 
 def _province_of(ward: str) -> str | None:
-    from bot import directory
-
     unit = directory.get_ward(ward)
     return f"{unit.province_code:02d}" if unit else None
 
 
-def _parse_choice(parts: list[str]) -> tuple[str | None, str | None, int | None, str]:
-    prov = province_key(parts[2])
-    ward = None if parts[3] == "-" else ward_key(parts[3], prov)
-    if parts[3] != "-" and ward is None:
-        prov = None
-    topics = int(parts[4]) if parts[4].isdigit() and int(parts[4]) <= ALL_TOPICS else None
-    return prov, ward, topics, parts[5]
-
-
-async def on_ward_text(update: Update, context: Context) -> None:
-    chat = update.effective_chat
-    message = update.effective_message
-    if chat is None or message is None:
+@router.on(PickWard)
+async def on_ward(turn: Turn, act: PickWard) -> None:
+    if act.code.startswith("-"):
+        prov, ward = province_key(act.code[1:]), None
+    else:
+        ward = ward_key(act.code)
+        prov = _province_of(ward) if ward else None
+    if not prov:
+        await turn.notice(_gone(turn))
         return
-    t = await tr(update, context)
-    session = await rt(context).sessions.get(chat.id)
+    await turn.clear_session()
+    user_id = await turn.user_id(create=False)
+    current = await service(turn).get(user_id) if user_id is not None else None
+    await turn.notice()
+    topics = current.topics if current else ALL_TOPICS
+    await turn.show(confirm_screen(turn.t, prov, ward, topics, turn.t.locale), replace=True)
+
+
+def _parse_choice(act: Choice | Subscribe) -> tuple[str, str | None, int, str] | None:
+    """The choice carried by the button, re-checked (the button may be forged or stale)."""
+    prov = province_key(act.province)
+    ward = None if act.ward == "-" else ward_key(act.ward, prov)
+    if prov is None or (act.ward != "-" and ward is None):
+        return None
+    if not 0 <= act.topics <= ALL_TOPICS or act.locale not in ("vi", "en"):
+        return None
+    return prov, ward, act.topics, act.locale
+
+
+@router.on(Choice)
+async def on_choice(turn: Turn, act: Choice) -> None:
+    choice = _parse_choice(act)
+    if choice is None:
+        await turn.notice(_gone(turn))
+        return
+    await turn.notice()
+    await turn.show(confirm_screen(turn.t, *choice), replace=True)
+
+
+@router.on(Subscribe)
+async def on_subscribe(turn: Turn, act: Subscribe) -> None:
+    choice = _parse_choice(act)
+    if choice is None:
+        await turn.notice(_gone(turn))
+        return
+    if not turn.chat.private:
+        await turn.notice()
+        return
+    user_id = await turn.user_id()
+    if user_id is None:
+        return
+    created = await service(turn).subscribe(user_id, *choice)
+    t = translator(created.locale)  # the language may have changed
+    await turn.notice(t.gettext("Subscribed."))
+    await turn.show(status_screen(t, created, t.gettext("✅ Subscribed. Thank you!")), replace=True)
+
+
+@router.on(Topics)
+async def on_topics(turn: Turn, act: Topics) -> None:
+    user_id = await turn.user_id(create=False)
+    svc = service(turn)
+    if user_id is None or act.topics < 0 or not await svc.set_topics(user_id, act.topics):
+        await turn.notice(turn.t.gettext("You are not subscribed."))
+        return
+    current = await svc.get(user_id)
+    await turn.notice()
+    if current is not None:
+        await turn.show(status_screen(turn.t, current), replace=True)
+
+
+@router.on(Unsubscribe)
+async def on_unsubscribe(turn: Turn, act: Unsubscribe) -> None:
+    user_id = await turn.user_id(create=False)
+    removed = user_id is not None and await service(turn).unsubscribe(user_id)
+    _ = turn.t.gettext
+    await turn.notice(_("Unsubscribed.") if removed else _("You are not subscribed."))
+    # From the status screen: replace it; from a broadcast: keep the message, confirm below.
+    await turn.show(unsubscribed_screen(turn.t), replace=act.origin == "s")
+
+
+@router.flow(FLOW)
+async def on_ward_text(turn: Turn, inp: Input) -> None:
+    session = await turn.session()
     prov = province_key(session.get("province"))
     if prov is None:
-        await rt(context).sessions.clear(chat.id)
-        await show(update, context, intro_screen(t))
+        await turn.clear_session()
+        await turn.show(intro_screen(turn.t))
         return
-    query = (message.text or "").strip()[:100]
+    query = inp.text.strip()[:100] if isinstance(inp, Text) else ""
     if not query:
-        await show(update, context, Screen(t.gettext("Please type the name of your commune or ward.")))
+        await turn.show(Screen(turn.t.gettext("Please type the name of your commune or ward.")))
         return
-    await show(update, context, search_results(t, query, prov, "sub:w", f"sub:w:-{prov}"))
+    await turn.show(search_results(turn.t, query, prov, PickWard, PickWard("-" + prov)))
 
 
-async def on_my_chat_member(update: Update, context: Context) -> None:
-    """A private chat's user blocked (kicked) or unblocked the bot."""
-    change = update.my_chat_member
-    if change is None or change.chat.type != ChatType.PRIVATE:
-        return
-    status = change.new_chat_member.status
-    if status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT):
-        await service(context).mark_blocked(change.chat.id)
-    elif status == ChatMemberStatus.MEMBER:
-        await service(context).mark_back(change.chat.id)
-
-
-async def setup(app: Application, runtime: Runtime) -> None:  # type: ignore[type-arg,unused-ignore]
+async def setup(runtime: Runtime) -> None:
     svc = SubscriptionService(runtime.db, runtime.clock, runtime.users)
     runtime.services["subscriptions"] = svc
     runtime.users.register_eraser(svc.forget)
-    app.add_handler(CommandHandler("subscriptions", subscriptions_command))
-    app.add_handler(CommandHandler("subscribe", subscriptions_command))
-    app.add_handler(CallbackQueryHandler(on_button, pattern=r"^sub:"))
-    app.add_handler(
-        ChatMemberHandler(on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER), group=STATUS_GROUP
-    )
-    registry.deep_link("sub", deep_link)
-    registry.menu_entry("subscribe", open_from_menu)
-    registry.flow(FLOW, on_ward_text)

@@ -51,5 +51,18 @@ async def of_user(db: Database, user_id: int) -> list[tuple[str, str]]:
     return [(r["channel"], r["external_id"]) for r in rows]
 
 
+async def of_users(db: Database, user_ids: list[int]) -> list[tuple[int, str, str]]:
+    """(user id, channel, external id) of many people at once (a broadcast page)."""
+    if not user_ids:
+        return []
+    marks = ",".join("?" * len(user_ids))
+    rows = await db.fetchall(
+        "SELECT user_id, channel, external_id FROM accounts"
+        f" WHERE user_id IN ({marks}) ORDER BY user_id, channel",
+        tuple(user_ids),
+    )
+    return [(int(r["user_id"]), r["channel"], r["external_id"]) for r in rows]
+
+
 async def delete_user(db: Database, user_id: int) -> None:
     await db.execute("DELETE FROM accounts WHERE user_id = ?", (user_id,))

@@ -94,6 +94,15 @@ async def cancel_by_key_prefix(db: Database, prefix: str, now: int) -> int:
     )
 
 
+async def open_ids_by_key_prefix(db: Database, prefix: str) -> list[int]:
+    """Open (scheduled or running) campaigns whose key starts with `prefix`."""
+    rows = await db.fetchall(
+        "SELECT id FROM campaigns WHERE key LIKE ? AND status IN ('scheduled', 'running')",
+        (prefix.replace("%", "") + "%",),
+    )
+    return [int(r["id"]) for r in rows]
+
+
 async def materialise_batch(
     db: Database, campaign_id: int, cursor: int, batch: int, *, province: str | None,
     ward: str | None, topic: int | None, locale: str | None, default_locale: str,

@@ -3,6 +3,7 @@ one of these; a handler never sees a Telegram `Update`, a Zalo event or an HTTP 
 
 from __future__ import annotations
 
+import html
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -26,6 +27,13 @@ class Text:
     text: str
     # Telegram only: the bot message this one replies to (police prompts use it), else None.
     reply_to: int | None = None
+    # The text with the formatting the person used (bold, italic, links) as the bot's HTML
+    # subset, where the channel has formatting; None elsewhere. Use `as_html()`.
+    html: str | None = None
+
+    def as_html(self) -> str:
+        """The text as safe HTML: the channel's formatting if any, else the escaped text."""
+        return self.html if self.html is not None else html.escape(self.text, quote=False)
 
 
 @dataclass(frozen=True)
@@ -43,6 +51,12 @@ class Photo:
     fetch: Callable[[], Awaitable[bytes]]
     size: int | None = None  # bytes, when the channel says so before downloading
     caption: str = ""
+    caption_html: str | None = None  # the caption's formatting, as for `Text.html`
+
+    def caption_as_html(self) -> str:
+        if self.caption_html is not None:
+            return self.caption_html
+        return html.escape(self.caption, quote=False)
 
 
 @dataclass(frozen=True)

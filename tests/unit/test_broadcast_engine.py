@@ -60,6 +60,9 @@ class FakeTransport:
         self.sent[chat_id] += 1
         return SendResult(SENT, message_id=self.sent.total())
 
+    async def prefetch(self, user_ids: list[int]) -> None:
+        pass
+
     async def show(self, chat_id: int, message_id: int | None, screen: Screen) -> int | None:
         self.screens.append(screen)
         return message_id or 1

@@ -34,7 +34,8 @@ def to_input(update: Update, bot: Bot) -> Input | None:
             file = await bot.get_file(largest.file_id)
             return bytes(await file.download_as_bytearray())
 
-        return Photo(fetch=fetch, size=largest.file_size, caption=message.caption or "")
+        return Photo(fetch=fetch, size=largest.file_size, caption=message.caption or "",
+                     caption_html=message.caption_html if message.caption else None)
     if message.document is not None:
         document = message.document
 
@@ -64,4 +65,4 @@ def _text(message: Message, bot: Bot) -> Input | None:
     reply = message.reply_to_message
     reply_to = reply.message_id if reply is not None and reply.from_user is not None and \
         reply.from_user.id == bot.id else None
-    return Text(text, reply_to=reply_to)
+    return Text(text, reply_to=reply_to, html=message.text_html)
