@@ -280,10 +280,15 @@ def parse_link_buttons(text: str) -> tuple[tuple[LinkButton, ...], ...]:
 
 def plain_length(html_text: str) -> int:
     """Length as Telegram counts it after HTML parsing (tags removed, entities unescaped)."""
+    return len(plain_text(html_text).encode("utf-16-le")) // 2
+
+
+def plain_text(html_text: str) -> str:
+    """The text a recipient reads: tags removed, entities unescaped."""
     import html
     import re
 
-    return len(html.unescape(re.sub(r"<[^>]+>", "", html_text)).encode("utf-16-le")) // 2
+    return html.unescape(re.sub(r"<[^>]+>", "", html_text))
 
 
 def in_quiet_hours(now: datetime, quiet: tuple[int, int], tz: Any) -> datetime | None:
@@ -439,7 +444,8 @@ class BroadcastService:
         limit = CAPTION_LIMIT if content.photo else TEXT_LIMIT
         for text in content.texts.values():
             length = plain_length(text)
-            if length == 0 and not content.photo:
+            # Telegram refuses a message of only spaces: it would fail for every recipient.
+            if not plain_text(text).strip() and not content.photo:
                 raise BroadcastError(N_("The message is empty."))
             # Leave room: nothing is appended to the text, but be strict about the limit.
             if length > limit:
