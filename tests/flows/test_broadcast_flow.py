@@ -217,7 +217,7 @@ async def test_province_admin_stays_in_their_province(flow: Flow) -> None:
 
 async def test_other_province_admin_cannot_see_or_cancel_a_campaign(flow: Flow) -> None:
     svc: BroadcastService = flow.runtime.services["broadcast"]
-    author, _ = await province_admin(flow, 29, HCMC)
+    await province_admin(flow, 29, HCMC)
     from bot.broadcast import Content, Target
 
     cid = await svc.create(Content({"vi": "x"}), Target(HCMC), check_permission=False)
