@@ -17,6 +17,7 @@ from typing import Any
 
 from bot import directory
 from bot.broadcast import (
+    LEGACY_TELEGRAM_FILE,
     TOPIC_EVENTS,
     TOPIC_FACTS,
     TOPIC_QUIZ,
@@ -27,9 +28,12 @@ from bot.broadcast import (
 )
 from bot.clock import Clock
 from bot.config import SUPPORTED_LOCALES, Settings
+from bot.engine.actions import Action
 from bot.errors import UserError
 from bot.i18n import N_, Translator, translator
+from bot.media import MediaStore
 from bot.screens import Button, Screen, esc
+from bot.subscriptions import Home as SubscriptionHome
 from content import events as calendar
 from storage import events as repo
 from storage.db import Database
@@ -54,6 +58,60 @@ class EventError(UserError):
     """A refusal of this feature; `message` is an English msgid."""
 
 
+# -- the actions of the event screens (packed as the callback data already in people's chats) --
+class ListEvents(Action, prefix="ev:l"):
+    page: int | None = None
+
+
+class ListArea(Action, prefix="ev:L"):
+    province: str
+    ward: str  # "-" for the whole province
+    page: int | None = None
+
+
+class ChooseArea(Action, prefix="ev:a"):
+    pass
+
+
+class ViewEvent(Action, prefix="ev:v"):
+    event: int
+
+
+class ViewCalendar(Action, prefix="ev:c"):
+    entry: str
+
+
+class Ics(Action, prefix="ev:ics"):
+    kind: str  # "e" a local event, "c" a national calendar entry
+    ref: str
+
+
+class NewEvent(Action, prefix="ev:new"):
+    pass
+
+
+class EditEvent(Action, prefix="ev:ed"):
+    event: int
+
+
+class CancelEvent(Action, prefix="ev:x"):
+    event: int
+
+
+class ScopeProvince(Action, prefix="ev:spv"):
+    """A province whose communes/wards the officer picks from."""
+
+    code: str
+
+
+def _photo_of(row: Any) -> str | None:
+    """The event's media key; events saved before media were stored by value have a Telegram
+    file id instead (kept under the legacy prefix, which only Telegram could resolve)."""
+    if row["photo_media"]:
+        return str(row["photo_media"])
+    return LEGACY_TELEGRAM_FILE + row["photo_file_id"] if row["photo_file_id"] else None
+
+
 @dataclass(frozen=True)
 class Event:
     id: int
@@ -65,7 +123,7 @@ class Event:
     scope: str
     province_code: str | None
     ward_code: str | None
-    photo_file_id: str | None
+    photo: str | None  # a media key (bot/media.py)
     created_by: int | None
     cancelled: bool
 
@@ -75,7 +133,7 @@ class Event:
             int(row["id"]), row["title"], row["description"], row["place"],
             dt.datetime.fromtimestamp(int(row["starts_at"]), dt.UTC),
             dt.datetime.fromtimestamp(int(row["ends_at"]), dt.UTC),
-            row["scope"], row["province_code"], row["ward_code"], row["photo_file_id"],
+            row["scope"], row["province_code"], row["ward_code"], _photo_of(row),
             row["created_by"], row["cancelled_at"] is not None,
         )
 
@@ -195,6 +253,7 @@ class EventService:
         self.broadcast = broadcast
         self.content = content
         self.tz = settings.tz
+        self.media = MediaStore(db, clock)
 
     # -- permissions -----------------------------------------------------------------------
     async def scope_options(self, user_id: int) -> list[ScopeOption]:
@@ -252,15 +311,15 @@ class EventService:
         return [o.code for o in await self.scope_options(user_id) if o.scope == PROVINCE]
 
     async def ward_picker_rows(
-        self, t: Translator, user_id: int, data: Callable[[str], str]
+        self, t: Translator, user_id: int, pick: Callable[[str], Action] = ScopeProvince
     ) -> list[list[Button]]:
         """"📍 A commune/ward of …" buttons, one per province whose wards this person may pick
-        (`data(province code)` is each button's callback data)."""
+        (`pick(province code)` is each button's action)."""
         rows = []
         for prov in (await self.ward_provinces(user_id))[:10]:
             p = directory.get_province(prov)
             rows.append([Button(t.gettext("📍 A commune/ward of {province}…").format(
-                province=p.name if p else prov), data=data(prov))])
+                province=p.name if p else prov), action=pick(prov))])
         return rows
 
     async def can_manage(self, user_id: int, event: Event) -> bool:
@@ -326,7 +385,7 @@ class EventService:
     # -- create / edit / cancel ----------------------------------------------------------------
     async def create(
         self, user_id: int, *, title: str, starts_at: dt.datetime, ends_at: dt.datetime,
-        place: str, description: str, scope: str, code: str, photo_file_id: str | None,
+        place: str, description: str, scope: str, code: str, photo: str | None,
     ) -> Event:
         if not await self.allows_scope(user_id, scope, code):
             raise EventError(N_("You cannot create events for this area."))
@@ -346,7 +405,7 @@ class EventService:
         event_id = await repo.create(
             self.db, title=title, description=description, place=place,
             starts_at=int(starts_at.timestamp()), ends_at=int(ends_at.timestamp()), scope=scope,
-            province_code=province, ward_code=ward, photo_file_id=photo_file_id,
+            province_code=province, ward_code=ward, photo_media=photo,
             created_by=user_id, now=self.clock.timestamp(),
         )
         event = await self.get(event_id)
@@ -384,7 +443,7 @@ class EventService:
                 raise EventError(N_("The end must be after the start."))
             fields = {"starts_at": int(starts.timestamp()), "ends_at": int(ends.timestamp())}
         elif field == "photo":
-            fields = {"photo_file_id": value or None}
+            fields = {"photo_media": value or None, "photo_file_id": None}
         else:
             raise EventError(N_("This button is no longer available."))
         await repo.update(self.db, event.id, fields, self.clock.timestamp())
@@ -504,7 +563,7 @@ class EventService:
                     f"{esc(occ.entry.text('description', loc))}\n\n<i>{esc(occ.entry.source)}</i>"
                 )
             buttons = ((LinkButton({loc: translator(loc).gettext("📅 Add to calendar") for loc in SUPPORTED_LOCALES},
-                                   data=f"ev:ics:c:{occ.entry.id}"),),)
+                                   data=Ics("c", occ.entry.id).pack()),),)
             cid = await self._create_auto(
                 f"cal:{occ.entry.id}:{occ.first_day.year}", texts, Target(topic=TOPIC_EVENTS),
                 when, when + dt.timedelta(hours=14), buttons,
@@ -533,8 +592,8 @@ class EventService:
                     continue
                 texts = {loc: self._reminder_text(translator(loc), e, label) for loc in SUPPORTED_LOCALES}
                 buttons = ((
-                    LinkButton({loc: translator(loc).gettext("ℹ️ Details") for loc in SUPPORTED_LOCALES}, data=f"ev:v:{e.id}"),
-                    LinkButton({loc: translator(loc).gettext("📅 Add to calendar") for loc in SUPPORTED_LOCALES}, data=f"ev:ics:e:{e.id}"),
+                    LinkButton({loc: translator(loc).gettext("ℹ️ Details") for loc in SUPPORTED_LOCALES}, data=ViewEvent(e.id).pack()),
+                    LinkButton({loc: translator(loc).gettext("📅 Add to calendar") for loc in SUPPORTED_LOCALES}, data=Ics("e", str(e.id)).pack()),
                 ),)
                 cid = await self._create_auto(
                     f"remind:{e.id}:{label}:{start}", texts, target,
@@ -641,9 +700,10 @@ class EventService:
         return "\n".join(lines)
 
     def list_screen(self, t: Translator, items: list[Listed], area: str, *, can_create: bool,
-                    subscribed: bool, page: int = 0, nav: str = "ev:l") -> Screen:
-        """One page of `items` (all upcoming entries); `nav` + ":<page>" is the callback data
-        of the Previous/Next buttons (the handler re-validates the page number)."""
+                    subscribed: bool, page: int = 0,
+                    nav: Callable[[int], Action] = ListEvents) -> Screen:
+        """One page of `items` (all upcoming entries); `nav(page)` is the action of the
+        Previous/Next buttons (the handler re-validates the page number)."""
         _ = t.gettext
         pages = max(1, min(MAX_PAGES, (len(items) + PER_PAGE - 1) // PER_PAGE))
         page = max(0, min(page, pages - 1))
@@ -659,22 +719,23 @@ class EventService:
             when = self._when_text(t, item.starts_at, item.ends_at, item.all_day)
             where = f" — {esc(item.area)}" if item.area else ""
             lines.append(f"• <b>{esc(item.title)}</b>\n  {esc(when)}{where}")
-            data = f"ev:v:{item.ref}" if item.kind == "local" else f"ev:c:{item.ref}"
-            rows.append([Button(item.title[:60], data=data)])
+            action = ViewEvent(int(item.ref)) if item.kind == "local" else ViewCalendar(item.ref)
+            rows.append([Button(item.title[:60], action=action)])
         if not items:
             lines.append(_("No upcoming events."))
         if pages > 1:
             lines += ["", _("Page {page} of {pages}").format(page=page + 1, pages=pages)]
             nav_row = []
             if page > 0:
-                nav_row.append(Button(_("◀ Previous"), data=f"{nav}:{page - 1}"))
+                nav_row.append(Button(_("◀ Previous"), action=nav(page - 1)))
             if page + 1 < pages:
-                nav_row.append(Button(_("Next ▶"), data=f"{nav}:{page + 1}"))
+                nav_row.append(Button(_("Next ▶"), action=nav(page + 1)))
             rows.append(nav_row)
-        rows.append([Button(_("📍 Choose area"), data="ev:a"),
-                     Button(_("🔔 My subscription") if subscribed else _("🔔 Get updates"), data="sub:home")])
+        rows.append([Button(_("📍 Choose area"), action=ChooseArea()),
+                     Button(_("🔔 My subscription") if subscribed else _("🔔 Get updates"),
+                            action=SubscriptionHome())])
         if can_create:
-            rows.append([Button(_("➕ New event"), data="ev:new")])
+            rows.append([Button(_("➕ New event"), action=NewEvent())])
         rows.append([Button(_("⬅️ Main menu"), data="m:home")])
         return Screen("\n".join(lines), rows)
 
@@ -689,11 +750,11 @@ class EventService:
         lines.append("🗺 " + esc(e.area() or t.gettext("Nationwide")))
         if e.description:
             lines += ["", esc(e.description)]
-        rows = [[Button(_("📅 Add to calendar"), data=f"ev:ics:e:{e.id}")]]
+        rows = [[Button(_("📅 Add to calendar"), action=Ics("e", str(e.id)))]]
         if can_manage and not e.cancelled:
-            rows.append([Button(_("✏️ Edit"), data=f"ev:ed:{e.id}"),
-                         Button(_("❌ Cancel event"), data=f"ev:x:{e.id}")])
-        rows.append([Button(_("⬅️ Events"), data="ev:l")])
+            rows.append([Button(_("✏️ Edit"), action=EditEvent(e.id)),
+                         Button(_("❌ Cancel event"), action=CancelEvent(e.id))])
+        rows.append([Button(_("⬅️ Events"), action=ListEvents())])
         return Screen("\n".join(lines), rows)
 
     def calendar_screen(self, t: Translator, occ: calendar.Occurrence) -> Screen:
@@ -708,8 +769,8 @@ class EventService:
             "",
             "<i>" + esc(_("Source: {source}").format(source=entry.source)) + "</i>",
         ]
-        rows = [[Button(_("📅 Add to calendar"), data=f"ev:ics:c:{entry.id}")],
-                [Button(_("⬅️ Events"), data="ev:l")]]
+        rows = [[Button(_("📅 Add to calendar"), action=Ics("c", entry.id))],
+                [Button(_("⬅️ Events"), action=ListEvents())]]
         return Screen("\n".join(lines), rows)
 
     def preview_text(self, t: Translator, draft: dict[str, Any]) -> str:

@@ -1,51 +1,139 @@
 """Events: /events (your area first), event details, .ics downloads, the officers' wizard to
-create, edit and cancel local events. Rules and permissions live in bot.events."""
+create, edit and cancel local events. Rules and permissions live in bot.events (re-checked
+there on every action)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from telegram import InputFile, Update
-from telegram.constants import ChatType
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
-
 from bot import directory
-from bot.events import EventError, EventService
-from bot.i18n import Translator
+from bot.engine.actions import Action
+from bot.engine.conversation import Turn
+from bot.engine.inputs import Command, Input, Photo, Text
+from bot.engine.router import Router
+from bot.events import (
+    CancelEvent,
+    ChooseArea,
+    EditEvent,
+    EventError,
+    EventService,
+    Ics,
+    ListArea,
+    ListEvents,
+    NewEvent,
+    ScopeProvince,
+    ViewCalendar,
+    ViewEvent,
+)
+from bot.i18n import N_, Translator
+from bot.media import MAX_PHOTO_BYTES
 from bot.runtime import Runtime
 from bot.screens import Button, Screen, esc
-from bot.subscriptions import area_label, province_buttons, province_key, ward_key, ward_page
-from handlers import registry
-from handlers.common import Context, answer, callback_parts, markup, rt, show, tr
+from bot.subscriptions import (
+    area_label,
+    province_buttons,
+    province_key,
+    search_results,
+    ward_key,
+    ward_page,
+)
 
+router = Router("events")
 NEW_FLOW = "ev_new"
 EDIT_FLOW = "ev_edit"
 AREA_FLOW = "ev_area"
 TTL = 3 * 3600
-STEPS = ("title", "start", "end", "place", "description", "scope", "photo", "confirm")
+EDITABLE = ("title", "time", "place", "description", "photo")
 
 
-def service(context: Context) -> EventService:
-    svc: EventService = rt(context).services["events"]
+# -- actions of this module (packed as the callback data already in people's chats) -----------
+class AreaProvince(Action, prefix="ev:ap"):
+    code: str
+
+
+class AreaWardPage(Action, prefix="ev:awpg"):
+    province: str
+    page: int
+
+
+class AreaWard(Action, prefix="ev:aw"):
+    code: str
+
+
+class ChooseScope(Action, prefix="ev:sc"):
+    choice: str  # "n" nationwide, "p<province>", "w<ward>" (bot.events.ScopeOption.data)
+
+
+class PickScopeProvince(Action, prefix="ev:spick"):
+    pass
+
+
+class ScopeWardPage(Action, prefix="ev:swpg"):
+    province: str
+    page: int
+
+
+class ScopeWard(Action, prefix="ev:sw"):
+    code: str
+
+
+class ScopeWholeProvince(Action, prefix="ev:sp"):
+    code: str
+
+
+class NoPhoto(Action, prefix="ev:np"):
+    pass
+
+
+class Save(Action, prefix="ev:save"):
+    pass
+
+
+class Drop(Action, prefix="ev:drop"):
+    pass
+
+
+class EditField(Action, prefix="ev:ef"):
+    event: int
+    field: str
+
+
+class CancelYes(Action, prefix="ev:xy"):
+    event: int
+
+
+SCOPES = {"w": "ward", "p": "province", "n": "national"}
+
+
+def service(turn: Turn) -> EventService:
+    svc: EventService = turn.runtime.services["events"]
     return svc
 
 
-async def _area_of(context: Context, user_id: int | None) -> tuple[str | None, str | None]:
-    subs = rt(context).services.get("subscriptions")
+def _gone(turn: Turn) -> str:
+    return turn.t.gettext("This button is no longer available.")
+
+
+def _province_of(ward: str) -> str | None:
+    unit = directory.get_ward(ward)
+    return f"{unit.province_code:02d}" if unit else None
+
+
+# -- the list ---------------------------------------------------------------------------------
+async def _area_of(turn: Turn, user_id: int | None) -> tuple[str | None, str | None]:
+    subs = turn.runtime.services.get("subscriptions")
     if subs is None or user_id is None:
         return None, None
     sub = await subs.get(user_id)
     return (sub.province_code, sub.ward_code) if sub else (None, None)
 
 
-async def list_screen(update: Update, context: Context, province: str | None = None,
-                      ward: str | None = None, *, explicit: bool = False, page: int = 0) -> Screen:
-    user = update.effective_user
-    uid = user.id if user else None
-    t = await tr(update, context)
-    sub_prov, sub_ward = await _area_of(context, uid)
-    svc = service(context)
+async def list_screen(turn: Turn, province: str | None = None, ward: str | None = None, *,
+                      explicit: bool = False, page: int = 0) -> Screen:
+    uid = await turn.user_id(create=False)
+    sub_prov, sub_ward = await _area_of(turn, uid)
+    svc = service(turn)
     if not explicit:
         province, ward = sub_prov, sub_ward
         if province is None and uid is not None:
@@ -58,190 +146,302 @@ async def list_screen(update: Update, context: Context, province: str | None = N
                 if option.scope == "province":
                     province = option.code
                     break
-    items = await svc.upcoming(t.locale, province, ward, limit=None)
-    nav = f"ev:L:{province}:{ward or '-'}" if explicit and province else "ev:l"
+    items = await svc.upcoming(turn.t.locale, province, ward, limit=None)
+
+    def nav(to: int) -> Action:
+        if explicit and province:
+            return ListArea(province, ward or "-", to)
+        return ListEvents(to)
+
     return svc.list_screen(
-        t, items, area_label(province, ward), can_create=uid is not None and await svc.can_create(uid),
+        turn.t, items, area_label(province, ward),
+        can_create=uid is not None and await svc.can_create(uid),
         subscribed=sub_prov is not None, page=page, nav=nav,
     )
 
 
-def _page(value: str | None) -> int:
-    """A page number from callback data (never trusted: digits only, clamped by the screen)."""
-    return int(value) if value is not None and value.isdigit() and len(value) <= 3 else 0
+def _page(value: int | None) -> int:
+    """A page number from a pressed button (never trusted: clamped here and by the screen)."""
+    return value if value is not None and 0 <= value < 1000 else 0
 
 
-def _province_of(ward: str) -> str | None:
-    unit = directory.get_ward(ward)
-    return f"{unit.province_code:02d}" if unit else None
+@router.command("events")
+async def events_command(turn: Turn, cmd: Command) -> None:
+    await turn.show(await list_screen(turn))
 
 
-async def events_command(update: Update, context: Context) -> None:
-    await show(update, context, await list_screen(update, context))
+@router.menu_entry("events")
+async def open_menu(turn: Turn) -> None:
+    await turn.notice()
+    await turn.show(await list_screen(turn), replace=True)
 
 
-async def open_menu(update: Update, context: Context) -> None:
-    await answer(update)
-    await show(update, context, await list_screen(update, context), edit=True)
+@router.on(ListEvents)
+async def on_list(turn: Turn, act: ListEvents) -> None:
+    await turn.notice()
+    await turn.show(await list_screen(turn, page=_page(act.page)), replace=True)
 
 
-async def _send_ics(update: Update, context: Context, name: str, data: bytes, caption: str) -> None:
-    chat = update.effective_chat
-    if chat is None:
+@router.on(ListArea)
+async def on_list_area(turn: Turn, act: ListArea) -> None:
+    prov = province_key(act.province)
+    ward = ward_key(act.ward, prov) if act.ward != "-" else None
+    await turn.notice()
+    await turn.show(await list_screen(turn, prov, ward, explicit=prov is not None,
+                                      page=_page(act.page)), replace=True)
+
+
+@router.on(ChooseArea)
+async def on_choose_area(turn: Turn, act: ChooseArea) -> None:
+    await turn.notice()
+    await turn.show(Screen(turn.t.gettext("Choose a province or city:"),
+                           province_buttons(AreaProvince)), replace=True)
+
+
+def _area_wards(t: Translator, province: str, page: int) -> Screen:
+    return ward_page(t, province, page, AreaWard, AreaWardPage, ListArea(province, "-"))
+
+
+@router.on(AreaProvince)
+async def on_area_province(turn: Turn, act: AreaProvince) -> None:
+    prov = province_key(act.code)
+    if prov is None:
+        await turn.notice(_gone(turn))
         return
-    await context.bot.send_document(chat.id, InputFile(data, filename=name), caption=caption)
+    await turn.set_session({"flow": AREA_FLOW, "province": prov}, ttl=TTL)
+    await turn.notice()
+    await turn.show(_area_wards(turn.t, prov, 0), replace=True)
 
 
-async def _show_event(update: Update, context: Context, event_id: str, t: Translator, *, edit: bool) -> None:
-    svc = service(context)
+@router.on(AreaWardPage)
+async def on_area_ward_page(turn: Turn, act: AreaWardPage) -> None:
+    prov = province_key(act.province)
+    if prov is None or act.page < 0:
+        await turn.notice(_gone(turn))
+        return
+    await turn.notice()
+    await turn.show(_area_wards(turn.t, prov, act.page), replace=True)
+
+
+@router.on(AreaWard)
+async def on_area_ward(turn: Turn, act: AreaWard) -> None:
+    ward = ward_key(act.code)
+    if ward is None:
+        await turn.notice(_gone(turn))
+        return
+    await turn.clear_session()
+    await turn.notice()
+    await turn.show(await list_screen(turn, _province_of(ward), ward, explicit=True), replace=True)
+
+
+@router.flow(AREA_FLOW)
+async def on_area_input(turn: Turn, inp: Input) -> None:
+    session = await turn.session()
+    prov = province_key(session.get("province"))
+    if prov is None:
+        await turn.clear_session()
+        return
+    if not isinstance(inp, Text) or not inp.text.strip():
+        await turn.show(Screen(turn.t.gettext("Please type the name of your commune or ward.")))
+        return
+    await turn.show(search_results(turn.t, inp.text.strip()[:100], prov, AreaWard,
+                                   ListArea(prov, "-")))
+
+
+# -- one event ------------------------------------------------------------------------------
+async def _event_screen(turn: Turn, event_id: int, *, replace: bool) -> None:
+    svc = service(turn)
     event = await svc.get(event_id)
-    user = update.effective_user
     if event is None:
-        await answer(update, t.gettext("This event does not exist (any more)."))
+        await turn.notice(turn.t.gettext("This event does not exist (any more)."))
         return
-    await answer(update)
-    can = user is not None and await svc.can_manage(user.id, event)
-    screen = svc.event_screen(t, event, can_manage=can)
-    if event.photo_file_id and update.effective_chat is not None:
-        await context.bot.send_photo(
-            update.effective_chat.id, event.photo_file_id, caption=screen.text[:1000],
-            reply_markup=markup(screen.buttons),
-        )
+    await turn.notice()
+    uid = await turn.user_id(create=False)
+    can = uid is not None and await svc.can_manage(uid, event)
+    screen = svc.event_screen(turn.t, event, can_manage=can)
+    media = await svc.media.get(event.photo) if event.photo else None
+    if media is not None:
+        await turn.show(Screen(screen.text[:1000], screen.buttons, photo=media.data))
         return
-    await show(update, context, screen, edit=edit)
+    await turn.show(screen, replace=replace)
 
 
-async def on_button(update: Update, context: Context) -> None:
-    parts = callback_parts(update)
-    user = update.effective_user
-    chat = update.effective_chat
-    if user is None or chat is None:
+@router.on(ViewEvent)
+async def on_view(turn: Turn, act: ViewEvent) -> None:
+    await _event_screen(turn, act.event, replace=True)
+
+
+@router.on(ViewCalendar)
+async def on_calendar(turn: Turn, act: ViewCalendar) -> None:
+    svc = service(turn)
+    occ = svc.calendar_occurrence(act.entry)
+    if occ is None:
+        await turn.notice(turn.t.gettext("This event does not exist (any more)."))
         return
-    t = await tr(update, context)
-    svc = service(context)
-    sessions = rt(context).sessions
-    action = parts[1] if len(parts) > 1 else ""
+    await turn.notice()
+    await turn.show(svc.calendar_screen(turn.t, occ), replace=True)
+
+
+@router.on(Ics)
+async def on_ics(turn: Turn, act: Ics) -> None:
+    svc = service(turn)
+    t = turn.t
+    name, data, title = "", b"", ""
+    if act.kind == "e":
+        event = await svc.get(act.ref)
+        if event is not None:
+            (name, data), title = svc.event_ics(event), event.title
+    elif act.kind == "c":
+        occ = svc.calendar_occurrence(act.ref)
+        if occ is not None:
+            (name, data), title = svc.calendar_ics(occ, t.locale), occ.entry.text("title", t.locale)
+    if not data:
+        await turn.notice(t.gettext("This event does not exist (any more)."), alert=True)
+        return
+    await turn.notice()
+    caption = t.gettext("📅 {title}: open the file to add it to your calendar.").format(
+        title=esc(title[:200]))
+    await turn.show(Screen(caption, document=(name, data)))
+
+
+# -- edit and cancel ------------------------------------------------------------------------------
+async def _managed(turn: Turn, event_id: int) -> Any:
+    """The event if this person may change it, else a notice and None."""
+    svc = service(turn)
+    event = await svc.get(event_id)
+    uid = await turn.user_id(create=False)
+    if event is None or event.cancelled or uid is None or not await svc.can_manage(uid, event):
+        await turn.notice(turn.t.gettext("You cannot change this event."), alert=True)
+        return None
+    return event
+
+
+@router.on(EditEvent)
+async def on_edit(turn: Turn, act: EditEvent) -> None:
+    event = await _managed(turn, act.event)
+    if event is None:
+        return
+    await turn.notice()
+    _ = turn.t.gettext
+    rows = [
+        [Button(_("Title"), action=EditField(event.id, "title")),
+         Button(_("Date and time"), action=EditField(event.id, "time"))],
+        [Button(_("Place"), action=EditField(event.id, "place")),
+         Button(_("Description"), action=EditField(event.id, "description"))],
+        [Button(_("Photo"), action=EditField(event.id, "photo"))],
+        [Button(_("⬅️ Back"), action=ViewEvent(event.id))],
+    ]
+    await turn.show(Screen(_("What do you want to change?"), rows), replace=True)
+
+
+def _edit_prompt(t: Translator, field: str) -> str:
+    _ = t.gettext
+    return {
+        "title": _("Type the new title:"),
+        "time": _("Type the new start, like 26/6/2026 08:00:"),
+        "place": _("Type the new place:"),
+        "description": _("Type the new description:"),
+        "photo": _("Send the new photo, or type - to remove it:"),
+    }[field]
+
+
+@router.on(EditField)
+async def on_edit_field(turn: Turn, act: EditField) -> None:
+    if act.field not in EDITABLE:
+        await turn.notice(_gone(turn))
+        return
+    event = await _managed(turn, act.event)
+    if event is None:
+        return
+    await turn.set_session({"flow": EDIT_FLOW, "id": event.id, "field": act.field}, ttl=TTL)
+    await turn.notice()
+    await turn.show(Screen(_edit_prompt(turn.t, act.field)))
+
+
+@router.on(CancelEvent)
+async def on_cancel(turn: Turn, act: CancelEvent) -> None:
+    event = await _managed(turn, act.event)
+    if event is None:
+        return
+    await turn.notice()
+    _ = turn.t.gettext
+    await turn.show(Screen(
+        _("Cancel “{title}”? Reminders will not be sent.").format(title=esc(event.title)),
+        [[Button(_("Yes, cancel the event"), action=CancelYes(event.id)),
+          Button(_("No"), action=ViewEvent(event.id))]],
+    ), replace=True)
+
+
+@router.on(CancelYes)
+async def on_cancel_yes(turn: Turn, act: CancelYes) -> None:
+    svc = service(turn)
+    uid = await turn.user_id(create=False)
     try:
-        if action == "l" and len(parts) in (2, 3):
-            page = _page(parts[2] if len(parts) == 3 else None)
-            await answer(update)
-            await show(update, context, await list_screen(update, context, page=page), edit=True)
-        elif action == "L" and len(parts) in (4, 5):
-            prov = province_key(parts[2])
-            ward = ward_key(parts[3], prov) if parts[3] != "-" else None
-            page = _page(parts[4] if len(parts) == 5 else None)
-            await answer(update)
-            await show(update, context, await list_screen(
-                update, context, prov, ward, explicit=prov is not None, page=page), edit=True)
-        elif action == "a":
-            await answer(update)
-            await show(update, context, Screen(t.gettext("Choose a province or city:"),
-                                               province_buttons("ev:ap")), edit=True)
-        elif action == "ap" and len(parts) == 3 and (prov := province_key(parts[2])):
-            await sessions.set(chat.id, {"flow": AREA_FLOW, "province": prov}, ttl=TTL)
-            await answer(update)
-            await show(update, context, ward_page(t, prov, 0, "ev:aw", f"ev:L:{prov}:-"), edit=True)
-        elif action == "awpg" and len(parts) == 4 and (prov := province_key(parts[2])) and parts[3].isdigit():
-            await answer(update)
-            await show(update, context, ward_page(t, prov, int(parts[3]), "ev:aw", f"ev:L:{prov}:-"), edit=True)
-        elif action == "aw" and len(parts) == 3 and (ward := ward_key(parts[2])):
-            await sessions.clear(chat.id)
-            unit = directory.get_ward(ward)
-            prov = f"{unit.province_code:02d}" if unit else None
-            await answer(update)
-            await show(update, context, await list_screen(update, context, prov, ward, explicit=True), edit=True)
-        elif action == "v" and len(parts) == 3:
-            await _show_event(update, context, parts[2], t, edit=True)
-        elif action == "c" and len(parts) == 3:
-            occ = svc.calendar_occurrence(parts[2])
-            if occ is None:
-                await answer(update, t.gettext("This event does not exist (any more)."))
-                return
-            await answer(update)
-            await show(update, context, svc.calendar_screen(t, occ), edit=True)
-        elif action == "ics" and len(parts) == 4:
-            if parts[2] == "e":
-                event = await svc.get(parts[3])
-                if event is None:
-                    raise EventError("This event does not exist (any more).")
-                name, data = svc.event_ics(event)
-                title = event.title
-            else:
-                occ = svc.calendar_occurrence(parts[3])
-                if occ is None:
-                    raise EventError("This event does not exist (any more).")
-                name, data = svc.calendar_ics(occ, t.locale)
-                title = occ.entry.text("title", t.locale)
-            await answer(update)
-            await _send_ics(update, context, name, data, t.gettext(
-                "📅 {title}: open the file to add it to your calendar."
-            ).format(title=esc(title[:200])))
-        elif action == "new":
-            await answer(update)
-            await start_wizard(update, context)
-        elif action in ("sc", "sw", "sp", "spick", "spv", "swpg"):
-            await _scope_button(update, context, t, parts)
-        elif action == "np":  # no photo
-            await _wizard_step(update, context, t, "photo", None)
-        elif action == "save":
-            await _save(update, context, t)
-        elif action == "drop":
-            await sessions.clear(chat.id)
-            await answer(update)
-            await show(update, context, Screen(t.gettext("Discarded. Nothing was saved.")), edit=True)
-        elif action == "ed" and len(parts) == 3:
-            event = await svc.get(parts[2])
-            if event is None or not await svc.can_manage(user.id, event):
-                raise EventError("You cannot change this event.")
-            await answer(update)
-            _ = t.gettext
-            rows = [
-                [Button(_("Title"), data=f"ev:ef:{event.id}:title"),
-                 Button(_("Date and time"), data=f"ev:ef:{event.id}:time")],
-                [Button(_("Place"), data=f"ev:ef:{event.id}:place"),
-                 Button(_("Description"), data=f"ev:ef:{event.id}:description")],
-                [Button(_("Photo"), data=f"ev:ef:{event.id}:photo")],
-                [Button(_("⬅️ Back"), data=f"ev:v:{event.id}")],
-            ]
-            await show(update, context, Screen(_("What do you want to change?"), rows), edit=True)
-        elif action == "ef" and len(parts) == 4 and parts[3] in ("title", "time", "place", "description", "photo"):
-            event = await svc.get(parts[2])
-            if event is None or not await svc.can_manage(user.id, event):
-                raise EventError("You cannot change this event.")
-            await sessions.set(chat.id, {"flow": EDIT_FLOW, "id": event.id, "field": parts[3]}, ttl=TTL)
-            await answer(update)
-            prompts = {
-                "title": t.gettext("Type the new title:"),
-                "time": t.gettext("Type the new start, like 26/6/2026 08:00:"),
-                "place": t.gettext("Type the new place:"),
-                "description": t.gettext("Type the new description:"),
-                "photo": t.gettext("Send the new photo, or type - to remove it:"),
-            }
-            await show(update, context, Screen(prompts[parts[3]]))
-        elif action == "x" and len(parts) == 3:
-            event = await svc.get(parts[2])
-            if event is None or not await svc.can_manage(user.id, event):
-                raise EventError("You cannot change this event.")
-            await answer(update)
-            await show(update, context, Screen(
-                t.gettext("Cancel “{title}”? Reminders will not be sent.").format(
-                    title=esc(event.title)),
-                [[Button(t.gettext("Yes, cancel the event"), data=f"ev:xy:{event.id}"),
-                  Button(t.gettext("No"), data=f"ev:v:{event.id}")]],
-            ), edit=True)
-        elif action == "xy" and len(parts) == 3:
-            event = await svc.cancel(user.id, parts[2])
-            await answer(update, t.gettext("Event cancelled."))
-            updated = await svc.get(event.id)
-            if updated is not None:
-                await show(update, context, svc.event_screen(t, updated, can_manage=False), edit=True)
-        else:
-            await answer(update, t.gettext("This button is no longer available."))
+        if uid is None:
+            raise EventError(N_("You cannot change this event."))
+        event = await svc.cancel(uid, act.event)
     except EventError as exc:
-        await answer(update, exc.text(t), alert=True)
+        await turn.notice(exc.text(turn.t), alert=True)
+        return
+    await turn.notice(turn.t.gettext("Event cancelled."))
+    updated = await svc.get(event.id)
+    if updated is not None:
+        await turn.show(svc.event_screen(turn.t, updated, can_manage=False), replace=True)
 
 
-# -- the wizard ----------------------------------------------------------------------------------
+async def _photo_key(turn: Turn, inp: Photo) -> str | None:
+    """Store a sent photo by value; None (after saying why) when it is too large."""
+    if inp.size is not None and inp.size > MAX_PHOTO_BYTES:
+        data = b""
+    else:
+        data = await inp.fetch()
+    if not data or len(data) > MAX_PHOTO_BYTES:
+        await turn.show(Screen(turn.t.gettext("This photo is too large (at most 10 MB).")))
+        return None
+    return await service(turn).media.put(data)
+
+
+@router.flow(EDIT_FLOW)
+async def on_edit_input(turn: Turn, inp: Input) -> None:
+    t = turn.t
+    svc = service(turn)
+    draft = await turn.session()
+    field = str(draft.get("field", ""))
+    text = inp.text.strip() if isinstance(inp, Text) else ""
+    uid = await turn.user_id(create=False)
+    try:
+        event = await svc.get(draft.get("id", 0))
+        if event is None or uid is None:
+            raise EventError(N_("This event does not exist (any more)."))
+        value: Any
+        if field == "photo":
+            if isinstance(inp, Photo):
+                value = await _photo_key(turn, inp)
+                if value is None:
+                    return
+            elif text == "-":
+                value = None
+            else:
+                await turn.show(Screen(_edit_prompt(t, "photo")))
+                return
+        elif not isinstance(inp, Text):
+            await turn.show(Screen(_edit_prompt(t, field) if field in EDITABLE else
+                                   t.gettext("Please use the buttons above, or /cancel.")))
+            return
+        elif field == "time":
+            starts = svc.check_start(text)
+            value = (starts, starts + (event.ends_at - event.starts_at))
+        else:
+            value = text
+        updated = await svc.edit(uid, event.id, field, value)
+    except EventError as exc:
+        await turn.show(Screen(exc.text(t)))
+        return
+    await turn.clear_session()
+    await turn.show(svc.event_screen(t, updated, can_manage=True))
+
+
+# -- the new-event wizard ----------------------------------------------------------------------
 def _prompt(t: Translator, step: str) -> Screen:
     _ = t.gettext
     if step == "title":
@@ -255,169 +455,217 @@ def _prompt(t: Translator, step: str) -> Screen:
     if step == "description":
         return Screen(_("5/7: Describe the event in a few lines (or - to skip)."))
     if step == "photo":
-        return Screen(_("7/7: Send a photo or poster, or skip."), [[Button(_("Skip"), data="ev:np")]])
+        return Screen(_("7/7: Send a photo or poster, or skip."), [[Button(_("Skip"), action=NoPhoto())]])
     return Screen("")
 
 
-async def start_wizard(update: Update, context: Context) -> None:
-    user = update.effective_user
-    chat = update.effective_chat
-    t = await tr(update, context)
-    if user is None or chat is None:
+async def start_wizard(turn: Turn) -> None:
+    t = turn.t
+    if not turn.chat.private:
+        await turn.show(Screen(t.gettext("Please create events in a private chat with me.")))
         return
-    if chat.type != ChatType.PRIVATE:
-        await show(update, context, Screen(t.gettext("Please create events in a private chat with me.")))
+    uid = await turn.user_id(create=False)
+    if uid is None or not await service(turn).can_create(uid):
+        await turn.show(Screen(t.gettext("Only police officers and administrators can create events.")))
         return
-    if not await service(context).can_create(user.id):
-        await show(update, context, Screen(t.gettext(
-            "Only police officers and administrators can create events."
-        )))
-        return
-    await rt(context).sessions.set(chat.id, {"flow": NEW_FLOW, "step": "title"}, ttl=TTL)
-    await show(update, context, _prompt(t, "title"))
+    await turn.set_session({"flow": NEW_FLOW, "step": "title"}, ttl=TTL)
+    await turn.show(_prompt(t, "title"))
 
 
-async def newevent_command(update: Update, context: Context) -> None:
-    await start_wizard(update, context)
+@router.command("newevent")
+async def newevent_command(turn: Turn, cmd: Command) -> None:
+    await start_wizard(turn)
 
 
-async def _scope_screen(update: Update, context: Context, t: Translator) -> Screen:
-    user = update.effective_user
-    assert user is not None
-    svc = service(context)
-    options = await svc.scope_options(user.id)
-    rows = [[Button(o.label(t), data=f"ev:sc:{o.data}")] for o in options[:20]]
-    if svc.is_national_admin(user.id):
-        rows.append([Button(t.gettext("🗺 A province or commune/ward…"), data="ev:spick")])
-    rows += await svc.ward_picker_rows(t, user.id, lambda prov: f"ev:spv:{prov}")
-    return Screen(t.gettext("6/7: Who is it for?"), rows)
+@router.on(NewEvent)
+async def on_new(turn: Turn, act: NewEvent) -> None:
+    await turn.notice()
+    await start_wizard(turn)
+
+
+async def _scope_screen(turn: Turn, uid: int) -> Screen:
+    svc = service(turn)
+    options = await svc.scope_options(uid)
+    rows = [[Button(o.label(turn.t), action=ChooseScope(o.data))] for o in options[:20]]
+    if svc.is_national_admin(uid):
+        rows.append([Button(turn.t.gettext("🗺 A province or commune/ward…"), action=PickScopeProvince())])
+    rows += await svc.ward_picker_rows(turn.t, uid, ScopeProvince)
+    return Screen(turn.t.gettext("6/7: Who is it for?"), rows)
 
 
 def _ward_picker(t: Translator, province: str, page: int = 0) -> Screen:
-    return ward_page(t, province, page, "ev:sw", f"ev:sp:{province}")
+    return ward_page(t, province, page, ScopeWard, ScopeWardPage, ScopeWholeProvince(province))
 
 
-async def _scope_draft(update: Update, context: Context, t: Translator) -> dict[str, Any] | None:
-    """The new-event draft if it is at the area step (else a toast and None)."""
-    chat = update.effective_chat
-    assert chat is not None
-    draft = await rt(context).sessions.get(chat.id)
-    if draft.get("flow") != NEW_FLOW or draft.get("step") not in ("scope", "scope_ward"):
-        await answer(update, t.gettext("This button is no longer available."))
+async def _wizard(turn: Turn, *steps: str) -> tuple[int, dict[str, Any]] | None:
+    """(user id, draft) when the new-event wizard is at one of `steps`; else a notice."""
+    draft = await turn.session()
+    uid = await turn.user_id(create=False)
+    if uid is None or draft.get("flow") != NEW_FLOW or draft.get("step") not in steps:
+        await turn.notice(_gone(turn))
         return None
-    return draft
+    return uid, draft
 
 
-async def _choose_scope(update: Update, context: Context, t: Translator, scope: str, code: str) -> None:
+async def _choose_scope(turn: Turn, scope: str, code: str) -> None:
     """Set the event's area; the service re-checks the permission (and again when saving)."""
-    user = update.effective_user
-    chat = update.effective_chat
-    assert user is not None and chat is not None
-    draft = await _scope_draft(update, context, t)
-    if draft is None:
+    found = await _wizard(turn, "scope", "scope_ward")
+    if found is None:
         return
-    if not await service(context).allows_scope(user.id, scope, code):
-        await answer(update, t.gettext("You cannot create events for this area."), alert=True)
+    uid, draft = found
+    if not await service(turn).allows_scope(uid, scope, code):
+        await turn.notice(turn.t.gettext("You cannot create events for this area."), alert=True)
         return
     draft.update({"scope": scope, "code": code, "step": "photo"})
     draft.pop("scope_province", None)
-    await rt(context).sessions.set(chat.id, draft, ttl=TTL)
-    await answer(update)
-    await show(update, context, _prompt(t, "photo"), edit=True)
+    await turn.set_session(draft, ttl=TTL)
+    await turn.notice()
+    await turn.show(_prompt(turn.t, "photo"), replace=True)
 
 
-async def _scope_button(update: Update, context: Context, t: Translator, parts: list[str]) -> None:
-    """ev:sc:<w|p|n><code>, ev:spick, ev:spv:<prov>, ev:swpg:<prov>:<page>, ev:sw:<ward>,
-    ev:sp:<prov> — all re-checked against the person's rights."""
-    user = update.effective_user
-    chat = update.effective_chat
-    assert user is not None and chat is not None
-    svc = service(context)
-    action = parts[1]
-    scopes = {"w": "ward", "p": "province", "n": "national"}
-    if action == "sc" and len(parts) == 3 and parts[2][:1] in scopes:
-        await _choose_scope(update, context, t, scopes[parts[2][:1]], parts[2][1:])
-    elif action == "sw" and len(parts) == 3:
-        await _choose_scope(update, context, t, "ward", parts[2])
-    elif action == "sp" and len(parts) == 3:
-        await _choose_scope(update, context, t, "province", parts[2])
-    elif action == "spick" and svc.is_national_admin(user.id):
-        if await _scope_draft(update, context, t) is None:
-            return
-        await answer(update)
-        await show(update, context, Screen(t.gettext("Choose a province or city:"),
-                                           province_buttons("ev:spv")), edit=True)
-    elif action in ("spv", "swpg") and len(parts) >= 3 and (prov := province_key(parts[2])):
-        draft = await _scope_draft(update, context, t)
-        if draft is None:
-            return
-        if not await svc.allows_scope(user.id, "province", prov):
-            await answer(update, t.gettext("You cannot create events for this area."), alert=True)
-            return
-        page = int(parts[3]) if action == "swpg" and len(parts) == 4 and parts[3].isdigit() else 0
-        draft.update({"step": "scope_ward", "scope_province": prov})
-        await rt(context).sessions.set(chat.id, draft, ttl=TTL)
-        await answer(update)
-        await show(update, context, _ward_picker(t, prov, page), edit=True)
-    else:
-        await answer(update, t.gettext("This button is no longer available."))
-
-
-async def _wizard_step(update: Update, context: Context, t: Translator, step: str, value: Any) -> None:
-    chat = update.effective_chat
-    assert chat is not None
-    sessions = rt(context).sessions
-    draft = await sessions.get(chat.id)
-    if draft.get("flow") != NEW_FLOW or draft.get("step") != step:
-        await answer(update, t.gettext("This button is no longer available."))
+@router.on(ChooseScope)
+async def on_choose_scope(turn: Turn, act: ChooseScope) -> None:
+    scope = SCOPES.get(act.choice[:1])
+    if scope is None:
+        await turn.notice(_gone(turn))
         return
-    await answer(update)
-    draft["photo"] = value
-    draft["step"] = "confirm"
-    await sessions.set(chat.id, draft, ttl=TTL)
-    await _confirm_screen(update, context, t, draft)
+    await _choose_scope(turn, scope, act.choice[1:])
 
 
-async def _confirm_screen(update: Update, context: Context, t: Translator, draft: dict[str, Any]) -> None:
-    _ = t.gettext
-    text = service(context).preview_text(t, draft)
-    await show(update, context, Screen(text, [[
-        Button(_("✅ Save"), data="ev:save"), Button(_("🗑 Discard"), data="ev:drop"),
+@router.on(ScopeWard)
+async def on_scope_ward(turn: Turn, act: ScopeWard) -> None:
+    await _choose_scope(turn, "ward", act.code)
+
+
+@router.on(ScopeWholeProvince)
+async def on_scope_whole(turn: Turn, act: ScopeWholeProvince) -> None:
+    await _choose_scope(turn, "province", act.code)
+
+
+@router.on(PickScopeProvince)
+async def on_pick_scope_province(turn: Turn, act: PickScopeProvince) -> None:
+    found = await _wizard(turn, "scope", "scope_ward")
+    if found is None:
+        return
+    uid, _draft = found
+    if not service(turn).is_national_admin(uid):
+        await turn.notice(_gone(turn))
+        return
+    await turn.notice()
+    await turn.show(Screen(turn.t.gettext("Choose a province or city:"),
+                           province_buttons(ScopeProvince)), replace=True)
+
+
+async def _scope_wards(turn: Turn, province: str, page: int) -> None:
+    found = await _wizard(turn, "scope", "scope_ward")
+    if found is None:
+        return
+    uid, draft = found
+    prov = province_key(province)
+    if prov is None or page < 0:
+        await turn.notice(_gone(turn))
+        return
+    if not await service(turn).allows_scope(uid, "province", prov):
+        await turn.notice(turn.t.gettext("You cannot create events for this area."), alert=True)
+        return
+    draft.update({"step": "scope_ward", "scope_province": prov})
+    await turn.set_session(draft, ttl=TTL)
+    await turn.notice()
+    await turn.show(_ward_picker(turn.t, prov, page), replace=True)
+
+
+@router.on(ScopeProvince)
+async def on_scope_province(turn: Turn, act: ScopeProvince) -> None:
+    await _scope_wards(turn, act.code, 0)
+
+
+@router.on(ScopeWardPage)
+async def on_scope_ward_page(turn: Turn, act: ScopeWardPage) -> None:
+    await _scope_wards(turn, act.province, act.page)
+
+
+async def _confirm_screen(turn: Turn, draft: dict[str, Any]) -> None:
+    _ = turn.t.gettext
+    text = service(turn).preview_text(turn.t, draft)
+    await turn.show(Screen(text, [[
+        Button(_("✅ Save"), action=Save()), Button(_("🗑 Discard"), action=Drop()),
     ]]))
 
 
-async def _save(update: Update, context: Context, t: Translator) -> None:
-    user = update.effective_user
-    chat = update.effective_chat
-    assert user is not None and chat is not None
-    draft = await rt(context).sessions.get(chat.id)
-    if draft.get("flow") != NEW_FLOW or draft.get("step") != "confirm":
-        await answer(update, t.gettext("This button is no longer available."))
+@router.on(NoPhoto)
+async def on_no_photo(turn: Turn, act: NoPhoto) -> None:
+    found = await _wizard(turn, "photo")
+    if found is None:
         return
-    svc = service(context)
-    event = await svc.create(
-        user.id, title=draft["title"],
-        starts_at=dt.datetime.fromtimestamp(int(draft["starts_at"]), dt.UTC),
-        ends_at=dt.datetime.fromtimestamp(int(draft["ends_at"]), dt.UTC),
-        place=draft.get("place", ""), description=draft.get("description", ""),
-        scope=draft["scope"], code=draft["code"], photo_file_id=draft.get("photo"),
-    )
-    await rt(context).sessions.clear(chat.id)
-    await answer(update, t.gettext("Event saved."))
-    await show(update, context, svc.event_screen(t, event, can_manage=True), edit=True)
+    _uid, draft = found
+    await turn.notice()
+    draft.update({"photo": None, "step": "confirm"})
+    await turn.set_session(draft, ttl=TTL)
+    await _confirm_screen(turn, draft)
 
 
-async def on_new_input(update: Update, context: Context) -> None:
-    chat = update.effective_chat
-    message = update.effective_message
-    if chat is None or message is None:
+@router.on(Save)
+async def on_save(turn: Turn, act: Save) -> None:
+    found = await _wizard(turn, "confirm")
+    if found is None:
         return
-    t = await tr(update, context)
-    svc = service(context)
-    sessions = rt(context).sessions
-    draft = await sessions.get(chat.id)
+    uid, draft = found
+    svc = service(turn)
+    try:
+        event = await svc.create(
+            uid, title=draft["title"],
+            starts_at=dt.datetime.fromtimestamp(int(draft["starts_at"]), dt.UTC),
+            ends_at=dt.datetime.fromtimestamp(int(draft["ends_at"]), dt.UTC),
+            place=draft.get("place", ""), description=draft.get("description", ""),
+            scope=draft["scope"], code=draft["code"], photo=draft.get("photo"),
+        )
+    except EventError as exc:
+        await turn.notice(exc.text(turn.t), alert=True)
+        return
+    await turn.clear_session()
+    await turn.notice(turn.t.gettext("Event saved."))
+    await turn.show(svc.event_screen(turn.t, event, can_manage=True), replace=True)
+
+
+@router.on(Drop)
+async def on_drop(turn: Turn, act: Drop) -> None:
+    draft = await turn.session()
+    if draft.get("flow") != NEW_FLOW:
+        await turn.notice(_gone(turn))
+        return
+    await turn.clear_session()
+    await turn.notice()
+    await turn.show(Screen(turn.t.gettext("Discarded. Nothing was saved.")), replace=True)
+
+
+@router.flow(NEW_FLOW)
+async def on_new_input(turn: Turn, inp: Input) -> None:
+    t = turn.t
+    svc = service(turn)
+    draft = await turn.session()
     step = str(draft.get("step", ""))
-    text = (message.text or "").strip()
+    uid = await turn.user_id(create=False)
+    if uid is None or not await svc.can_create(uid):
+        await turn.clear_session()
+        await turn.show(Screen(t.gettext("Only police officers and administrators can create events.")))
+        return
+    if step == "photo":
+        if not isinstance(inp, Photo):
+            await turn.show(_prompt(t, "photo"))
+            return
+        key = await _photo_key(turn, inp)
+        if key is None:
+            return
+        draft.update({"photo": key, "step": "confirm"})
+        await turn.set_session(draft, ttl=TTL)
+        await _confirm_screen(turn, draft)
+        return
+    if not isinstance(inp, Text):
+        text_steps = ("title", "start", "end", "place", "description")
+        await turn.show(_prompt(t, step) if step in text_steps else
+                        Screen(t.gettext("Please use the buttons above, or /cancel.")))
+        return
+    text = inp.text.strip()
     try:
         if step == "title":
             draft["title"] = svc.check_title(text)
@@ -437,97 +685,26 @@ async def on_new_input(update: Update, context: Context) -> None:
             nxt = "scope"
         elif step == "scope_ward" and (prov := province_key(draft.get("scope_province"))):
             # Typing part of a commune/ward name searches that province.
-            from bot.subscriptions import search_results
-
-            await show(update, context, search_results(t, text[:100], prov, "ev:sw", f"ev:sp:{prov}"))
-            return
-        elif step == "photo":
-            if not message.photo:
-                await show(update, context, _prompt(t, "photo"))
-                return
-            draft["photo"] = message.photo[-1].file_id
-            draft["step"] = "confirm"
-            await sessions.set(chat.id, draft, ttl=TTL)
-            await _confirm_screen(update, context, t, draft)
+            await turn.show(search_results(t, text[:100], prov, ScopeWard, ScopeWholeProvince(prov)))
             return
         else:
-            await show(update, context, Screen(t.gettext("Please use the buttons above, or /cancel.")))
+            await turn.show(Screen(t.gettext("Please use the buttons above, or /cancel.")))
             return
     except EventError as exc:
-        await show(update, context, Screen(exc.text(t)))
+        await turn.show(Screen(exc.text(t)))
         return
     draft["step"] = nxt
-    await sessions.set(chat.id, draft, ttl=TTL)
+    await turn.set_session(draft, ttl=TTL)
     if nxt == "scope":
-        await show(update, context, await _scope_screen(update, context, t))
+        await turn.show(await _scope_screen(turn, uid))
     else:
-        await show(update, context, _prompt(t, nxt))
+        await turn.show(_prompt(t, nxt))
 
 
-async def on_edit_input(update: Update, context: Context) -> None:
-    chat = update.effective_chat
-    message = update.effective_message
-    user = update.effective_user
-    if chat is None or message is None or user is None:
-        return
-    t = await tr(update, context)
-    svc = service(context)
-    draft = await rt(context).sessions.get(chat.id)
-    field = str(draft.get("field", ""))
-    text = (message.text or "").strip()
-    try:
-        event = await svc.get(draft.get("id", 0))
-        if event is None:
-            raise EventError("This event does not exist (any more).")
-        value: Any
-        if field == "time":
-            starts = svc.check_start(text)
-            value = (starts, starts + (event.ends_at - event.starts_at))
-        elif field == "photo":
-            if message.photo:
-                value = message.photo[-1].file_id
-            elif text == "-":
-                value = None
-            else:
-                await show(update, context, Screen(t.gettext("Send the new photo, or type - to remove it:")))
-                return
-        else:
-            value = text
-        updated = await svc.edit(user.id, event.id, field, value)
-    except EventError as exc:
-        await show(update, context, Screen(exc.text(t)))
-        return
-    await rt(context).sessions.clear(chat.id)
-    await show(update, context, svc.event_screen(t, updated, can_manage=True))
-
-
-async def on_area_input(update: Update, context: Context) -> None:
-    chat = update.effective_chat
-    message = update.effective_message
-    if chat is None or message is None:
-        return
-    t = await tr(update, context)
-    draft = await rt(context).sessions.get(chat.id)
-    prov = province_key(draft.get("province"))
-    if prov is None:
-        return
-    from bot.subscriptions import search_results
-
-    query = (message.text or "").strip()[:100]
-    await show(update, context, search_results(t, query, prov, "ev:aw", f"ev:L:{prov}:-"))
-
-
-async def setup(app: Application, runtime: Runtime) -> None:  # type: ignore[type-arg,unused-ignore]
+async def setup(runtime: Runtime) -> None:
     svc = EventService(
         runtime.db, runtime.settings, runtime.clock, units=runtime.services.get("units"),
         broadcast=runtime.services.get("broadcast"), content=runtime.services.get("content"),
     )
     runtime.services["events"] = svc
     runtime.users.register_eraser(svc.forget_user)
-    app.add_handler(CommandHandler("events", events_command))
-    app.add_handler(CommandHandler("newevent", newevent_command))
-    app.add_handler(CallbackQueryHandler(on_button, pattern=r"^ev:"))
-    registry.menu_entry("events", open_menu)
-    registry.flow(NEW_FLOW, on_new_input)
-    registry.flow(EDIT_FLOW, on_edit_input)
-    registry.flow(AREA_FLOW, on_area_input)

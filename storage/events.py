@@ -10,23 +10,24 @@ from storage.db import Database
 Row = sqlite3.Row
 _COLUMNS = (
     "id, title, description, place, starts_at, ends_at, scope, province_code, ward_code,"
-    " photo_file_id, created_by, created_at, updated_at, cancelled_at"
+    " photo_file_id, photo_media, created_by, created_at, updated_at, cancelled_at"
 )
-EDITABLE = frozenset({"title", "description", "place", "starts_at", "ends_at", "photo_file_id"})
+EDITABLE = frozenset({"title", "description", "place", "starts_at", "ends_at", "photo_file_id",
+                      "photo_media"})
 
 
 async def create(
     db: Database, *, title: str, description: str, place: str, starts_at: int, ends_at: int,
-    scope: str, province_code: str | None, ward_code: str | None, photo_file_id: str | None,
+    scope: str, province_code: str | None, ward_code: str | None, photo_media: str | None,
     created_by: int, now: int,
 ) -> int:
     async with db.transaction() as conn:
         cur = await conn.execute(
             "INSERT INTO events(title, description, place, starts_at, ends_at, scope,"
-            " province_code, ward_code, photo_file_id, created_by, created_at, updated_at)"
+            " province_code, ward_code, photo_media, created_by, created_at, updated_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (title, description, place, starts_at, ends_at, scope, province_code, ward_code,
-             photo_file_id, created_by, now, now),
+             photo_media, created_by, now, now),
         )
         return int(cur.lastrowid or 0)
 

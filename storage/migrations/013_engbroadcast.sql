@@ -7,3 +7,6 @@ CREATE TABLE media (
     data        BLOB NOT NULL,
     created_at  INTEGER NOT NULL
 );
+
+-- An event's photo by value too (a media key); photo_file_id stays for events saved before.
+ALTER TABLE events ADD COLUMN photo_media TEXT;

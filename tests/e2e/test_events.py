@@ -98,7 +98,7 @@ async def test_ward_event_reminders_reach_province_wide_subscribers_not_other_wa
     await bot.service("events").create(
         OFFICER, title="Ward walk", starts_at=DAY + timedelta(days=2),
         ends_at=DAY + timedelta(days=2, hours=2), place="Bến Thành", description="",
-        scope="ward", code=SAI_GON, photo_file_id=None,
+        scope="ward", code=SAI_GON, photo=None,
     )
     subs = bot.service("subscriptions")
     for uid, ward in ((5201, SAI_GON), (5202, None), (5203, AN_DONG)):
@@ -167,7 +167,7 @@ async def test_province_admin_creates_a_ward_event_of_their_province_only(bot: A
     with pytest.raises(EventError):
         await events_svc.create(
             5301, title="x", starts_at=DAY + timedelta(days=1), ends_at=DAY + timedelta(days=1, hours=1),
-            place="", description="", scope="ward", code=HANOI_WARD, photo_file_id=None,
+            place="", description="", scope="ward", code=HANOI_WARD, photo=None,
         )
     # A ward officer keeps to their own ward.
     await make_officer(bot)
@@ -200,7 +200,7 @@ async def test_events_list_pages_with_next_and_previous(bot: Any, tg: Any) -> No
         start = DAY + timedelta(days=1, hours=i)
         await events.create(
             ADMIN, title=f"Talk {i:02d}", starts_at=start, ends_at=start + timedelta(hours=1),
-            place="", description="", scope="national", code="", photo_file_id=None,
+            place="", description="", scope="national", code="", photo=None,
         )
     lan = tg.user(id=5401, language_code="en", started=True)
 
@@ -241,7 +241,7 @@ async def test_edit_and_cancel_an_event(bot: Any, tg: Any) -> None:
     event = await svc.create(
         OFFICER, title="Old title", starts_at=DAY + timedelta(days=3),
         ends_at=DAY + timedelta(days=3, hours=2), place="", description="",
-        scope="ward", code=SAI_GON, photo_file_id=None,
+        scope="ward", code=SAI_GON, photo=None,
     )
     officer = tg.user(id=OFFICER, language_code="en")
     await officer.send("/events")
