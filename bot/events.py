@@ -311,15 +311,21 @@ class EventService:
         return [o.code for o in await self.scope_options(user_id) if o.scope == PROVINCE]
 
     async def ward_picker_rows(
-        self, t: Translator, user_id: int, pick: Callable[[str], Action] = ScopeProvince
+        self, t: Translator, user_id: int,
+        pick: Callable[[str], Action] | Callable[[str], str] = ScopeProvince,
     ) -> list[list[Button]]:
         """"📍 A commune/ward of …" buttons, one per province whose wards this person may pick
-        (`pick(province code)` is each button's action)."""
+        (`pick(province code)` is each button's action, or its callback data for features not
+        yet on the engine)."""
         rows = []
         for prov in (await self.ward_provinces(user_id))[:10]:
             p = directory.get_province(prov)
-            rows.append([Button(t.gettext("📍 A commune/ward of {province}…").format(
-                province=p.name if p else prov), action=pick(prov))])
+            label = t.gettext("📍 A commune/ward of {province}…").format(
+                province=p.name if p else prov)
+            target = pick(prov)
+            button = (Button(label, data=target) if isinstance(target, str)
+                      else Button(label, action=target))
+            rows.append([button])
         return rows
 
     async def can_manage(self, user_id: int, event: Event) -> bool:
