@@ -547,6 +547,11 @@ async def _message_of(turn: Turn, inp: Input) -> tuple[str, str | None] | None:
         if inp.size is not None and inp.size > MAX_PHOTO_BYTES:
             await turn.show(Screen(_("This photo is too large (at most 10 MB).")))
             return None
+        try:  # the caption first: a refused message stores nothing
+            service(turn).validate_content(Content({"x": inp.caption_as_html()}, "photo"))
+        except BroadcastError as exc:
+            await turn.show(Screen(exc.text(turn.t)))
+            return None
         data = await inp.fetch()
         if len(data) > MAX_PHOTO_BYTES:
             await turn.show(Screen(_("This photo is too large (at most 10 MB).")))

@@ -49,11 +49,10 @@ async def home(turn: Turn, *, replace: bool = False) -> None:
     if not turn.chat.private:
         await turn.show(Screen(turn.t.gettext("Subscriptions work in a private chat with me.")))
         return
-    user_id = await turn.user_id()
-    if user_id is None:
-        return
-    sub = await service(turn).get(user_id)
-    if sub is None:
+    # Only looking: no account is created before the person subscribes.
+    user_id = await turn.user_id(create=False)
+    sub = await service(turn).get(user_id) if user_id is not None else None
+    if sub is None or user_id is None:
         await turn.show(intro_screen(turn.t), replace=replace)
         return
     if not sub.active:

@@ -4,6 +4,8 @@ one-tap unsubscribe, quiet hours, blocked users, 429 handling, the admin wizard 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -207,6 +209,40 @@ async def test_admin_wizard_sends_with_progress_message(bot: Any, tg: Any) -> No
     progress = admin.last
     assert "Campaign #" in progress.text and "Finished" in progress.text
     assert "Sent: 1" in progress.text
+
+
+async def test_wizard_photo_reaches_everyone_and_is_uploaded_once(bot: Any, tg: Any) -> None:
+    daytime(bot)
+    for uid in (3621, 3622, 3623):
+        await subscribe(bot, tg, uid, HCM)
+    admin = tg.user(id=ADMIN, first_name="Admin", language_code="en")
+    await admin.send("/broadcast")
+    await admin.press("➕ New campaign")
+    picture = b"\xff\xd8\xff poster of the June walk"
+    await admin.send_photo(picture, caption="June walk <b>26/6</b>")
+    await admin.press("⏭ One text for everyone")
+    await admin.press("⏭ No buttons")
+    await admin.press("Hồ Chí Minh")
+    await admin.press("📍 The whole province")
+    await admin.press("Everyone subscribed in the area")
+    await admin.press("All languages")
+    await admin.press("▶️ Send now")
+    await admin.wait_for("Recipients now: 3")
+    assert admin.messages[-2].photo == picture  # the preview, as recipients will see it
+    tg.requests.clear()
+    await admin.press("✅ Send")
+    await bot.service("broadcast").wait_idle()
+    for uid in (3621, 3622, 3623):
+        [message] = [m for m in tg.sent_to(uid) if "June walk" in m.text]
+        assert message.photo == picture
+        assert "June walk &lt;b&gt;26/6&lt;/b&gt;" in message.text or "June walk <b>26/6</b>" in message.text
+    photo_params = [r.params.get("photo") for r in tg.requests if r.method == "sendPhoto"]
+    assert len(photo_params) == 3
+    uploads = [p for p in photo_params if not isinstance(p, str) or p.startswith("attach://")]
+    assert len(uploads) == 1  # uploaded once; then Telegram's file id
+    stored = await bot.rt.db.fetchone("SELECT content FROM campaigns ORDER BY id DESC LIMIT 1")
+    key = json.loads(stored["content"])["photo"]  # a media key (SHA-256), not a file id
+    assert key == hashlib.sha256(picture).hexdigest()
 
 
 async def test_wizard_link_buttons_and_a_second_language(bot: Any, tg: Any) -> None:

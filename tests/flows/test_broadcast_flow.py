@@ -115,6 +115,19 @@ async def test_photo_is_stored_by_value_and_previewed(flow: Flow) -> None:
     assert "Ready to send?" in preview[-1].text
 
 
+async def test_photo_with_a_too_long_caption_stores_nothing(flow: Flow) -> None:
+    chat = await national_admin(flow, 31)
+    await start(chat)
+
+    async def fetch() -> bytes:
+        raise AssertionError("a refused message is not downloaded")
+
+    [refused] = await chat.send(Photo(fetch=fetch, size=100, caption="c" * 1025))
+    assert refused.text == "The message is too long (1025 characters; the limit is 1024)."
+    assert await flow.runtime.db.fetchone("SELECT 1 FROM media") is None
+    assert (await flow.runtime.sessions.get(chat.chat.key))["step"] == "text"
+
+
 async def test_link_buttons_step(flow: Flow) -> None:
     chat = await national_admin(flow, 24)
     await start(chat)
