@@ -193,7 +193,7 @@ async def install_features(app: Application, runtime: Runtime) -> None:
     """Create every feature's services, build the engine, and register the Telegram side:
     the bridge into the engine first, the legacy and Telegram-only handlers after it, the
     error handler last."""
-    from bot.channels.telegram import broadcast, command_menus, dispatch, errors, inline, membership
+    from bot.channels.telegram import blocking, broadcast, command_menus, dispatch, errors, inline
     from handlers import build_engine, feature_modules, is_engine_feature
 
     modules = feature_modules()
@@ -204,7 +204,7 @@ async def install_features(app: Application, runtime: Runtime) -> None:
             await module.setup(app, runtime)
     runtime.engine = build_engine(modules)
     inline.register(app, runtime)
-    membership.register(app, runtime)
+    blocking.register(app, runtime)
     broadcast.install(app, runtime)
     dispatch.register(app)
     dispatch.register_fallbacks(app)

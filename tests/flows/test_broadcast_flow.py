@@ -11,7 +11,7 @@ from bot.broadcast import BroadcastService
 from bot.engine.inputs import Photo, Unsupported
 from storage import broadcasts as repo
 from tests.flows.conftest import Flow
-from tests.flows.stub import StubChat
+from tests.flows.stub import Shown, StubChat
 
 HCMC, HANOI = "79", "01"
 
@@ -49,6 +49,14 @@ async def start(chat: StubChat) -> None:
     assert "Broadcasts" in home.text
     [prompt] = await chat.press("➕ New campaign")
     assert "step 1 of 7" in prompt.text
+
+
+async def to_language_step(chat: StubChat) -> list[Shown]:
+    """From the translation step, every optional step skipped, to all of Vietnam and topics."""
+    await chat.press("⏭ One text for everyone")
+    await chat.press("⏭ No buttons")
+    await chat.press("🇻🇳 All of Vietnam")
+    return await chat.press("Everyone subscribed")
 
 
 async def campaigns(flow: Flow) -> int:
@@ -105,10 +113,7 @@ async def test_photo_is_stored_by_value_and_previewed(flow: Flow) -> None:
     draft = await flow.runtime.sessions.get(chat.chat.key)
     media = await flow.runtime.services["broadcast"].media.get(draft["photo"])
     assert media is not None and media.data == picture  # bytes, never a channel's file id
-    await chat.press("⏭ One text for everyone")
-    await chat.press("⏭ No buttons")
-    await chat.press("🇻🇳 All of Vietnam")
-    await chat.press("Everyone subscribed")
+    await to_language_step(chat)
     await chat.press("All languages")
     preview = await chat.press("▶️ Send now")
     assert preview[0].screen.photo == picture and preview[0].text == "Ngày 26/6"
@@ -172,10 +177,7 @@ async def test_when_step_and_discard(flow: Flow) -> None:
     chat = await national_admin(flow, 26)
     await start(chat)
     await chat.text("Hello")
-    await chat.press("⏭ One text for everyone")
-    await chat.press("⏭ No buttons")
-    await chat.press("🇻🇳 All of Vietnam")
-    await chat.press("Everyone subscribed")
+    await to_language_step(chat)
     [when] = await chat.press("All languages")
     assert "Step 7 of 7" in when.text
     [bad] = await chat.text("some day")
@@ -193,10 +195,7 @@ async def test_confirm_saves_one_campaign(flow: Flow) -> None:
     chat = await national_admin(flow, 27)
     await start(chat)
     await chat.text("Hello")
-    await chat.press("⏭ One text for everyone")
-    await chat.press("⏭ No buttons")
-    await chat.press("🇻🇳 All of Vietnam")
-    await chat.press("Everyone subscribed")
+    await to_language_step(chat)
     await chat.press("All languages")
     await chat.text("26/12/2030 08:00")
     [progress] = await chat.press("✅ Send")
