@@ -350,6 +350,10 @@ async def test_ask_and_transfer_commands_with_bad_input_change_nothing(bot: Any,
     await officer.press(BEN_THANH_LABEL, message=choices, chat=group)
     new_card = await card_in(tg, OTHER_GROUP, "Command test tip")
     assert code_of(new_card) == code
+    # The old group is told where the tip went (the outbox sends it after the transfer).
+    moved = VI("↪️ Tip <b>#{code}</b> now belongs to {unit} ({ward}). Only they can act on it.")
+    moved = moved.split("{unit}")[0].replace("<b>", "").replace("</b>", "").format(code=code)
+    await wait_for(lambda: any(m.text.startswith(moved) for m in tg.sent_to(GROUP_CHAT)))
     # Now the old unit's /ask is refused, and the thread did not grow.
     reply = await officer.send(f"/ask {code} Còn nữa không?", chat=group)
     assert reply.text == VI(NOT_HOLDER)
