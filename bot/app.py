@@ -193,7 +193,15 @@ async def install_features(app: Application, runtime: Runtime) -> None:
     """Create every feature's services, build the engine, and register the Telegram side:
     the bridge into the engine first, the legacy and Telegram-only handlers after it, the
     error handler last."""
-    from bot.channels.telegram import blocking, broadcast, command_menus, dispatch, errors, inline
+    from bot.channels.telegram import (
+        blocking,
+        broadcast,
+        command_menus,
+        dispatch,
+        errors,
+        inline,
+        police_groups,
+    )
     from handlers import build_engine, feature_modules, is_engine_feature
 
     modules = feature_modules()
@@ -206,6 +214,7 @@ async def install_features(app: Application, runtime: Runtime) -> None:
     inline.register(app, runtime)
     blocking.register(app, runtime)
     broadcast.install(app, runtime)
+    police_groups.register(app, runtime)
     dispatch.register(app)
     dispatch.register_fallbacks(app)
     errors.register(app)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from fpdf import FPDF
 
 from bot.i18n import Translator
 from bot.qr import qr_png
-from bot.units import InviteSheet
+from bot.unit_types import InviteSheet
 
 SHEET_COLUMNS = ("ward_code", "ward", "province", "invite_code", "link", "expires")
 _FONT_DIR = Path(fontpkg_be_vietnam_pro.ROOT) / "files"
@@ -40,16 +41,16 @@ def pretty(code: str) -> str:
     return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
 
 
-def officer_link(bot_username: str, code: str) -> str:
-    """The deep link that enrols whoever opens it (the same one /invite offers)."""
-    return f"https://t.me/{bot_username}?start=u_{code}"
+# code -> the deep link that enrols whoever opens it (the same one /invite offers); the
+# channel builds it (Telegram: t.me/<bot>?start=u_<code>).
+LinkFor = Callable[[str], str]
 
 
 def _local(t: Translator, when: datetime) -> str:
     return when.astimezone(t.tz).strftime("%Y-%m-%d %H:%M")
 
 
-def sheet_csv(t: Translator, sheet: InviteSheet, bot_username: str) -> str:
+def sheet_csv(t: Translator, sheet: InviteSheet, link_for: LinkFor) -> str:
     """One row per ward; times in the bot's time zone (Asia/Ho_Chi_Minh by default)."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
@@ -58,12 +59,12 @@ def sheet_csv(t: Translator, sheet: InviteSheet, bot_username: str) -> str:
     for ward, code in sheet.codes:
         writer.writerow([
             f"{ward.code:05d}", ward.name, sheet.province.name, pretty(code),
-            officer_link(bot_username, code), expires,
+            link_for(code), expires,
         ])  # fmt: skip
     return buf.getvalue()
 
 
-def sheet_pdf(t: Translator, sheet: InviteSheet, bot_username: str) -> bytes:
+def sheet_pdf(t: Translator, sheet: InviteSheet, link_for: LinkFor, bot_username: str) -> bytes:
     """A4 pages of cut-out cards, one per ward: name, code, QR of the link, how to use it."""
     _ = t.gettext
     pdf = FPDF(orientation="P", unit="mm", format="A4")
@@ -90,7 +91,7 @@ def sheet_pdf(t: Translator, sheet: InviteSheet, bot_username: str) -> bytes:
         slot = i % per_page
         x = _MARGIN + (slot % _COLS) * _CARD_W
         y = _MARGIN + 8.0 + (slot // _COLS) * _CARD_H
-        _card(pdf, x, y, ward.name, sheet.province.name, code, bot_username, how)
+        _card(pdf, x, y, ward.name, sheet.province.name, code, link_for(code), how)
     if not sheet.codes:
         pdf.add_page()
         pdf.set_font(_FONT, "B", 10)
@@ -99,12 +100,11 @@ def sheet_pdf(t: Translator, sheet: InviteSheet, bot_username: str) -> bytes:
 
 
 def _card(pdf: FPDF, x: float, y: float, ward: str, province: str, code: str,
-          bot_username: str, how: str) -> None:
+          link: str, how: str) -> None:
     pdf.set_draw_color(150, 150, 150)
     pdf.set_dash_pattern(dash=1.5, gap=1.5)  # a cutting line
     pdf.rect(x, y, _CARD_W, _CARD_H)
     pdf.set_dash_pattern()
-    link = officer_link(bot_username, code)
     pdf.image(io.BytesIO(qr_png(link, box_size=4, border=2)), x=x + 3, y=y + 3, w=_QR, h=_QR)
     text_x, text_w = x + _QR + 6, _CARD_W - _QR - 9
     pdf.set_xy(text_x, y + 4)

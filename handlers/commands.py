@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.i18n import N_, Translator
 from bot.runtime import Runtime
-from bot.units import NATIONAL_ADMIN_ROLE, OFFICER_ROLE, PROVINCE_ADMIN_ROLE
+from bot.unit_types import NATIONAL_ADMIN_ROLE, OFFICER_ROLE, PROVINCE_ADMIN_ROLE
 
 Entries = tuple[tuple[str, str], ...]
 

@@ -15,7 +15,9 @@ from storage.db import Database
 
 Row = sqlite3.Row
 
-_UNIT_COLUMNS = "id, kind, code, province_code, name, hotline, group_chat_id, created_at"
+_UNIT_COLUMNS = ("id, kind, code, province_code, name, hotline, group_chat_id, group_channel,"
+                 " group_key, created_at")
+TELEGRAM = "telegram"  # group_chat_id holds a Telegram group's chat id (tip deliveries)
 
 
 # -- units -------------------------------------------------------------------------------------
@@ -30,8 +32,17 @@ async def find_unit(db: Database, kind: str, code: str) -> Row | None:
 
 
 async def unit_by_group(db: Database, chat_id: int) -> Row | None:
+    """The unit whose bound Telegram group has this chat id."""
     return await db.fetchone(
         f"SELECT {_UNIT_COLUMNS} FROM police_units WHERE group_chat_id = ?", (chat_id,)
+    )
+
+
+async def unit_by_chat(db: Database, channel: str, key: str) -> Row | None:
+    """The unit whose bound group is this chat of this channel."""
+    return await db.fetchone(
+        f"SELECT {_UNIT_COLUMNS} FROM police_units WHERE group_channel = ? AND group_key = ?",
+        (channel, key),
     )
 
 
@@ -82,14 +93,24 @@ async def set_details(
     )
 
 
-async def set_group(conn: aiosqlite.Connection, unit_id: int, chat_id: int | None) -> None:
-    await conn.execute("UPDATE police_units SET group_chat_id = ? WHERE id = ?", (chat_id, unit_id))
+async def set_group(
+    conn: aiosqlite.Connection, unit_id: int, channel: str | None = None, key: str | None = None
+) -> None:
+    """Bind the unit to the group (channel, key), or unbind it (None)."""
+    if channel is None or key is None:
+        channel = key = None
+    chat_id = int(key) if channel == TELEGRAM and key is not None else None
+    await conn.execute(
+        "UPDATE police_units SET group_chat_id = ?, group_channel = ?, group_key = ? WHERE id = ?",
+        (chat_id, channel, key, unit_id),
+    )
 
 
 async def move_group(conn: aiosqlite.Connection, old_chat_id: int, new_chat_id: int) -> int:
+    """A Telegram group got a new chat id (upgraded to a supergroup)."""
     cur = await conn.execute(
-        "UPDATE police_units SET group_chat_id = ? WHERE group_chat_id = ?",
-        (new_chat_id, old_chat_id),
+        "UPDATE police_units SET group_chat_id = ?, group_key = ? WHERE group_chat_id = ?",
+        (new_chat_id, str(new_chat_id), old_chat_id),
     )
     return cur.rowcount
 

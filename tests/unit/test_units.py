@@ -14,18 +14,17 @@ from bot.clock import FrozenClock
 from bot.config import Settings, TipSettings
 from bot.crypto import Keyring
 from bot.i18n import translator
+from bot.unit_codes import default_name, parse_ref
+from bot.unit_screens import import_text, redeem_text
 from bot.units import (
     GROUP,
     OFFICER,
     PROVINCE,
     WARD,
     Forbidden,
+    GroupRef,
     NotFound,
     UnitService,
-    default_name,
-    import_text,
-    parse_ref,
-    redeem_text,
 )
 from storage.db import Database
 
@@ -232,7 +231,7 @@ async def test_permissions_are_checked_in_the_service(db: Database) -> None:
     with pytest.raises(NotFound):
         await svc.unit_detail(ADMIN, "999999")
     # The province admin may unbind and remove in their province.
-    assert await svc.unbind_group(PROV_ADMIN, invite.unit.id) == GROUP_CHAT
+    assert await svc.unbind_group(PROV_ADMIN, invite.unit.id) == GroupRef.telegram(GROUP_CHAT)
     assert await svc.unit_for_group(GROUP_CHAT) is None
     assert await svc.remove_officer(PROV_ADMIN, invite.unit.id, OFFICER_A)
     assert await svc.officer_units(OFFICER_A) == []

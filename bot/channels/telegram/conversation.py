@@ -103,6 +103,11 @@ def person_of(update: Update) -> Person | None:
     user = update.effective_user
     if user is None:
         return None
+    message = update.effective_message
+    if update.callback_query is None and message is not None and message.sender_chat is not None:
+        # Sent on behalf of a chat (a group's anonymous admin, a linked channel): `from` is a
+        # placeholder bot account, not a person to enrol or give a role to.
+        return None
     return Person(CHANNEL, str(user.id), user.language_code, telegram_id=user.id)
 
 
