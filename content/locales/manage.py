@@ -32,6 +32,8 @@ CORE = {
 }
 # Channel-only modules whose strings belong to a feature's domain.
 FEATURE_OF = {"inline": "learn"}
+# bot/units.py split by job: one feature, one domain.
+FEATURE_OF |= dict.fromkeys(("unit_types", "unit_codes", "unit_csv", "unit_screens"), "units")
 
 
 def domain_of(path: Path) -> str:
