@@ -21,8 +21,9 @@ class Flow:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
 
-    def chat(self, user: int = 1001, locale: str = "vi", private: bool = True) -> StubChat:
-        return StubChat(self.runtime, user, locale, private)
+    def chat(self, user: int = 1001, locale: str = "vi", private: bool = True,
+             group: str | None = None) -> StubChat:
+        return StubChat(self.runtime, user, locale, private, group=group)
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from typing import Any
 
 from bot.engine.actions import parse
 from bot.engine.conversation import Capabilities, Chat, Person, Turn
-from bot.engine.inputs import Command, Input, Location, Photo, Pressed, Text
+from bot.engine.inputs import Command, File, Input, Location, Photo, Pressed, Text
 from bot.i18n import translator
 from bot.runtime import Runtime
 from bot.screens import Button, Screen
@@ -69,11 +69,14 @@ class StubChat:
     """One person in one private chat (or a group, private=False)."""
 
     def __init__(self, runtime: Runtime, user: int, locale: str = "vi",
-                 private: bool = True, capabilities: Capabilities = STUB) -> None:
+                 private: bool = True, capabilities: Capabilities = STUB,
+                 group: str | None = None) -> None:
+        """`group` names a group chat several people share (private=False)."""
         self.runtime = runtime
         self.conv = StubConversation(capabilities)
         self.person = Person("stub", str(user), locale)
-        self.chat = Chat("stub", f"stub:{user}" if private else f"stub:group:{user}", private)
+        self.chat = Chat("stub", f"stub:{user}" if private else f"stub:group:{group or user}",
+                         private)
 
     async def send(self, inp: Input) -> list[Shown]:
         before = len(self.conv.shown)
@@ -109,6 +112,14 @@ class StubChat:
             return data
 
         return await self.send(Photo(fetch=fetch, size=len(data)))
+
+    async def file(self, data: bytes, name: str = "file", mime: str = "application/octet-stream",
+                   caption: str = "") -> list[Shown]:
+        async def fetch() -> bytes:
+            return data
+
+        return await self.send(File(fetch=fetch, name=name, mime=mime, size=len(data),
+                                    caption=caption))
 
     async def location(self, lat: float, lon: float) -> list[Shown]:
         return await self.send(Location(lat, lon))
