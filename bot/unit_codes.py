@@ -10,7 +10,7 @@ from bot.unit_types import PROVINCE, WARD, unit_ref
 
 __all__ = [
     "default_name", "int_code", "normalise_code", "parse_ref", "province_arg", "province_key",
-    "province_name", "unit_ref", "ward_key",
+    "province_name", "province_of", "unit_ref", "ward_key",
 ]
 
 def int_code(code: int | str) -> int | None:
@@ -72,6 +72,15 @@ def province_name(code: str) -> str:
     province = directory.get_province(code)
     return province.short_name if province else code
 
+
+
+def province_of(kind: str, code: str) -> str:
+    """The province code ("79") of a unit given by its kind and canonical code."""
+    if kind == PROVINCE:
+        return code
+    ward = directory.get_ward(code)
+    assert ward is not None, code
+    return f"{ward.province_code:02d}"
 
 
 def province_arg(text: str) -> str | None:

@@ -11,11 +11,10 @@ import re
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from bot import directory
 from bot.csv_cells import SafeWriter, read_cell
 from bot.i18n import N_
-from bot.unit_codes import parse_ref, province_key, ward_key
-from bot.unit_types import PROVINCE, WARD, RowError
+from bot.unit_codes import parse_ref, province_key, province_of, ward_key
+from bot.unit_types import WARD, RowError
 
 CSV_COLUMNS = ("unit_code", "name", "hotline", "province_admin_ids")
 CSV_MAX_ROWS = 5000
@@ -42,15 +41,6 @@ class Checked:
     plans: list[RowPlan]
     errors: list[RowError]
     rows: int  # data rows read
-
-
-def province_of(kind: str, code: str) -> str:
-    """The province code of a canonical unit code."""
-    if kind == PROVINCE:
-        return code
-    ward = directory.get_ward(code)
-    assert ward is not None
-    return f"{ward.province_code:02d}"
 
 
 async def check_import(

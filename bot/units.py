@@ -32,10 +32,11 @@ from bot.unit_codes import (
     parse_ref,
     province_key,
     province_name,
+    province_of,
     unit_ref,
     ward_key,
 )
-from bot.unit_csv import CSV_MAX_BYTES, check_import, province_of, write_csv
+from bot.unit_csv import CSV_MAX_BYTES, check_import, write_csv
 from bot.unit_types import (
     CODE_ALPHABET,
     CODE_LENGTH,

@@ -17,7 +17,7 @@ from bot.engine.router import Router
 from bot.i18n import N_
 from bot.runtime import Runtime
 from bot.screens import Screen, esc
-from bot.unit_codes import default_name, province_arg
+from bot.unit_codes import default_name, province_arg, province_of
 from bot.unit_csv import CSV_MAX_BYTES
 from bot.unit_screens import (
     PURPOSE_LETTERS,
@@ -84,13 +84,6 @@ async def _actor(turn: Turn) -> int | None:
     return await turn.user_id() if turn.person is not None else None
 
 
-def _province_of(kind: str, code: str) -> str:
-    if kind == PROVINCE:
-        return code
-    ward = directory.get_ward(code)
-    return f"{ward.province_code:02d}" if ward else ""
-
-
 def _invite_screen(turn: Turn, invite: Invite) -> Screen:
     link = turn.link(f"u_{invite.code}") if invite.purpose == OFFICER else None
     return invite_screen(turn.t, invite, link)
@@ -107,7 +100,7 @@ async def invite_command(turn: Turn, cmd: Command) -> None:
     try:
         if args:
             kind, code = svc.resolve_target(args[0])
-            await svc.require_province(actor, _province_of(kind, code))
+            await svc.require_province(actor, province_of(kind, code))
             purpose = _ARG_PURPOSE.get(args[1][:1].lower()) if len(args) > 1 else None
             if purpose is not None:
                 invite = await svc.issue_invite(actor, kind, code, purpose)
@@ -225,7 +218,7 @@ async def units_command(turn: Turn, cmd: Command) -> None:
             ward_unit = await svc.find(WARD, arg)
             if ward_unit is None:
                 kind, code = svc.resolve_target(arg)
-                await svc.require_province(actor, _province_of(kind, code))
+                await svc.require_province(actor, province_of(kind, code))
                 await turn.show(purpose_screen(turn.t, default_name(kind, code), "w", code))
                 return
             await turn.show(unit_screen(turn.t, await svc.unit_detail(actor, ward_unit.id)))
@@ -359,7 +352,7 @@ async def on_invite_target(turn: Turn, act: InviteWard | InviteProvinceUnit) -> 
         svc = service(turn)
         ref = act.ward if isinstance(act, InviteWard) else f"P{act.province}"
         kind, code = svc.resolve_target(ref)
-        await svc.require_province(actor, _province_of(kind, code))
+        await svc.require_province(actor, province_of(kind, code))
         return purpose_screen(turn.t, default_name(kind, code), "w" if kind == WARD else "p", code)
 
     await _press(turn, step)
