@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot import directory
+from bot.errors import UserError
 from bot.i18n import Translator
 from bot.screens import esc
 
@@ -184,13 +185,9 @@ class UnitDetail:
     pending: Mapping[str, int]  # {"group": n, "officer": n} unused valid codes
 
 
-class UnitsError(Exception):
-    """A refusal or a problem the person can fix; `message` is an English msgid."""
-
-    def __init__(self, message: str, **params: object) -> None:
-        super().__init__(message)
-        self.message = message
-        self.params = params
+class UnitsError(UserError):
+    """A refusal or a problem the person can fix; `message` is an English msgid. Quoted
+    values are also cut short (they may be whatever someone typed)."""
 
     def text(self, t: Translator) -> str:
         return t.gettext(self.message).format(**{k: _short(v) for k, v in self.params.items()})

@@ -10,6 +10,7 @@ import pytest
 
 from bot import directory
 from bot.engine.conversation import Person
+from tests.e2e.test_units import BAD_CSV
 from tests.flows.conftest import Flow
 from tests.flows.stub import StubChat
 
@@ -248,13 +249,6 @@ async def test_provadmin_add_list_remove_and_refusals(flow: Flow, role_changes: 
 
 
 # -- CSV ---------------------------------------------------------------------------------------
-BAD_CSV = (
-    "unit_code,name,hotline,province_admin_ids\n"
-    "26740,,028 3829 7643,\n"
-    "99999,,,\n"
-    "26740,Trùng,,\n"
-    "4,,,12x\n"
-)
 GOOD_CSV = (
     "unit_code,name,hotline,province_admin_ids\n"
     "26740,,028 3829 7643,\n"
