@@ -272,3 +272,22 @@ async def test_coverage_listing(bot: Any, tg: Any) -> None:
     assert "nhập tên xã/phường" in reply.text
     reply = await prov.send("Bến Thành")
     assert any("Bến Thành" in b for b in reply.button_texts)
+
+
+async def test_malformed_and_forged_unit_buttons(bot: Any, tg: Any) -> None:
+    admin = tg.user(id=NATIONAL_ADMIN_ID, first_name="Admin", language_code="en")
+    citizen = tg.user(id=3901, first_name="Dân", language_code="en")
+    await admin.send(f"/invite {SAI_GON} officer")
+    unit = await bot.service("units").find("ward", SAI_GON)
+    screen = (await admin.send(f"/units {SAI_GON}")).last
+    # Data no action parses to: answered, nothing else happens.
+    for data in ("units:u:abc", f"units:c:{unit.id}:x", "units:zz"):
+        reply = await admin.press_forged(data, message=screen)
+        assert reply.callback_answer is not None
+        assert reply.callback_answer.text == "This button is no longer available."
+        assert reply.messages == []
+    # A well-formed press by someone without the role: refused by the service.
+    mine = (await citizen.send("/start")).last
+    reply = await citizen.press_forged(f"units:c:{unit.id}:o", message=mine)
+    assert reply.text == "You can only manage police units of your own province."
+    assert tg.unanswered_callback_queries == []

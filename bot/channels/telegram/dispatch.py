@@ -13,6 +13,7 @@ from telegram import Update
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
+    CallbackQueryHandler,
     ContextTypes,
     MessageHandler,
     TypeHandler,
@@ -145,6 +146,18 @@ async def on_unclaimed(update: Update, context: Context) -> None:
     await _finish(turn)
 
 
+async def on_unclaimed_press(update: Update, context: Context) -> None:
+    """Last in group 0: a button press nothing took (malformed or forged data, a button of a
+    removed feature). Say so, or the person's client shows a spinner until it times out."""
+    runtime: Runtime = context.application.bot_data["rt"]
+    turn = await make_turn(update, context, runtime)
+    if turn is None:
+        if update.callback_query is not None:
+            await update.callback_query.answer()
+        return
+    await turn.notice(turn.t.gettext("This button is no longer available."))
+
+
 async def _finish(turn: Turn) -> None:
     conv = turn.conv
     if isinstance(conv, TelegramConversation):
@@ -159,3 +172,4 @@ def register_fallbacks(app: Application) -> None:
     """After every other group-0 handler: in a group only the first match runs, so these see
     only what no legacy handler claimed."""
     app.add_handler(MessageHandler(~filters.StatusUpdate.ALL, on_unclaimed))
+    app.add_handler(CallbackQueryHandler(on_unclaimed_press))
