@@ -146,7 +146,7 @@ class UnitService:
     def _group(row: Any) -> GroupRef | None:
         if row["group_key"] is not None:
             return GroupRef(str(row["group_channel"]), str(row["group_key"]))
-        if row["group_chat_id"] is not None:  # written before migration 013
+        if row["group_chat_id"] is not None:  # written before migration 016
             return GroupRef.telegram(int(row["group_chat_id"]))
         return None
 

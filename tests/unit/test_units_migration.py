@@ -1,4 +1,4 @@
-"""Migration 013 on a database made before it: Telegram groups bound the old way (only
+"""Migration 016 on a database made before it: Telegram groups bound the old way (only
 group_chat_id) keep working and get their (channel, key); new bindings fill both."""
 
 from __future__ import annotations
@@ -16,14 +16,14 @@ from storage.db import Database
 OLD_GROUP = -1001234567890
 
 
-async def test_old_telegram_bindings_survive_migration_013(
+async def test_old_telegram_bindings_survive_migration_016(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     every = Database.migration_files()
     before = [m for m in every if not m[1].endswith("_engunits.sql")]
     assert len(before) == len(every) - 1
     monkeypatch.setattr(Database, "migration_files", staticmethod(lambda: before))
-    async with Database(tmp_path / "bot.db") as db:  # the schema as the code before 013 left it
+    async with Database(tmp_path / "bot.db") as db:  # the schema as the code before 016 left it
         async with db.transaction() as conn:
             # What the earlier storage.units.set_group wrote for a bound Telegram group.
             await conn.execute(
@@ -35,7 +35,7 @@ async def test_old_telegram_bindings_survive_migration_013(
             await conn.execute("INSERT INTO unit_officers(unit_id, user_id, enrolled_at) VALUES (1, 7, 0)")
     monkeypatch.undo()
 
-    async with Database(tmp_path / "bot.db") as db:  # opening applies 013
+    async with Database(tmp_path / "bot.db") as db:  # opening applies 016
         assert await db.pending_migrations() == []
         svc = UnitService(db, load_settings({}), FrozenClock(), Keyring.load_or_create(tmp_path))
         unit = await svc.unit_for_group(OLD_GROUP)
