@@ -3,9 +3,10 @@
 See ``fakegram/README.md``.
 """
 
-from .server import DEFAULT_TOKEN, CommandEntry, FakeTelegram, FloodLimiter, Injection
+from .server import DEFAULT_TOKEN, CommandEntry, FakeBotApi, FloodLimiter, Injection
 from .spec import ApiSpec, UploadedFile, load_spec
 from .state import BotEvent, RecordedRequest, Violation
+from .telegram import FakeTelegram
 from .users import BotMessage, Button, CallbackAnswer, FakeGroup, FakeUser, Reply
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "Button",
     "CallbackAnswer",
     "CommandEntry",
+    "FakeBotApi",
     "FakeGroup",
     "FakeTelegram",
     "FakeUser",

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 import pytest
 import pytest_asyncio
 
-from .server import FakeTelegram
+from .telegram import FakeTelegram
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -24,10 +24,10 @@ import math
 import random
 import time
 from collections import Counter, deque
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple, Self
 
 from aiohttp import web
 from aiohttp.multipart import BodyPartReader
@@ -50,9 +50,6 @@ from .state import (
     now,
 )
 from .validate import UPDATE_TYPES, ApiError, Formatted, ValidatedRequest, validate_request
-
-if TYPE_CHECKING:
-    from .users import BotMessage, FakeGroup, FakeUser
 
 log = logging.getLogger("fakegram")
 
@@ -177,7 +174,7 @@ class FloodLimiter:
         return None
 
 
-class FakeTelegram:
+class FakeBotApi:
     """An in-process fake of the Telegram Bot API with strict request validation."""
 
     def __init__(
@@ -262,8 +259,6 @@ class FakeTelegram:
         self._injections: list[Injection] = []
         self._flood: FloodLimiter | None = FloodLimiter() if enforce_flood_limits else None
         self._ids = random.Random(4242)
-        self._user_views: dict[int, FakeUser] = {}
-        self._group_views: dict[int, FakeGroup] = {}
 
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
@@ -307,7 +302,7 @@ class FakeTelegram:
             await self._runner.cleanup()
             self._runner = None
 
-    async def __aenter__(self) -> FakeTelegram:
+    async def __aenter__(self) -> Self:
         await self.start()
         return self
 
@@ -315,89 +310,6 @@ class FakeTelegram:
         await self.stop()
 
     # ================================================================== test-facing API
-    def user(
-        self,
-        id: int,
-        first_name: str = "User",
-        *,
-        last_name: str | None = None,
-        username: str | None = None,
-        language_code: str | None = "vi",
-        is_premium: bool = False,
-        started: bool = False,
-    ) -> FakeUser:
-        """Create (or fetch) a user with a private chat with the bot.
-
-        ``started=False`` means the user has never written to the bot: until they do, the bot
-        gets ``403 Forbidden: bot can't initiate conversation with a user``.
-        """
-        from .users import FakeUser
-
-        if id in self._user_views:
-            return self._user_views[id]
-        if id <= 0:
-            raise ValueError("user ids are positive")
-        rec = UserRecord(
-            id=id, first_name=first_name, last_name=last_name, username=username,
-            language_code=language_code, is_premium=is_premium, started=started,
-        )
-        self.users[id] = rec
-        self.chats[id] = ChatRecord(
-            id=id, type="private", first_name=first_name, last_name=last_name,
-            username=username,
-        )
-        view = FakeUser(self, rec)
-        self._user_views[id] = view
-        return view
-
-    def group(
-        self,
-        id: int,
-        title: str = "Group",
-        *,
-        type: str | None = None,
-        username: str | None = None,
-        bot_status: MemberStatus = "member",
-        members: Iterable[FakeUser] = (),
-        owner: FakeUser | None = None,
-    ) -> FakeGroup:
-        """Create (or fetch) a group. ``-100…`` ids default to supergroups.
-
-        The bot is already a member (``bot_status="member"``); pass ``bot_status="left"`` and
-        then ``await g.add_bot(by=u)`` to add it the way a user would (``my_chat_member``).
-        Users who write in the group join it silently if they are not members yet.
-        """
-        from .users import FakeGroup
-
-        if id in self._group_views:
-            return self._group_views[id]
-        if id >= 0:
-            raise ValueError("group ids are negative")
-        ctype = type or ("supergroup" if str(id).startswith("-100") else "group")
-        if ctype not in ("group", "supergroup", "channel"):
-            raise ValueError(f"bad chat type {ctype!r}")
-        chat = ChatRecord(id=id, type=ctype, title=title, username=username,  # type: ignore[arg-type]
-                          bot_status=bot_status)
-        if bot_status == "administrator":
-            chat.bot_rights = _admin_rights(can_delete_messages=True)
-        self.chats[id] = chat
-        if owner is not None:
-            chat.members[owner.id] = "creator"
-        for m in members:
-            chat.members.setdefault(m.id, "member")
-        view = FakeGroup(self, chat)
-        self._group_views[id] = view
-        return view
-
-    def sent_to(self, chat: int | FakeUser | FakeGroup) -> list[BotMessage]:
-        """Bot messages currently visible in a chat (oldest first, edits applied)."""
-        from .users import BotMessage
-
-        chat_id = chat if isinstance(chat, int) else chat.id
-        rec = self.chats.get(chat_id)
-        if rec is None:
-            return []
-        return [BotMessage(self, m) for m in rec.messages.values() if m.from_bot and not m.deleted]
 
     def inject(
         self,

@@ -28,9 +28,17 @@ from .state import (
 )
 
 if TYPE_CHECKING:
-    from .server import FakeTelegram
+    from .server import FakeBotApi as FakeTelegram  # the views need only the server
 
 _rng = random.Random(1001)
+
+
+def bot_messages(tg: FakeTelegram, chat_id: int) -> list[BotMessage]:
+    """Bot messages currently visible in a chat (oldest first, edits applied)."""
+    rec = tg.chats.get(chat_id)
+    if rec is None:
+        return []
+    return [BotMessage(tg, m) for m in rec.messages.values() if m.from_bot and not m.deleted]
 _query_ids = itertools.count(1)
 _VISIBLE = ("send", "edit", "delete", "error")
 
@@ -369,7 +377,7 @@ class FakeUser(_Actor):
     @property
     def messages(self) -> list[BotMessage]:
         """Bot messages in the private chat, oldest first, after edits, without deleted."""
-        return self._tg.sent_to(self.id)
+        return bot_messages(self._tg, self.id)
 
     @property
     def last(self) -> BotMessage:
@@ -766,7 +774,7 @@ class FakeUser(_Actor):
             if remaining <= 0:
                 raise AssertionError(
                     f"no bot message matching {match!r} in chat {c.id} within {limit}s; "
-                    f"current messages: {tg.sent_to(c.id)[-5:]}")
+                    f"current messages: {bot_messages(tg, c.id)[-5:]}")
             await tg._activity.wait(remaining)
 
     async def expect_no_reply(self, timeout: float = 0.3, chat: Any = None) -> None:  # noqa: ASYNC109
@@ -817,7 +825,7 @@ class FakeGroup:
 
     @property
     def messages(self) -> list[BotMessage]:
-        return self._tg.sent_to(self.id)
+        return bot_messages(self._tg, self.id)
 
     @property
     def last(self) -> BotMessage:

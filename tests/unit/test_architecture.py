@@ -111,3 +111,12 @@ def test_waiting_lists_only_shrink() -> None:
         assert name in MODULES and _reaches_telegram(name), f"{name} moved: drop it from the list"
     for name in SQL_NOT_YET_IN_STORAGE:
         assert name in MODULES and _has_sql(name), f"{name} has no SQL now: drop it from the list"
+
+
+def test_fakegram_server_does_not_import_its_user_views() -> None:
+    """The fake server is the lower layer: user views (fakegram/users.py) and the FakeTelegram
+    that joins both (fakegram/telegram.py) import it, never the other way (no import cycle)."""
+    tree = ast.parse((ROOT / "fakegram" / "server.py").read_text("utf-8"))
+    relative = {node.module for node in ast.walk(tree)
+                if isinstance(node, ast.ImportFrom) and node.level == 1}
+    assert not relative & {"users", "telegram"}, relative
