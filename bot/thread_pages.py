@@ -8,7 +8,13 @@ the next. Used by /followup (tipster) and the 💬 Thread view (officers).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from bot.screens import Button, esc
+
+if TYPE_CHECKING:
+    from bot.engine.actions import Action
 
 MAX_MESSAGE = 4096
 _FOOTER_ROOM = 24  # "\n\n📄 12/34" and some slack
@@ -68,11 +74,19 @@ def page_index(page: int | None, count: int) -> int:
     return min(max(0, page), count - 1)
 
 
-def nav_row(page: int, count: int, data: str, older: str, newer: str) -> list[Button]:
-    """◀ older / newer ▶ buttons (data + ":" + page); empty for a single page."""
+def nav_row(page: int, count: int, data: str | Callable[[int], Action], older: str,
+            newer: str) -> list[Button]:
+    """◀ older / newer ▶ buttons (data + ":" + page, or the typed action `data(page)`); empty
+    for a single page."""
+
+    def button(label: str, target: int) -> Button:
+        if callable(data):
+            return Button(label, action=data(target))
+        return Button(label, data=f"{data}:{target}")
+
     row = []
     if page > 0:
-        row.append(Button(older, data=f"{data}:{page - 1}"))
+        row.append(button(older, page - 1))
     if page < count - 1:
-        row.append(Button(newer, data=f"{data}:{page + 1}"))
+        row.append(button(newer, page + 1))
     return row

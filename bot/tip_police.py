@@ -34,6 +34,7 @@ from bot.tips import (
     P_BODY,
     P_MESSAGE,
     P_WATCH,
+    TELEGRAM,
     URGENT,
     WHEN,
     label,
@@ -635,8 +636,11 @@ class TipPolice:
             sealed = await repo.watcher(self.db, int(tip["id"]))
             if sealed is None:
                 return None
-            chat, lang = watcher_payload(self._open(P_WATCH, tip, sealed))
-            return Delivery(chat, [Part("text", ping_text(translator(lang) if lang else t))])
+            watcher = watcher_payload(self._open(P_WATCH, tip, sealed))
+            if watcher.channel != TELEGRAM or not isinstance(watcher.chat, int):
+                return None  # only the Telegram channel sends pings today
+            lang = watcher.lang
+            return Delivery(watcher.chat, [Part("text", ping_text(translator(lang) if lang else t))])
         return None
 
     async def _holder_name(self, tip: Any, t: Translator) -> str:

@@ -6,8 +6,9 @@ What is stored about a tip names nobody: no Telegram user id, chat id, username,
 thread and cleaned photos are sealed with tip-purpose keys; the draft's photos are sealed in
 their own rows (keyed by the draft's random id, deleted with the draft); the receipt is kept
 only as an argon2id hash plus a short keyed lookup tag. Abuse limits key counters by an HMAC of
-the user id under a random key of the day that exists only in memory (never written anywhere):
-a restart or the next day makes all earlier counters unlinkable, and they are deleted then.
+the requester key ("<channel>:<external id>", see `requester_key`; never stored) under a random
+key of the day that exists only in memory (never written anywhere): a restart or the next day
+makes all earlier counters unlinkable, and they are deleted then.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -35,9 +36,35 @@ from bot.errors import UserError
 from bot.i18n import N_, Translator
 from bot.screens import Button, Screen, esc
 from bot.thread_pages import nav_row, page_index, paginate
+from bot.tip_actions import (
+    Cancel,
+    Category,
+    Edit,
+    FollowAnswer,
+    FollowDone,
+    FollowPage,
+    FollowPhoto,
+    FollowupStart,
+    Go,
+    PhotosDone,
+    Privacy,
+    Province,
+    ProvincePage,
+    Send,
+    SkipPlace,
+    UrgentOk,
+    WardConfirm,
+    WatchAsk,
+    WatchOn,
+    When,
+)
+from bot.tip_actions import Ward as WardAction
 from storage import tip_drafts as drafts_repo
 from storage import tips as repo
 from storage.db import Database
+
+if TYPE_CHECKING:
+    from bot.engine.actions import Action
 
 FLOW = "tip"
 FOLLOWUP_FLOW = "tip_fu"
@@ -48,7 +75,8 @@ MAX_ANSWER = 3000
 RECEIPT_DIGITS = 16
 CODE_LENGTH = 6
 FOLLOWUP_FAILURES_PER_DAY = 10
-FOLLOWUP_TTL = 15 * 60  # the follow-up session (it names a tip) is short-lived
+FOLLOWUP_TTL = 15 * 60
+TELEGRAM = "telegram"  # the channel of opt-ins sealed before channels were recorded  # the follow-up session (it names a tip) is short-lived
 # Follow-up answers queue police messages behind nothing but a new tip's card (cards go first
 # in the outbox); still, one tip must not flood its unit: per tip a day, per tip in all, and
 # per person a day (daily pseudonym).
@@ -175,6 +203,15 @@ def check_text(text: str) -> str:
 def legacy_photos(d: dict[str, Any]) -> list[bytes]:
     """Photos of a draft begun before they had their own rows (base64 inside the session)."""
     return [base64.b64decode(p) for p in d.get("photos", []) if isinstance(p, str)]
+
+
+def requester_key(channel: str, external_id: str) -> str:
+    """Who asks, for the abuse limits only: the channel and the person's id on it. It is never
+    stored: the limits store an HMAC of it under a key of the day held only in memory."""
+    return f"{channel}:{external_id}"
+
+
+Requester = str | int  # a requester key (int: older callers and tests passing a bare id)
 
 
 # -- results ----------------------------------------------------------------------------------
@@ -309,17 +346,17 @@ class TipService:
             await repo.checkpoint(self.db)
         return deleted
 
-    async def _who(self, user_id: int) -> tuple[str, bytes]:
+    async def _who(self, requester: Requester) -> tuple[str, bytes]:
         day, key = await self._day_key()
-        return day, hmac.new(key, str(int(user_id)).encode(), hashlib.sha256).digest()
+        return day, hmac.new(key, str(requester).encode(), hashlib.sha256).digest()
 
     def _minute(self) -> int:
         now = self.clock.timestamp()
         return now - now % 60
 
-    async def count_decode(self, user_id: int) -> None:
+    async def count_decode(self, requester: Requester) -> None:
         """Count one image to clean for this person, or refuse when today's are used up."""
-        day, who = await self._who(user_id)
+        day, who = await self._who(requester)
         if await repo.count_rate(self.db, who, "decode", 0) >= DECODES_PER_DAY:
             raise TipError(
                 N_("You have sent {n} photos today, the most the bot can clean in a day. "
@@ -328,9 +365,9 @@ class TipService:
         async with self.db.transaction() as conn:
             await repo.add_rate(conn, day, who, "decode", self._minute())
 
-    async def limit_reason(self, user_id: int) -> str | None:
+    async def limit_reason(self, requester: Requester) -> str | None:
         """"daily" or "burst" when this person may not send another tip now, else None."""
-        _day, who = await self._who(user_id)
+        _day, who = await self._who(requester)
         now = self.clock.timestamp()
         lim = self.settings.tips
         if await repo.count_rate(self.db, who, "tip", 0) >= lim.daily_limit:
@@ -371,12 +408,12 @@ class TipService:
             self.checkpoint_soon()
 
     # -- submit ---------------------------------------------------------------------------
-    async def submit(self, user_id: int, d: dict[str, Any]) -> Submitted:
+    async def submit(self, requester: Requester, d: dict[str, Any]) -> Submitted:
         """Store the tip and queue its police notifications in one transaction."""
         missing = draft_missing(d)
         if missing:
             raise TipError(N_("The tip is not complete yet."))
-        reason = await self.limit_reason(user_id)
+        reason = await self.limit_reason(requester)
         if reason == "daily":
             raise TipError(
                 N_("You have sent {n} tips today, the daily limit. Please try again tomorrow. "
@@ -406,7 +443,7 @@ class TipService:
         # pseudonymous rate row or to any other record of the same second.
         now = self.clock.timestamp()
         now = created = now - now % 60
-        day, who = await self._who(user_id)
+        day, who = await self._who(requester)
         async with self.db.transaction() as conn:
             tip_id = await repo.insert_tip(
                 conn,
@@ -438,9 +475,9 @@ class TipService:
                 return code
 
     # -- follow-up ------------------------------------------------------------------------
-    async def find_by_receipt(self, user_id: int, text: str) -> int | None:
+    async def find_by_receipt(self, requester: Requester, text: str) -> int | None:
         """The tip id for a receipt, or None. Wrong receipts count against a daily limit."""
-        day, who = await self._who(user_id)
+        day, who = await self._who(requester)
         if await repo.count_rate(self.db, who, "followup_fail", 0) >= FOLLOWUP_FAILURES_PER_DAY:
             raise TipError(N_("Too many wrong receipt numbers today. Please try again tomorrow."))
         receipt = normalise_receipt(text)
@@ -487,7 +524,7 @@ class TipService:
             watching=await repo.watcher(self.db, tip_id) is not None,
         )
 
-    async def add_answer(self, tip_id: int, text: str, user_id: int | None = None) -> None:
+    async def add_answer(self, tip_id: int, text: str, requester: Requester | None = None) -> None:
         """A tipster's answer or new details. Limited per tip a day, per tip in all and (when
         the person is known) per person a day, so one tip cannot flood its unit."""
         text = (text or "").strip()
@@ -515,8 +552,8 @@ class TipService:
                 n=ANSWERS_PER_TIP_DAY,
             )
         who: tuple[str, bytes] | None = None
-        if user_id is not None:
-            who = await self._who(user_id)
+        if requester is not None:
+            who = await self._who(requester)
             if await repo.count_rate(self.db, who[1], "answer", 0) >= ANSWERS_PER_DAY:
                 raise TipError(
                     N_("You have sent {n} messages to the police today, the daily limit. Please "
@@ -552,13 +589,15 @@ class TipService:
     def check_watch_token(self, tip_id: int, token: str) -> bool:
         return hmac.compare_digest(self.watch_token(tip_id), str(token))
 
-    async def watch(self, tip_id: int, chat_id: int, locale: str = "") -> bool:
-        """Opt in to a content-free ping. The chat id and the language the ping is written in
-        are sealed together (bound to the tip), so the ping speaks the tipster's language."""
+    async def watch(self, tip_id: int, chat: int | str, locale: str = "", *,
+                    channel: str = TELEGRAM) -> bool:
+        """Opt in to a content-free ping. The channel, its chat key and the language the ping is
+        written in are sealed together (bound to the tip), so the ping reaches that chat in the
+        tipster's language. (Only the Telegram channel sends pings today.)"""
         tip = await repo.get(self.db, tip_id)
         if tip is None or tip["status"] == "closed":
             return False
-        payload = json.dumps({"chat": int(chat_id), "lang": str(locale or "")})
+        payload = json.dumps({"ch": str(channel), "chat": chat, "lang": str(locale or "")})
         sealed = self.seal(P_WATCH, tip["code"], payload.encode())
         await repo.set_watcher(self.db, tip_id, sealed, self.clock.timestamp())
         return True
@@ -568,8 +607,8 @@ class TipService:
             await repo.delete_watcher(conn, tip_id)
         await repo.checkpoint(self.db)
 
-    async def erase_watches(self, chat_id: int) -> int:
-        """/deleteme: end every reply-ping opt-in of this chat.
+    async def erase_watches(self, chat: int | str, *, channel: str = TELEGRAM) -> int:
+        """/deleteme: end every reply-ping opt-in of this chat (of that channel).
 
         Found by opening each opt-in and comparing, not by a lookup tag: a keyed tag of the
         chat id stored next to each opt-in would show, even without master.key, that two tips
@@ -579,10 +618,10 @@ class TipService:
         mine = []
         for row in await repo.all_watchers(self.db):
             try:
-                chat, _lang = watcher_payload(self.open(P_WATCH, row["code"], row["chat"]))
+                found = watcher_payload(self.open(P_WATCH, row["code"], row["chat"]))
             except (InvalidTag, ValueError, KeyError):  # unreadable: not provably this chat's
                 continue
-            if chat == int(chat_id):
+            if found.channel == channel and str(found.chat) == str(chat):
                 mine.append(int(row["tip_id"]))
         if mine:
             async with self.db.transaction() as conn:
@@ -591,12 +630,16 @@ class TipService:
             await repo.checkpoint(self.db)
         return len(mine)
 
-    async def watcher_chat(self, tip_id: int) -> int | None:
+    async def watcher(self, tip_id: int) -> Watcher | None:
         tip = await repo.get(self.db, tip_id)
         sealed = await repo.watcher(self.db, tip_id)
         if tip is None or sealed is None:
             return None
-        return watcher_payload(self.open(P_WATCH, tip["code"], sealed))[0]
+        return watcher_payload(self.open(P_WATCH, tip["code"], sealed))
+
+    async def watcher_chat(self, tip_id: int) -> int | str | None:
+        found = await self.watcher(tip_id)
+        return None if found is None else found.chat
 
     # -- retention ------------------------------------------------------------------------
     async def purge(self) -> int:
@@ -628,17 +671,17 @@ def intro_screen(t: Translator) -> Screen:
     return Screen(
         text,
         [
-            [Button(_("✍️ Start a tip"), data="tip:go")],
-            [Button(_("🔎 Follow up on a tip"), data="tip:fu")],
-            [Button(_("🔒 Privacy"), data="tip:privacy"), Button(_("✖️ Cancel"), data="tip:x")],
+            [Button(_("✍️ Start a tip"), action=Go())],
+            [Button(_("🔎 Follow up on a tip"), action=FollowupStart())],
+            [Button(_("🔒 Privacy"), action=Privacy()), Button(_("✖️ Cancel"), action=Cancel())],
         ],
     )
 
 
 def category_screen(t: Translator) -> Screen:
     _ = t.gettext
-    rows = [[Button(t.gettext(text), data=f"tip:c:{key}")] for key, text in CATEGORIES]
-    rows.append([Button(_("✖️ Cancel"), data="tip:x")])
+    rows = [[Button(t.gettext(text), action=Category(key))] for key, text in CATEGORIES]
+    rows.append([Button(_("✖️ Cancel"), action=Cancel())])
     return Screen(_("<b>1/5 · What is it about?</b>"), rows)
 
 
@@ -653,33 +696,40 @@ def urgent_screen(t: Translator) -> Screen:
     )
     return Screen(
         text,
-        [[Button(_("I have called / no one is in danger now — continue"), data="tip:urgent_ok")],
-         [Button(_("✖️ Cancel"), data="tip:x")]],
+        [[Button(_("I have called / no one is in danger now — continue"), action=UrgentOk())],
+         [Button(_("✖️ Cancel"), action=Cancel())]],
     )
 
 
-def province_screen(t: Translator, page: int) -> Screen:
+def province_screen(t: Translator, page: int, *, pin: bool = True) -> Screen:
+    """The provinces, paged; `pin`: the channel lets the person send a location pin."""
     _ = t.gettext
     provinces = directory.provinces()
     per_page = 12
     pages = (len(provinces) + per_page - 1) // per_page
     page = max(0, min(page, pages - 1))
     chunk = provinces[page * per_page : (page + 1) * per_page]
-    buttons = [Button(p.short_name, data=f"tip:p:{p.code}") for p in chunk]
+    buttons = [Button(p.short_name, action=Province(str(p.code))) for p in chunk]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     nav = []
     if page > 0:
-        nav.append(Button("◀", data=f"tip:pp:{page - 1}"))
-    nav.append(Button(f"{page + 1}/{pages}", data=f"tip:pp:{page}"))
+        nav.append(Button("◀", action=ProvincePage(page - 1)))
+    nav.append(Button(f"{page + 1}/{pages}", action=ProvincePage(page)))
     if page + 1 < pages:
-        nav.append(Button("▶", data=f"tip:pp:{page + 1}"))
+        nav.append(Button("▶", action=ProvincePage(page + 1)))
     rows.append(nav)
-    rows.append([Button(_("✖️ Cancel"), data="tip:x")])
-    text = _(
-        "<b>2/5 · Where?</b>\n\nChoose the province or city, or type its name. "
-        "You can also type the commune/ward name directly, or send a location pin "
-        "(📎 → Location)."
-    )
+    rows.append([Button(_("✖️ Cancel"), action=Cancel())])
+    if pin:
+        text = _(
+            "<b>2/5 · Where?</b>\n\nChoose the province or city, or type its name. "
+            "You can also type the commune/ward name directly, or send a location pin "
+            "(📎 → Location)."
+        )
+    else:
+        text = _(
+            "<b>2/5 · Where?</b>\n\nChoose the province or city, or type its name. "
+            "You can also type the commune/ward name directly."
+        )
     return Screen(text, rows)
 
 
@@ -690,7 +740,7 @@ def ward_prompt(t: Translator, province_code: int) -> Screen:
     return Screen(
         _("<b>{province}</b>\n\nType part of the commune or ward name (for example "
           "“Bến Thành” or an old name you know).").format(province=name),
-        [[Button(_("⬅️ Other province"), data="tip:pp:0"), Button(_("✖️ Cancel"), data="tip:x")]],
+        [[Button(_("⬅️ Other province"), action=ProvincePage(0)), Button(_("✖️ Cancel"), action=Cancel())]],
     )
 
 
@@ -700,10 +750,10 @@ def candidates_screen(t: Translator, cands: list[directory.Candidate], *, pin: b
         return Screen(
             _("I could not find that commune or ward. Please type it again (a part of the name "
               "is enough), or choose the province first."),
-            [[Button(_("⬅️ Choose province"), data="tip:pp:0"), Button(_("✖️ Cancel"), data="tip:x")]],
+            [[Button(_("⬅️ Choose province"), action=ProvincePage(0)), Button(_("✖️ Cancel"), action=Cancel())]],
         )
-    rows = [[Button(c.unit.label[:60], data=f"tip:w:{c.unit.code}")] for c in cands[:8]]
-    rows.append([Button(_("None of these"), data="tip:pp:0"), Button(_("✖️ Cancel"), data="tip:x")])
+    rows = [[Button(c.unit.label[:60], action=WardAction(str(c.unit.code)))] for c in cands[:8]]
+    rows.append([Button(_("None of these"), action=ProvincePage(0)), Button(_("✖️ Cancel"), action=Cancel())])
     text = (
         _("📍 The pin is near these communes/wards. Which one is it?")
         if pin
@@ -721,10 +771,10 @@ def places_screen(t: Translator, options: list[directory.Place]) -> Screen:
     for option in options[:8]:
         if option.province is not None:
             label = _("🗺 {province} – choose the commune/ward").format(province=option.province.name)
-            rows.append([Button(label[:60], data=f"tip:p:{option.province.code}")])
+            rows.append([Button(label[:60], action=Province(str(option.province.code)))])
         elif option.ward is not None:
-            rows.append([Button(option.ward.unit.label[:60], data=f"tip:w:{option.ward.unit.code}")])
-    rows.append([Button(_("None of these"), data="tip:pp:0"), Button(_("✖️ Cancel"), data="tip:x")])
+            rows.append([Button(option.ward.unit.label[:60], action=WardAction(str(option.ward.unit.code)))])
+    rows.append([Button(_("None of these"), action=ProvincePage(0)), Button(_("✖️ Cancel"), action=Cancel())])
     return Screen(_("Which one do you mean?"), rows)
 
 
@@ -734,7 +784,7 @@ def confirm_ward_screen(t: Translator, ward_code: int) -> Screen:
     label_ = esc(ward.name) + ", " + esc(ward.province_name) if ward else "—"
     return Screen(
         _("Is the place in <b>{ward}</b>?").format(ward=label_),
-        [[Button(_("✅ Yes"), data=f"tip:wc:{ward_code}"), Button(_("❌ No, choose again"), data="tip:pp:0")]],
+        [[Button(_("✅ Yes"), action=WardConfirm(str(ward_code))), Button(_("❌ No, choose again"), action=ProvincePage(0))]],
     )
 
 
@@ -743,7 +793,7 @@ def place_prompt(t: Translator) -> Screen:
     return Screen(
         _("Optionally describe the place: street, house number, landmark, name of the shop… "
           "(up to {max} characters). Or skip.").format(max=MAX_PLACE),
-        [[Button(_("Skip ➡️"), data="tip:ps")]],
+        [[Button(_("Skip ➡️"), action=SkipPlace())]],
     )
 
 
@@ -753,7 +803,7 @@ def text_prompt(t: Translator) -> Screen:
         _("<b>3/5 · What happened?</b>\n\nDescribe what you saw: who (appearance, not your "
           "relation to them), what, vehicles, times. Up to {max} characters. Do not write your "
           "own name or anything that identifies you.").format(max=MAX_TEXT),
-        [[Button(_("✖️ Cancel"), data="tip:x")]],
+        [[Button(_("✖️ Cancel"), action=Cancel())]],
     )
 
 
@@ -764,13 +814,13 @@ def photos_prompt(t: Translator, count: int) -> Screen:
         "data are removed before anyone sees them. Voice and video messages are not accepted: "
         "they can identify you.\n\nPhotos so far: {n}."
     ).format(max=MAX_PHOTOS, n=count)
-    return Screen(text, [[Button(_("Done ➡️") if count else _("No photos ➡️"), data="tip:phd")]])
+    return Screen(text, [[Button(_("Done ➡️") if count else _("No photos ➡️"), action=PhotosDone())]])
 
 
 def when_screen(t: Translator) -> Screen:
     _ = t.gettext
-    rows = [[Button(t.gettext(text), data=f"tip:t:{key}") for key, text in WHEN[:2]],
-            [Button(t.gettext(text), data=f"tip:t:{key}") for key, text in WHEN[2:]]]
+    rows = [[Button(t.gettext(text), action=When(key)) for key, text in WHEN[:2]],
+            [Button(t.gettext(text), action=When(key)) for key, text in WHEN[2:]]]
     return Screen(_("<b>4/5 · When did it happen?</b>"), rows)
 
 
@@ -795,18 +845,19 @@ def review_screen(t: Translator, d: dict[str, Any]) -> Screen:
         esc(short),
     ]
     rows = [
-        [Button(_("✏️ Category"), data="tip:e:cat"), Button(_("✏️ Place"), data="tip:e:place")],
-        [Button(_("✏️ Text"), data="tip:e:text"), Button(_("✏️ Photos"), data="tip:e:photos")],
-        [Button(_("✏️ When"), data="tip:e:when")],
+        [Button(_("✏️ Category"), action=Edit("cat")), Button(_("✏️ Place"), action=Edit("place"))],
+        [Button(_("✏️ Text"), action=Edit("text")), Button(_("✏️ Photos"), action=Edit("photos"))],
+        [Button(_("✏️ When"), action=Edit("when"))],
     ]
     if d.get("lat") is not None:
-        rows.append([Button(_("🗑 Remove the location pin"), data="tip:e:nopin")])
-    rows.append([Button(_("📨 Send to the police"), data="tip:send")])
-    rows.append([Button(_("✖️ Cancel"), data="tip:x")])
+        rows.append([Button(_("🗑 Remove the location pin"), action=Edit("nopin"))])
+    rows.append([Button(_("📨 Send to the police"), action=Send())])
+    rows.append([Button(_("✖️ Cancel"), action=Cancel())])
     return Screen("\n".join(lines), rows)
 
 
-def receipt_screen(t: Translator, sub: Submitted, watch_token: str) -> Screen:
+def receipt_screen(t: Translator, sub: Submitted, watch_token: str, home: Action) -> Screen:
+    """`home`: the frame's main-menu action (services do not know the frame)."""
     _ = t.gettext
     text = _(
         "✅ <b>Your tip was sent to the police.</b> Thank you.\n\n"
@@ -817,12 +868,12 @@ def receipt_screen(t: Translator, sub: Submitted, watch_token: str) -> Screen:
     ).format(receipt=sub.pretty_receipt)
     return Screen(
         text,
-        [[Button(_("🔔 Tell me when police reply"), data=f"tip:wq:{sub.tip_id}:{watch_token}")],
-         [Button(_("⬅️ Main menu"), data="m:home")]],
+        [[Button(_("🔔 Tell me when police reply"), action=WatchAsk(sub.tip_id, watch_token))],
+         [Button(_("⬅️ Main menu"), action=home)]],
     )
 
 
-def watch_explain_screen(t: Translator, tip_id: int, token: str) -> Screen:
+def watch_explain_screen(t: Translator, tip_id: int, token: str, home: Action) -> Screen:
     _ = t.gettext
     text = _(
         "🔔 <b>Reply notifications (optional)</b>\n\n"
@@ -834,8 +885,8 @@ def watch_explain_screen(t: Translator, tip_id: int, token: str) -> Screen:
     )
     return Screen(
         text,
-        [[Button(_("Turn on"), data=f"tip:won:{tip_id}:{token}")],
-         [Button(_("No, thanks"), data="m:home")]],
+        [[Button(_("Turn on"), action=WatchOn(tip_id, token))],
+         [Button(_("No, thanks"), action=home)]],
     )
 
 
@@ -843,7 +894,7 @@ def followup_prompt(t: Translator) -> Screen:
     _ = t.gettext
     return Screen(
         _("🔎 Send your 16-digit receipt number."),
-        [[Button(_("✖️ Cancel"), data="tip:x")]],
+        [[Button(_("✖️ Cancel"), action=Cancel())]],
     )
 
 
@@ -869,29 +920,41 @@ def followup_screen(t: Translator, v: FollowupView, watch_token: str = "",
                                              for i in v.thread])
         index = page_index(page, len(pages))
         text = pages[index]
-        nav = nav_row(index, len(pages), "tip:fpg", _("◀️ Older"), _("Newer ▶️"))
+        nav = nav_row(index, len(pages), FollowPage, _("◀️ Older"), _("Newer ▶️"))
         if nav:
             rows.append(nav)
     else:
         lines += ["", _("No questions from the police yet.")]
         text = "\n".join(lines)
     if v.status != "closed":
-        rows.append([Button(_("✍️ Answer / add details"), data="tip:fa")])
-        rows.append([Button(_("📷 Add a photo"), data="tip:fph")])
+        rows.append([Button(_("✍️ Answer / add details"), action=FollowAnswer())])
+        rows.append([Button(_("📷 Add a photo"), action=FollowPhoto())])
         if not v.watching and watch_token:
-            rows.append([Button(_("🔔 Tell me when police reply"), data=f"tip:wq:{v.tip_id}:{watch_token}")])
-    rows.append([Button(_("✅ Done"), data="tip:fx")])
+            rows.append([Button(_("🔔 Tell me when police reply"), action=WatchAsk(v.tip_id, watch_token))])
+    rows.append([Button(_("✅ Done"), action=FollowDone())])
     return Screen(text, rows)
 
 
-def watcher_payload(plain: bytes) -> tuple[int, str]:
-    """(chat id, language) of an opt-in; rows sealed before languages were kept hold the bare
-    chat id."""
+class Watcher(NamedTuple):
+    """Where an opted-in tipster's ping goes: the channel, its chat key, the language."""
+
+    channel: str
+    chat: int | str
+    lang: str
+
+
+def watcher_payload(plain: bytes) -> Watcher:
+    """The opt-in sealed in `plain`. Rows sealed before languages were kept hold the bare chat
+    id, rows sealed before channels were kept have no "ch": both are Telegram's."""
     text = plain.decode()
     if text.lstrip("-").isdigit():
-        return int(text), ""
+        return Watcher(TELEGRAM, int(text), "")
     data = json.loads(text)
-    return int(data["chat"]), str(data.get("lang") or "")
+    channel = str(data.get("ch") or TELEGRAM)
+    chat = data["chat"]
+    if channel == TELEGRAM or isinstance(chat, bool) or not isinstance(chat, int | str):
+        chat = int(chat)  # Telegram chat ids are numbers (a str or bool here is not valid)
+    return Watcher(channel, chat, str(data.get("lang") or ""))
 
 
 def ping_text(t: Translator) -> str:

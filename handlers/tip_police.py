@@ -44,7 +44,7 @@ from bot.tip_police import (
     transfer_provinces_buttons,
     transfer_wards_buttons,
 )
-from bot.tips import TipService
+from bot.tip_services import ensure_services
 from handlers import registry
 from handlers.common import Context, answer, args_of, callback_parts, markup, rt, show, tr
 from storage import tips as tips_repo
@@ -60,19 +60,6 @@ _PROMPT_RE = re.compile(r"^(❓|↪️?) #([A-Z0-9]{6}) —")
 
 
 # -- wiring ----------------------------------------------------------------------------------
-def ensure_services(runtime: Runtime) -> tuple[TipService, TipPolice, OutboxWorker]:
-    """Create the tip services once per runtime (both tip modules call this)."""
-    if "tips" not in runtime.services:
-        units = runtime.services["units"]
-        police = TipPolice(runtime.db, runtime.keyring, runtime.clock, runtime.settings, units)
-        tips = TipService(runtime.db, runtime.keyring, runtime.clock, runtime.settings, police)
-        worker = OutboxWorker(runtime.db, police, runtime.clock.timestamp)
-        tips.on_outbox = worker.kick
-        police.on_outbox = worker.kick
-        runtime.services.update({"tips": tips, "tip_police": police, "tip_outbox": worker})
-    return runtime.services["tips"], runtime.services["tip_police"], runtime.services["tip_outbox"]
-
-
 def police(context: Context) -> TipPolice:
     svc: TipPolice = rt(context).services["tip_police"]
     return svc

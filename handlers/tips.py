@@ -1,136 +1,176 @@
 """Anonymous tips, the citizen's side: /tip, the draft flow, the receipt and /followup.
 
-Thin: rules live in bot.tips. Never logs message text or ids. Never creates a user record.
+Channel-neutral (bot/engine): typed actions in (bot/tip_actions.py), screens out; photos come
+as `Photo`/`File` inputs fetched only when they will be cleaned, the pin as `Location`. Thin:
+rules live in bot.tips. Never logs message text or ids. Never creates an account: the abuse
+limits get a requester key of (channel, external id) that is never stored (bot/tips.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
 from typing import Any
-
-from telegram import Message, Update
-from telegram.constants import ChatType
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import directory
 from bot import tips as rules
+from bot.engine.conversation import ShowLater, ShowRefused, Turn, Unreachable
+from bot.engine.inputs import Command, File, Input, Location, Photo, Text, Unsupported
+from bot.engine.router import Router
 from bot.i18n import Translator
 from bot.jobs import job
 from bot.photos import NotAnImage, clean_image
 from bot.runtime import Runtime
 from bot.screens import Button, Screen
+from bot.tip_actions import (
+    Cancel,
+    Category,
+    Edit,
+    FollowAnswer,
+    FollowDone,
+    FollowPage,
+    FollowPhoto,
+    FollowupStart,
+    Go,
+    PhotosDone,
+    Privacy,
+    Province,
+    ProvincePage,
+    Restart,
+    Resume,
+    Send,
+    SkipPlace,
+    UrgentOk,
+    Ward,
+    WardConfirm,
+    WatchAsk,
+    WatchOn,
+    When,
+)
+from bot.tip_services import ensure_services
 from bot.tips import TipError, TipService
-from handlers import registry
-from handlers.common import Context, answer, callback_parts, rt, show, tr
-from handlers.tip_police import ensure_services
+from handlers.start import OpenMenu, privacy_screen
 
 log = logging.getLogger(__name__)
+router = Router("tips")
 
 MAX_DOWNLOAD = 20 * 1024 * 1024
 # The receipt exists only in the message that shows it: a transient error must not lose it.
 RECEIPT_ATTEMPTS = 4
 RECEIPT_BACKOFF = 0.5  # seconds, doubled after each failure
+HOME = OpenMenu("home")
+# Kinds of message that can identify the sender and cannot be cleaned.
+_VOICE_OR_VIDEO = {"voice", "video", "video_note", "audio", "animation"}
+_IMAGE_NAMES = (".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff", ".heic")
 
 
-def service(context: Context) -> TipService:
-    svc: TipService = rt(context).services["tips"]
+def service(turn: Turn) -> TipService:
+    svc: TipService = turn.runtime.services["tips"]
     return svc
 
 
-def _chat_id(update: Update) -> int | None:
-    return update.effective_chat.id if update.effective_chat else None
+def requester(turn: Turn) -> str:
+    """The abuse limits' key for this person: (channel, external id), never stored (only an
+    HMAC under the in-memory key of the day is). The tip flow never asks for an account."""
+    if turn.person is not None:
+        return rules.requester_key(turn.person.channel, turn.person.external_id)
+    return rules.requester_key(turn.chat.channel, f"chat:{turn.chat.key}")
 
 
-def _private(update: Update) -> bool:
-    return update.effective_chat is not None and update.effective_chat.type == ChatType.PRIVATE
+def _home_row(t: Translator) -> list[list[Button]]:
+    return [[Button(t.gettext("⬅️ Main menu"), action=HOME)]]
 
 
-async def _save(context: Context, chat_id: int, session: dict[str, Any], ttl: int | None = None) -> None:
-    if ttl is None:
-        await rt(context).sessions.set(chat_id, session)
-    else:
-        await rt(context).sessions.set(chat_id, session, ttl=ttl)
+async def _say(turn: Turn, text: str) -> None:
+    await turn.show(Screen(text))
 
 
-async def _clear(context: Context, chat_id: int) -> None:
-    await rt(context).sessions.clear(chat_id)
-    service(context).checkpoint_soon()  # the deleted draft must not linger in the WAL
+async def _clear(turn: Turn) -> None:
+    await turn.clear_session()
+    service(turn).checkpoint_soon()  # the deleted draft must not linger in the WAL
 
 
-def _group_redirect(update: Update, context: Context, t: Translator, payload: str) -> Screen:
-    username = rt(context).bot_username or context.bot.username
+def _group_redirect(turn: Turn, payload: str) -> Screen:
+    t = turn.t
+    link = turn.link(payload)
     return Screen(
         t.gettext("Tips are taken only in a private chat with me, so nobody in this group sees "
                   "them. Tap the button to open it."),
-        [[Button(t.gettext("🛡 Send a tip privately"), url=f"https://t.me/{username}?start={payload}")]],
+        [[Button(t.gettext("🛡 Send a tip privately"), url=link)]] if link else [],
     )
 
 
 # -- entry points -------------------------------------------------------------------------------
-async def tip_command(update: Update, context: Context) -> None:
-    t = await tr(update, context)
-    if not _private(update):
-        await show(update, context, _group_redirect(update, context, t, "tip"))  # records nothing
+@router.command("tip")
+async def tip_command(turn: Turn, cmd: Command) -> None:
+    if not turn.chat.private:
+        await turn.show(_group_redirect(turn, "tip"))  # records nothing
         return
-    await start_tip(update, context)
+    await start_tip(turn)
 
 
-async def start_tip(update: Update, context: Context, _arg: str = "") -> None:
-    chat_id = _chat_id(update)
-    if chat_id is None or not _private(update):
+@router.deep_link("tip")
+async def tip_link(turn: Turn, _arg: str) -> None:
+    await start_tip(turn)
+
+
+@router.menu_entry("tip")
+async def menu_tip(turn: Turn) -> None:
+    await start_tip(turn, pressed=True)
+
+
+async def start_tip(turn: Turn, *, pressed: bool = False) -> None:
+    if not turn.chat.private:
         return
-    t = await tr(update, context)
-    session = await rt(context).sessions.get(chat_id)
+    t = turn.t
+    session = await turn.session()
     if session.get("flow") == rules.FLOW and session.get("step") not in (None, "intro"):
         # A draft in progress (e.g. after a restart): offer to continue it.
-        await answer(update)
-        await show(update, context, Screen(
+        await turn.notice()
+        await turn.show(Screen(
             t.gettext("You have an unfinished tip. Continue it or start again?"),
-            [[Button(t.gettext("▶️ Continue"), data="tip:resume")],
-             [Button(t.gettext("🔄 Start again"), data="tip:restart")],
-             [Button(t.gettext("✖️ Cancel"), data="tip:x")]],
-        ), edit=update.callback_query is not None)
+            [[Button(t.gettext("▶️ Continue"), action=Resume())],
+             [Button(t.gettext("🔄 Start again"), action=Restart())],
+             [Button(t.gettext("✖️ Cancel"), action=Cancel())]],
+        ), replace=pressed)
         return
-    await _save(context, chat_id, rules.new_draft())
-    await answer(update)
-    await show(update, context, rules.intro_screen(t), edit=update.callback_query is not None)
+    await turn.set_session(rules.new_draft())
+    await turn.notice()
+    await turn.show(rules.intro_screen(t), replace=pressed)
 
 
-async def menu_tip(update: Update, context: Context) -> None:
-    await start_tip(update, context)
-
-
-async def followup_command(update: Update, context: Context) -> None:
-    t = await tr(update, context)
-    if not _private(update):
-        await show(update, context, _group_redirect(update, context, t, "followup"))
+@router.command("followup")
+async def followup_command(turn: Turn, cmd: Command) -> None:
+    if not turn.chat.private:
+        await turn.show(_group_redirect(turn, "followup"))
         return
-    await start_followup(update, context)
+    await start_followup(turn)
 
 
-async def start_followup(update: Update, context: Context, _arg: str = "") -> None:
-    chat_id = _chat_id(update)
-    if chat_id is None or not _private(update):
+@router.deep_link("followup")
+async def followup_link(turn: Turn, _arg: str) -> None:
+    await start_followup(turn)
+
+
+async def start_followup(turn: Turn) -> None:
+    if not turn.chat.private:
         return
-    t = await tr(update, context)
-    await _save(context, chat_id, {"flow": rules.FOLLOWUP_FLOW, "step": "receipt"}, rules.FOLLOWUP_TTL)
-    await answer(update)
-    await show(update, context, rules.followup_prompt(t))
+    await turn.set_session({"flow": rules.FOLLOWUP_FLOW, "step": "receipt"}, rules.FOLLOWUP_TTL)
+    await turn.notice()
+    await turn.show(rules.followup_prompt(turn.t))
 
 
 # -- the draft flow ---------------------------------------------------------------------------
-async def _show_step(update: Update, context: Context, session: dict[str, Any], t: Translator,
-                     *, edit: bool = False) -> None:
+def _step_screen(turn: Turn, session: dict[str, Any]) -> Screen:
+    t = turn.t
     step = session.get("step")
     d = session.setdefault("d", {"photos": []})
     screens = {
         "intro": lambda: rules.intro_screen(t),
         "category": lambda: rules.category_screen(t),
         "urgent": lambda: rules.urgent_screen(t),
-        "province": lambda: rules.province_screen(t, int(session.get("page", 0))),
+        "province": lambda: rules.province_screen(t, int(session.get("page", 0)),
+                                                  pin=turn.caps.location),
         "ward": lambda: rules.ward_prompt(t, int(session.get("province", 0))),
         "place": lambda: rules.place_prompt(t),
         "text": lambda: rules.text_prompt(t),
@@ -138,8 +178,11 @@ async def _show_step(update: Update, context: Context, session: dict[str, Any], 
         "when": lambda: rules.when_screen(t),
         "review": lambda: rules.review_screen(t, d),
     }
-    screen = screens.get(str(step), screens["intro"])()
-    await show(update, context, screen, edit=edit)
+    return screens.get(str(step), screens["intro"])()
+
+
+async def _show_step(turn: Turn, session: dict[str, Any], *, replace: bool = False) -> None:
+    await turn.show(_step_screen(turn, session), replace=replace)
 
 
 def _next(session: dict[str, Any], after: str) -> str:
@@ -158,399 +201,544 @@ def _next(session: dict[str, Any], after: str) -> str:
     return step
 
 
-async def on_button(update: Update, context: Context) -> None:
-    parts = callback_parts(update)
-    action = parts[1] if len(parts) > 1 else ""
-    chat_id = _chat_id(update)
-    t = await tr(update, context)
-    if chat_id is None or not _private(update):
-        await answer(update)
-        return
-    if action in ("wq", "won"):
-        await _watch_button(update, context, parts, t)
-        return
-    if action == "privacy":
-        from handlers.start import privacy_screen
-
-        await answer(update)
-        await show(update, context, privacy_screen(t))
-        return
-    if action == "fu":
-        await start_followup(update, context)
-        return
-    if action in ("fa", "fph", "fx", "fpg"):
-        await _followup_button(update, context, action, t, parts[2] if len(parts) > 2 else "")
-        return
-    session = await rt(context).sessions.get(chat_id)
-    if action == "x":
-        had = bool(session)
-        await _clear(context, chat_id)  # (the draft's photos go with it: see setup)
-        await answer(update)
-        await show(update, context, Screen(
-            t.gettext("Cancelled. Nothing was sent or kept.") if had
-            else t.gettext("There is nothing to cancel."),
-            [[Button(t.gettext("⬅️ Main menu"), data="m:home")]],
-        ), edit=True)
-        return
+async def _draft(turn: Turn) -> dict[str, Any] | None:
+    """The open draft of this private chat, or None after saying the button is stale."""
+    if not turn.chat.private:
+        await turn.notice()
+        return None
+    session = await turn.session()
     if session.get("flow") != rules.FLOW:
-        await answer(update, t.gettext("This tip is no longer open. Send /tip to start again."))
+        await turn.notice(turn.t.gettext("This tip is no longer open. Send /tip to start again."))
+        return None
+    session.setdefault("d", {"photos": []})
+    return session
+
+
+async def _advance(turn: Turn, session: dict[str, Any]) -> None:
+    """Save the changed draft and show its step in place of the pressed screen. The press is
+    acknowledged after the screen changed, so the next press sees the new screen."""
+    await turn.set_session(session)
+    await _show_step(turn, session, replace=True)
+    await turn.notice()
+
+
+@router.on(Privacy)
+async def on_privacy(turn: Turn, act: Privacy) -> None:
+    await turn.notice()
+    await turn.show(privacy_screen(turn.t))
+
+
+@router.on(FollowupStart)
+async def on_followup_start(turn: Turn, act: FollowupStart) -> None:
+    if not turn.chat.private:
+        await turn.notice()
         return
-    d = session.setdefault("d", {"photos": []})
-    svc = service(context)
-    arg = parts[2] if len(parts) > 2 else ""
-    # The button is answered after the screen changed, so the next press sees the new screen.
-    if action == "resume":
-        await _show_step(update, context, session, t, edit=True)
-        await answer(update)
+    await start_followup(turn)
+
+
+@router.on(Cancel)
+async def on_cancel(turn: Turn, act: Cancel) -> None:
+    if not turn.chat.private:
+        await turn.notice()
         return
-    if action == "restart":
-        await svc.discard_draft_photos(d)
-        session = rules.new_draft()
-    elif action == "go":
-        session["step"] = "category"
-    elif action == "c" and arg in rules.CATEGORY_KEYS:
-        d["category"] = arg
-        session["step"] = "urgent" if arg in rules.URGENT else _next(session, "category")
-    elif action == "urgent_ok":
-        session["step"] = _next(session, "category")
-    elif action == "pp":
-        session["step"] = "province"
-        session["page"] = int(arg) if arg.isdigit() else 0
-    elif action == "p" and arg.isdigit() and directory.get_province(arg):
-        session["province"] = int(arg)
+    t = turn.t
+    had = bool(await turn.session())
+    await _clear(turn)  # (the draft's photos go with it: see setup)
+    await turn.notice()
+    await turn.show(Screen(
+        t.gettext("Cancelled. Nothing was sent or kept.") if had
+        else t.gettext("There is nothing to cancel."),
+        _home_row(t),
+    ), replace=True)
+
+
+@router.on(Resume)
+async def on_resume(turn: Turn, act: Resume) -> None:
+    session = await _draft(turn)
+    if session is None:
+        return
+    await _show_step(turn, session, replace=True)
+    await turn.notice()
+
+
+@router.on(Restart)
+async def on_restart(turn: Turn, act: Restart) -> None:
+    session = await _draft(turn)
+    if session is None:
+        return
+    await service(turn).discard_draft_photos(session["d"])
+    await _advance(turn, rules.new_draft())
+
+
+@router.on(Go)
+async def on_go(turn: Turn, act: Go) -> None:
+    session = await _draft(turn)
+    if session is None:
+        return
+    session["step"] = "category"
+    await _advance(turn, session)
+
+
+@router.on(Category)
+async def on_category(turn: Turn, act: Category) -> None:
+    session = await _draft(turn)
+    if session is None:
+        return
+    if act.key in rules.CATEGORY_KEYS:
+        session["d"]["category"] = act.key
+        session["step"] = "urgent" if act.key in rules.URGENT else _next(session, "category")
+    await _advance(turn, session)
+
+
+@router.on(UrgentOk)
+async def on_urgent_ok(turn: Turn, act: UrgentOk) -> None:
+    session = await _draft(turn)
+    if session is None:
+        return
+    session["step"] = _next(session, "category")
+    await _advance(turn, session)
+
+
+@router.on(ProvincePage)
+async def on_province_page(turn: Turn, act: ProvincePage) -> None:
+    session = await _draft(turn)
+    if session is None:
+        return
+    session["step"] = "province"
+    session["page"] = max(0, min(act.page, 99))
+    await _advance(turn, session)
+
+
+@router.on(Province)
+async def on_province(turn: Turn, act: Province) -> None:
+    session = await _draft(turn)
+    if session is None:
+        return
+    if act.code.isdigit() and directory.get_province(act.code):
+        session["province"] = int(act.code)
         session["step"] = "ward"
-    elif action == "w" and arg.isdigit() and directory.get_ward(arg):
-        await _save(context, chat_id, session)
-        await show(update, context, rules.confirm_ward_screen(t, int(arg)), edit=True)
-        await answer(update)
+    await _advance(turn, session)
+
+
+@router.on(Ward)
+async def on_ward(turn: Turn, act: Ward) -> None:
+    session = await _draft(turn)
+    if session is None:
         return
-    elif action == "wc" and arg.isdigit() and directory.get_ward(arg):
-        d["ward"] = int(arg)
+    if not (act.code.isdigit() and directory.get_ward(act.code)):
+        await _advance(turn, session)
+        return
+    await turn.show(rules.confirm_ward_screen(turn.t, int(act.code)), replace=True)
+    await turn.notice()
+
+
+@router.on(WardConfirm)
+async def on_ward_confirm(turn: Turn, act: WardConfirm) -> None:
+    session = await _draft(turn)
+    if session is None:
+        return
+    if act.code.isdigit() and directory.get_ward(act.code):
+        session["d"]["ward"] = int(act.code)
         session["step"] = _next(session, "ward") if not session.get("editing") else "place"
-    elif action == "ps":
-        session["step"] = _next(session, "place")
-    elif action == "phd":
-        session["step"] = _next(session, "photos")
-    elif action == "t" and arg in rules.WHEN_KEYS:
-        d["when"] = arg
+    await _advance(turn, session)
+
+
+@router.on(SkipPlace)
+async def on_skip_place(turn: Turn, act: SkipPlace) -> None:
+    session = await _draft(turn)
+    if session is None:
+        return
+    session["step"] = _next(session, "place")
+    await _advance(turn, session)
+
+
+@router.on(PhotosDone)
+async def on_photos_done(turn: Turn, act: PhotosDone) -> None:
+    session = await _draft(turn)
+    if session is None:
+        return
+    session["step"] = _next(session, "photos")
+    await _advance(turn, session)
+
+
+@router.on(When)
+async def on_when(turn: Turn, act: When) -> None:
+    session = await _draft(turn)
+    if session is None:
+        return
+    if act.key in rules.WHEN_KEYS:
+        session["d"]["when"] = act.key
         session["step"] = _next(session, "when")
-    elif action == "e":
-        targets = {"cat": "category", "place": "province", "text": "text", "photos": "photos",
-                   "when": "when"}
-        if arg == "nopin":
-            d.pop("lat", None)
-            d.pop("lon", None)
-            session["step"] = "review"
-        elif arg in targets:
-            if arg == "photos":
-                await svc.discard_draft_photos(d)
-            session["editing"] = True
-            session["step"] = targets[arg]
-            session["page"] = 0
-    elif action == "send":
-        await _submit(update, context, session, t)
-        await answer(update)
-        return
-    await _save(context, chat_id, session)
-    await _show_step(update, context, session, t, edit=True)
-    await answer(update)
+    await _advance(turn, session)
 
 
-async def _submit(update: Update, context: Context, session: dict[str, Any], t: Translator) -> None:
-    chat_id = _chat_id(update)
-    user = update.effective_user
-    if chat_id is None or user is None:
+_EDIT_TARGETS = {"cat": "category", "place": "province", "text": "text", "photos": "photos",
+                 "when": "when"}
+
+
+@router.on(Edit)
+async def on_edit(turn: Turn, act: Edit) -> None:
+    session = await _draft(turn)
+    if session is None:
         return
+    d = session["d"]
+    if act.what == "nopin":
+        d.pop("lat", None)
+        d.pop("lon", None)
+        session["step"] = "review"
+    elif act.what in _EDIT_TARGETS:
+        if act.what == "photos":
+            await service(turn).discard_draft_photos(d)
+        session["editing"] = True
+        session["step"] = _EDIT_TARGETS[act.what]
+        session["page"] = 0
+    await _advance(turn, session)
+
+
+@router.on(Send)
+async def on_send(turn: Turn, act: Send) -> None:
+    session = await _draft(turn)
+    if session is None:
+        return
+    await _submit(turn, session)
+    await turn.notice()
+
+
+async def _submit(turn: Turn, session: dict[str, Any]) -> None:
+    t = turn.t
     d = session.get("d", {})
     missing = rules.draft_missing(d)
     if missing:
         session["step"] = {"category": "category", "place": "province", "text": "text",
                            "when": "when"}[missing[0]]
-        await _save(context, chat_id, session)
-        await _show_step(update, context, session, t)
+        await turn.set_session(session)
+        await _show_step(turn, session)
         return
-    svc = service(context)
+    svc = service(turn)
     try:
-        sub = await svc.submit(user.id, d)
+        sub = await svc.submit(requester(turn), d)
     except TipError as exc:
-        await show(update, context, Screen(exc.text(t), [[Button(t.gettext("⬅️ Main menu"), data="m:home")]]))
+        await turn.show(Screen(exc.text(t), _home_row(t)))
         return
-    await _clear(context, chat_id)  # the draft is gone with the submit
-    await show_receipt(update, context, rules.receipt_screen(t, sub, svc.watch_token(sub.tip_id)))
+    await _clear(turn)  # the draft is gone with the submit
+    await show_receipt(turn, rules.receipt_screen(t, sub, svc.watch_token(sub.tip_id), HOME))
 
 
-async def show_receipt(update: Update, context: Context, screen: Screen) -> None:
+async def show_receipt(turn: Turn, screen: Screen) -> None:
     """Show the receipt, which exists nowhere else: retry transient errors a few times with
-    backoff, and send it as a new message once editing the review has failed (the review
-    message may be gone, or editing may keep failing while sending works)."""
-    edit = True
+    backoff, and show it anew once replacing the review has failed (the review message may be
+    gone, or replacing may keep failing while a new message works)."""
+    replace = True
     delay = RECEIPT_BACKOFF
     for attempt in range(RECEIPT_ATTEMPTS):
         try:
-            await show(update, context, screen, edit=edit)
+            await turn.show(screen, replace=replace)
             return
-        except RetryAfter as exc:
-            after = exc.retry_after
-            wait = after.total_seconds() if isinstance(after, timedelta) else float(after)
-        except Forbidden:  # the person blocked the bot: nobody can see it any more
-            log.warning("receipt not shown: %s", "Forbidden")
+        except Unreachable:  # the person blocked the bot: nobody can see it any more
+            log.warning("receipt not shown: %s", "Unreachable")
             return
-        except BadRequest:  # not editable (or not sendable): a new message, or give up
-            if not edit:
+        except ShowRefused:  # not replaceable (or not showable): a new one, or give up
+            if not replace:
                 break
-            edit = False
+            replace = False
             continue
-        except NetworkError as exc:  # 5xx, timeouts, connection errors
-            log.info("receipt retry in %.1fs: %s", delay, type(exc).__name__)
-            wait = delay
-            delay *= 2
-        edit = False  # after a failed edit, a new message is the surer way
+        except ShowLater as exc:  # rate limit, 5xx, timeouts, connection errors
+            if exc.retry_after is not None:
+                wait = exc.retry_after
+            else:
+                log.info("receipt retry in %.1fs: %s", delay, "ShowLater")
+                wait = delay
+                delay *= 2
+        replace = False  # after a failed replace, a new screen is the surer way
         if attempt + 1 < RECEIPT_ATTEMPTS:
             await asyncio.sleep(min(wait, 10.0))
     log.error("receipt could not be shown after %d attempts", RECEIPT_ATTEMPTS)
 
 
-async def _watch_button(update: Update, context: Context, parts: list[str], t: Translator) -> None:
-    svc = service(context)
-    chat_id = _chat_id(update)
-    tip_id = int(parts[2]) if len(parts) > 3 and parts[2].isdigit() else 0
-    token = parts[3] if len(parts) > 3 else ""
-    if chat_id is None or not tip_id or not svc.check_watch_token(tip_id, token):
-        await answer(update, t.gettext("This button is no longer available."))
+async def _watch_tip(turn: Turn, tip_id: int, token: str) -> bool:
+    if not turn.chat.private or tip_id <= 0 or not service(turn).check_watch_token(tip_id, token):
+        await turn.notice(turn.t.gettext("This button is no longer available."))
+        return False
+    await turn.notice()
+    return True
+
+
+@router.on(WatchAsk)
+async def on_watch_ask(turn: Turn, act: WatchAsk) -> None:
+    if await _watch_tip(turn, act.tip_id, act.token):
+        await turn.show(rules.watch_explain_screen(turn.t, act.tip_id, act.token, HOME))
+
+
+@router.on(WatchOn)
+async def on_watch_on(turn: Turn, act: WatchOn) -> None:
+    if not await _watch_tip(turn, act.tip_id, act.token):
         return
-    await answer(update)
-    if parts[1] == "wq":
-        await show(update, context, rules.watch_explain_screen(t, tip_id, token))
-        return
-    ok = await svc.watch(tip_id, chat_id, t.locale)
+    t = turn.t
+    ok = await service(turn).watch(act.tip_id, turn.chat.key, t.locale, channel=turn.chat.channel)
     text = (t.gettext("🔔 On. You will get a short message when the police reply; read it with "
                       "/followup and your receipt.") if ok
             else t.gettext("This tip is closed; there will be no more replies."))
-    await show(update, context, Screen(text, [[Button(t.gettext("⬅️ Main menu"), data="m:home")]]), edit=True)
+    await turn.show(Screen(text, _home_row(t)), replace=True)
 
 
 # -- follow-up -----------------------------------------------------------------------------------
-async def _show_followup(update: Update, context: Context, tip_id: int, t: Translator,
-                         *, edit: bool = False, page: int | None = None) -> None:
-    svc = service(context)
+async def _show_followup(turn: Turn, tip_id: int, *, replace: bool = False,
+                         page: int | None = None) -> None:
+    svc = service(turn)
     view = await svc.view(tip_id)
-    chat_id = _chat_id(update)
-    if (view is None or view.status == "closed") and chat_id is not None:
+    if view is None or view.status == "closed":
         # Nothing more can be done with this tip here: its id leaves the session now.
-        await _clear(context, chat_id)
+        await _clear(turn)
     if view is None:
-        await show(update, context, Screen(t.gettext("This tip no longer exists.")))
+        await _say(turn, turn.t.gettext("This tip no longer exists."))
         return
-    await show(update, context, rules.followup_screen(t, view, svc.watch_token(tip_id), page),
-               edit=edit)
+    await turn.show(rules.followup_screen(turn.t, view, svc.watch_token(tip_id), page),
+                    replace=replace)
 
 
-async def _followup_button(update: Update, context: Context, action: str, t: Translator,
-                           arg: str = "") -> None:
-    chat_id = _chat_id(update)
-    if chat_id is None:
-        return
-    session = await rt(context).sessions.get(chat_id)
+async def _followup(turn: Turn) -> tuple[dict[str, Any], int] | None:
+    """This chat's follow-up session and its tip, or None after ending it (stale press)."""
+    session = await turn.session() if turn.chat.private else {}
     tip_id = session.get("tip") if session.get("flow") == rules.FOLLOWUP_FLOW else None
-    if action == "fx" or not tip_id:
-        await _clear(context, chat_id)
-        await answer(update)
-        await show(update, context, Screen(
-            t.gettext("Done. Use /followup and your receipt to come back."),
-            [[Button(t.gettext("⬅️ Main menu"), data="m:home")]]), edit=True)
+    if not isinstance(tip_id, int) or tip_id <= 0:
+        await _followup_done(turn)
+        return None
+    return session, tip_id
+
+
+async def _followup_done(turn: Turn) -> None:
+    if not turn.chat.private:
+        await turn.notice()
         return
-    await answer(update)
-    if action == "fpg":  # another page of a long thread
-        page = int(arg) if arg.isdigit() and len(arg) < 5 else None
-        await _show_followup(update, context, int(tip_id), t, edit=True, page=page)
+    await _clear(turn)
+    await turn.notice()
+    await turn.show(Screen(turn.t.gettext("Done. Use /followup and your receipt to come back."),
+                           _home_row(turn.t)), replace=True)
+
+
+@router.on(FollowDone)
+async def on_follow_done(turn: Turn, act: FollowDone) -> None:
+    await _followup_done(turn)
+
+
+@router.on(FollowPage)
+async def on_follow_page(turn: Turn, act: FollowPage) -> None:
+    found = await _followup(turn)
+    if found is None:
         return
-    session["step"] = "answer" if action == "fa" else "photo"
-    await _save(context, chat_id, session, rules.FOLLOWUP_TTL)
+    await turn.notice()
+    page = act.page if 0 <= act.page < 10000 else None
+    await _show_followup(turn, found[1], replace=True, page=page)
+
+
+@router.on(FollowAnswer, FollowPhoto)
+async def on_follow_add(turn: Turn, act: FollowAnswer | FollowPhoto) -> None:
+    found = await _followup(turn)
+    if found is None:
+        return
+    session, _tip = found
+    t = turn.t
+    await turn.notice()
+    answer = isinstance(act, FollowAnswer)
+    session["step"] = "answer" if answer else "photo"
+    await turn.set_session(session, rules.FOLLOWUP_TTL)
     prompt = (t.gettext("Write your answer or the new details (up to {max} characters).").format(
-        max=rules.MAX_ANSWER) if action == "fa"
+        max=rules.MAX_ANSWER) if answer
         else t.gettext("Send one photo (it will be cleaned of location and camera data)."))
-    await show(update, context, Screen(prompt, [[Button(t.gettext("✅ Done"), data="tip:fx")]]))
+    await turn.show(Screen(prompt, [[Button(t.gettext("✅ Done"), action=FollowDone())]]))
 
 
-async def on_followup_input(update: Update, context: Context) -> None:
-    msg = update.effective_message
-    chat_id = _chat_id(update)
-    user = update.effective_user
-    if msg is None or chat_id is None or user is None:
-        return
-    t = await tr(update, context)
-    session = await rt(context).sessions.get(chat_id)
-    svc = service(context)
+@router.flow(rules.FOLLOWUP_FLOW)
+async def on_followup_input(turn: Turn, inp: Input) -> None:
+    t = turn.t
+    session = await turn.session()
+    svc = service(turn)
     step = session.get("step")
+    tip = session.get("tip")
     try:
         if step == "receipt":
-            tip_id = await svc.find_by_receipt(user.id, msg.text or "")
+            if not isinstance(inp, Text):  # not a receipt: nothing is counted
+                if not await _refuse(turn, inp):
+                    await turn.show(rules.followup_prompt(t))
+                return
+            tip_id = await svc.find_by_receipt(requester(turn), inp.text)
             if tip_id is None:
-                await show(update, context, Screen(
+                await turn.show(Screen(
                     t.gettext("No tip matches this receipt number. Check the 16 digits and try again."),
-                    [[Button(t.gettext("✖️ Cancel"), data="tip:x")]]))
+                    [[Button(t.gettext("✖️ Cancel"), action=Cancel())]]))
                 return
             session.update({"tip": tip_id, "step": "menu"})
-            await _save(context, chat_id, session, rules.FOLLOWUP_TTL)
-            await _show_followup(update, context, tip_id, t)
-        elif step == "answer" and session.get("tip"):
-            if msg.text is None:
-                await show(update, context, Screen(t.gettext("Please write your answer as text.")))
+            await turn.set_session(session, rules.FOLLOWUP_TTL)
+            await _show_followup(turn, tip_id)
+        elif step == "answer" and isinstance(tip, int):
+            if not isinstance(inp, Text):
+                if not await _refuse(turn, inp):
+                    await _say(turn, t.gettext("Please write your answer as text."))
                 return
-            await svc.add_answer(int(session["tip"]), msg.text, user.id)
+            await svc.add_answer(tip, inp.text, requester(turn))
             session["step"] = "menu"
-            await _save(context, chat_id, session, rules.FOLLOWUP_TTL)
-            await show(update, context, Screen(t.gettext("✅ Sent to the police.")))
-            await _show_followup(update, context, int(session["tip"]), t)
-        elif step == "photo" and session.get("tip"):
-            cleaned = await _cleaned_media(update, context, t)
+            await turn.set_session(session, rules.FOLLOWUP_TTL)
+            await _say(turn, t.gettext("✅ Sent to the police."))
+            await _show_followup(turn, tip)
+        elif step == "photo" and isinstance(tip, int):
+            if not isinstance(inp, Photo | File):
+                if not await _refuse(turn, inp):
+                    await _say(turn, t.gettext(
+                        "Send one photo (it will be cleaned of location and camera data)."))
+                return
+            cleaned = await _cleaned_media(turn, inp)
             if cleaned is None:
                 return
-            await svc.add_followup_photo(int(session["tip"]), cleaned)
+            await svc.add_followup_photo(tip, cleaned)
             session["step"] = "menu"
-            await _save(context, chat_id, session, rules.FOLLOWUP_TTL)
-            await show(update, context, Screen(t.gettext("✅ Photo cleaned and sent to the police.")))
-            await _show_followup(update, context, int(session["tip"]), t)
+            await turn.set_session(session, rules.FOLLOWUP_TTL)
+            await _say(turn, t.gettext("✅ Photo cleaned and sent to the police."))
+            await _show_followup(turn, tip)
         else:
-            await _show_followup(update, context, int(session.get("tip") or 0), t)
+            await _show_followup(turn, tip if isinstance(tip, int) else 0)
     except TipError as exc:
-        await show(update, context, Screen(exc.text(t)))
+        await _say(turn, exc.text(t))
 
 
-# -- media -----------------------------------------------------------------------------------------
-async def _cleaned_media(update: Update, context: Context, t: Translator) -> bytes | None:
-    """The cleaned image of this message, or None after telling the person why not."""
-    msg = update.effective_message
-    if msg is None:
-        return None
-    _ = t.gettext
-    if msg.voice or msg.video or msg.video_note or msg.audio or msg.animation:
-        await show(update, context, Screen(_(
+# -- media and other inputs -----------------------------------------------------------------------
+async def _refuse(turn: Turn, inp: Input) -> bool:
+    """Explain why a voice/video message, a contact or another unsupported kind is not taken;
+    True when `inp` was such a thing (and nothing changed)."""
+    if not isinstance(inp, Unsupported):
+        return False
+    _ = turn.t.gettext
+    if inp.kind in _VOICE_OR_VIDEO:
+        await _say(turn, _(
             "🎙 Voice, audio and video messages are not accepted: a voice or a reflection can "
             "identify you, and they cannot be cleaned. Please describe it in writing, or send "
-            "a photo.")))
-        return None
-    file_id = None
-    size = 0
-    if msg.photo:
-        largest = msg.photo[-1]
-        file_id, size = largest.file_id, largest.file_size or 0
-    elif msg.document:
-        doc = msg.document
-        mime = (doc.mime_type or "").lower()
-        name = (doc.file_name or "").lower()
-        if mime.startswith("image/") or name.endswith((".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff", ".heic")):
-            file_id, size = doc.file_id, doc.file_size or 0
-        else:
-            await show(update, context, Screen(_(
-                "This kind of file is not accepted. Only photos and image files can be cleaned "
-                "of hidden data (location, device, author names) before police see them; other "
-                "files (PDF, documents, archives…) can carry such data, so they are refused.")))
-            return None
+            "a photo."))
+    elif inp.kind == "contact":
+        await _say(turn, _("Please do not send contacts or phone numbers; they are not kept. "
+                           "Continue with the buttons."))
     else:
+        await _say(turn, _("This kind of message cannot be taken here. Please use the buttons "
+                           "above, write text, or /cancel."))
+    return True
+
+
+def _is_image_file(inp: File) -> bool:
+    return inp.mime.lower().startswith("image/") or inp.name.lower().endswith(_IMAGE_NAMES)
+
+
+async def _cleaned_media(turn: Turn, inp: Photo | File) -> bytes | None:
+    """The cleaned image of this photo or image file, or None after telling the person why
+    not. Downloads only after the size and the day's cleaning limit allow it."""
+    _ = turn.t.gettext
+    if isinstance(inp, File) and not _is_image_file(inp):
+        await _say(turn, _(
+            "This kind of file is not accepted. Only photos and image files can be cleaned "
+            "of hidden data (location, device, author names) before police see them; other "
+            "files (PDF, documents, archives…) can carry such data, so they are refused."))
         return None
-    if size > MAX_DOWNLOAD:
-        await show(update, context, Screen(_("This image is too large. Please send a smaller one.")))
-        return None
-    if update.effective_user is None:
+    if (inp.size or 0) > MAX_DOWNLOAD:
+        await _say(turn, _("This image is too large. Please send a smaller one."))
         return None
     try:  # every image costs a download and a decode: counted per person and day
-        await service(context).count_decode(update.effective_user.id)
+        await service(turn).count_decode(requester(turn))
     except TipError as exc:
-        await show(update, context, Screen(exc.text(t)))
+        await _say(turn, exc.text(turn.t))
         return None
-    tg_file = await context.bot.get_file(file_id)
-    raw = bytes(await tg_file.download_as_bytearray())
+    raw = await inp.fetch()
+    if len(raw) > MAX_DOWNLOAD:  # a channel that did not say the size beforehand
+        await _say(turn, _("This image is too large. Please send a smaller one."))
+        return None
     try:
         return await asyncio.to_thread(clean_image, raw)
     except NotAnImage:
-        await show(update, context, Screen(_(
+        await _say(turn, _(
             "I could not read this as an image, so it could not be cleaned and was not kept. "
-            "Please send it as a normal photo (JPEG or PNG).")))
+            "Please send it as a normal photo (JPEG or PNG)."))
         return None
 
 
-def _has_media(msg: Message) -> bool:
-    return bool(msg.photo or msg.document or msg.voice or msg.video or msg.video_note
-                or msg.audio or msg.animation)
-
-
-async def on_tip_input(update: Update, context: Context) -> None:
-    msg = update.effective_message
-    chat_id = _chat_id(update)
-    if msg is None or chat_id is None:
+async def _on_location(turn: Turn, session: dict[str, Any], step: str, inp: Location) -> None:
+    _ = turn.t.gettext
+    if step not in ("province", "ward", "place"):
+        await _say(turn, _("A location pin can be sent at the “Where?” step."))
         return
-    t = await tr(update, context)
+    cands = directory.nearest(inp.latitude, inp.longitude)
+    if not cands:
+        await _say(turn, _("This pin is not in Viet Nam. Choose the province instead."))
+        return
+    d = session["d"]
+    d["lat"] = round(float(inp.latitude), 5)
+    d["lon"] = round(float(inp.longitude), 5)
+    session["step"] = "province"
+    await turn.set_session(session)
+    await turn.show(rules.candidates_screen(turn.t, cands, pin=True))
+
+
+async def _on_media(turn: Turn, session: dict[str, Any], step: str, inp: Photo | File) -> None:
+    t = turn.t
     _ = t.gettext
-    session = await rt(context).sessions.get(chat_id)
-    d = session.setdefault("d", {"photos": []})
-    step = str(session.get("step"))
-    if msg.contact:
-        await show(update, context, Screen(_("Please do not send contacts or phone numbers; they "
-                                             "are not kept. Continue with the buttons.")))
+    d = session["d"]
+    if step not in ("photos", "text", "review"):
+        await _say(turn, _("Photos can be added after you describe what happened."))
         return
-    if msg.location is not None:
-        if step not in ("province", "ward", "place"):
-            await show(update, context, Screen(_("A location pin can be sent at the “Where?” step.")))
-            return
-        cands = directory.nearest(msg.location.latitude, msg.location.longitude)
-        if not cands:
-            await show(update, context, Screen(_("This pin is not in Viet Nam. Choose the province instead.")))
-            return
-        d["lat"] = round(float(msg.location.latitude), 5)
-        d["lon"] = round(float(msg.location.longitude), 5)
-        session["step"] = "province"
-        await _save(context, chat_id, session)
-        await show(update, context, rules.candidates_screen(t, cands, pin=True))
+    if len(d.get("photos", [])) >= rules.MAX_PHOTOS:
+        await _say(turn, _("You can attach at most {max} photos.").format(max=rules.MAX_PHOTOS))
         return
-    if _has_media(msg):
-        if step not in ("photos", "text", "review"):
-            if msg.voice or msg.video or msg.video_note or msg.audio or msg.animation:
-                await _cleaned_media(update, context, t)  # explains the refusal
-            else:
-                await show(update, context, Screen(_("Photos can be added after you describe what happened.")))
-            return
-        if len(d.get("photos", [])) >= rules.MAX_PHOTOS:
-            await show(update, context, Screen(_("You can attach at most {max} photos.").format(max=rules.MAX_PHOTOS)))
-            return
-        cleaned = await _cleaned_media(update, context, t)
-        if cleaned is None:
-            return
+    cleaned = await _cleaned_media(turn, inp)
+    if cleaned is None:
+        return
+    try:
+        n = await service(turn).add_draft_photo(d, cleaned)
+    except TipError as exc:
+        await _say(turn, exc.text(t))
+        return
+    if inp.caption and step == "text" and not d.get("text"):
         try:
-            n = await service(context).add_draft_photo(d, cleaned)
-        except TipError as exc:
-            await show(update, context, Screen(exc.text(t)))
-            return
-        if msg.caption and step == "text" and not d.get("text"):
-            try:
-                d["text"] = rules.check_text(msg.caption)
-            except TipError:
-                pass
-        if step in ("text", "review") and not d.get("text"):
-            await _save(context, chat_id, session)
-            await show(update, context, Screen(_("📷 Photo {n} cleaned and added. Now please "
-                                                 "describe what happened.").format(n=n)))
-            return
-        session["step"] = "photos"
-        await _save(context, chat_id, session)
-        await show(update, context, Screen(_("📷 Photo {n} cleaned and added.").format(n=n)))
-        await show(update, context, rules.photos_prompt(t, n))
+            d["text"] = rules.check_text(inp.caption)
+        except TipError:
+            pass
+    if step in ("text", "review") and not d.get("text"):
+        await turn.set_session(session)
+        await _say(turn, _("📷 Photo {n} cleaned and added. Now please describe what happened.")
+                   .format(n=n))
         return
-    text = msg.text or ""
-    if not text:
+    session["step"] = "photos"
+    await turn.set_session(session)
+    await _say(turn, _("📷 Photo {n} cleaned and added.").format(n=n))
+    await turn.show(rules.photos_prompt(t, n))
+
+
+@router.flow(rules.FLOW)
+async def on_tip_input(turn: Turn, inp: Input) -> None:
+    t = turn.t
+    _ = t.gettext
+    session = await turn.session()
+    session.setdefault("d", {"photos": []})
+    step = str(session.get("step"))
+    if await _refuse(turn, inp):
         return
+    if isinstance(inp, Location):
+        await _on_location(turn, session, step, inp)
+        return
+    if isinstance(inp, Photo | File):
+        await _on_media(turn, session, step, inp)
+        return
+    text = inp.text if isinstance(inp, Text) else ""
+    if not text.strip():
+        await _say(turn, _("Please use the buttons above, or /cancel."))
+        return
+    d = session["d"]
     if step == "province":
         options, province = directory.places(text, limit=8)
         if province is not None:
             session.update({"province": province.code, "step": "ward"})
-            await _save(context, chat_id, session)
-            await show(update, context, rules.ward_prompt(t, province.code))
+            await turn.set_session(session)
+            await turn.show(rules.ward_prompt(t, province.code))
             return
-        await show(update, context, rules.places_screen(t, options))
+        await turn.show(rules.places_screen(t, options))
         return
     if step == "ward":
         cands = directory.search(text, province_code=session.get("province"), limit=8)
-        await show(update, context, rules.candidates_screen(t, cands))
+        await turn.show(rules.candidates_screen(t, cands))
         return
     if step == "place":
         d["place"] = text.strip()[: rules.MAX_PLACE]
@@ -559,14 +747,14 @@ async def on_tip_input(update: Update, context: Context) -> None:
         try:
             d["text"] = rules.check_text(text)
         except TipError as exc:
-            await show(update, context, Screen(exc.text(t)))
+            await _say(turn, exc.text(t))
             return
         session["step"] = _next(session, "text")
     else:
-        await show(update, context, Screen(_("Please use the buttons above, or /cancel.")))
+        await _say(turn, _("Please use the buttons above, or /cancel."))
         return
-    await _save(context, chat_id, session)
-    await _show_step(update, context, session, t)
+    await turn.set_session(session)
+    await _show_step(turn, session)
 
 
 @job("tips_hygiene", every_seconds=600, first=20)
@@ -580,11 +768,10 @@ async def hygiene_job(bot: Any, runtime: Runtime) -> None:
         await runtime.db.checkpoint()
 
 
-async def setup(app: Application, runtime: Runtime) -> None:
+async def setup(runtime: Runtime) -> None:
     tips, _police, _worker = ensure_services(runtime)
     # Tip drafts and follow-ups live under the in-memory session key (bot/sessions.py).
     runtime.sessions.protect(rules.FLOW, rules.FOLLOWUP_FLOW)
-
 
     async def draft_ended(session: dict[str, Any]) -> None:
         # Sent, cancelled (button or /cancel), /deleteme, or replaced by another flow: the
@@ -592,16 +779,13 @@ async def setup(app: Application, runtime: Runtime) -> None:
         await tips.discard_draft_photos(session.get("d") or {})
 
     runtime.sessions.on_end(rules.FLOW, draft_ended)
-    # /deleteme: the reply-ping opt-ins of this person's private chat (its id is the user id).
+
+    # /deleteme: the reply-ping opt-ins of this person's private chats. A Telegram private
+    # chat's id is its user's id; other channels name the chat "<channel>:<external id>".
     async def erase(user_id: int) -> None:
-        await tips.erase_watches(user_id)
+        for channel, external_id in await runtime.accounts.channels_of(user_id):
+            chat: int | str = (int(external_id) if channel == rules.TELEGRAM
+                               else f"{channel}:{external_id}")
+            await tips.erase_watches(chat, channel=channel)
 
     runtime.users.register_eraser(erase)
-    registry.flow(rules.FLOW, on_tip_input)
-    registry.flow(rules.FOLLOWUP_FLOW, on_followup_input)
-    registry.deep_link("tip", start_tip)
-    registry.deep_link("followup", start_followup)
-    registry.menu_entry("tip", menu_tip)
-    app.add_handler(CommandHandler("tip", tip_command))
-    app.add_handler(CommandHandler("followup", followup_command))
-    app.add_handler(CallbackQueryHandler(on_button, pattern=r"^tip:"))

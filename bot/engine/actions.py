@@ -29,8 +29,9 @@ MAX_BYTES = 64  # Telegram's callback_data limit; the tightest of the channels
 SEP = ":"
 # One or two segments ("m", "learn:a"): two keep the callback data of buttons already sitting
 # in people's chats valid across the move to typed actions (the second segment may use capitals
-# for that reason only: "ev:L" and "ev:l" are two older actions).
-_PREFIX_RE = re.compile(r"^[a-z][a-z0-9_]{0,11}(:[a-zA-Z0-9_]{1,8})?$")
+# and up to 12 characters for that reason only: "ev:L" and "ev:l" are two older actions, and
+# "tip:urgent_ok" is one).
+_PREFIX_RE = re.compile(r"^[a-z][a-z0-9_]{0,11}(:[a-zA-Z0-9_]{1,12})?$")
 # A packed str field: no separator, no control characters, not empty.
 _STR_RE = re.compile(r"^[^:\x00-\x1f\x7f]{1,64}$")
 _INT_RE = re.compile(r"^-?\d{1,19}$")

@@ -54,12 +54,40 @@ class Person:
     telegram_id: int | None = None
 
 
+class ShowError(Exception):
+    """Showing a screen failed. Channels raise these subclasses (never their own library's
+    errors) so a handler that must get a screen through (a tip's receipt) can react."""
+
+
+class ShowRefused(ShowError):
+    """The channel refused this screen and the same call will fail again: with `replacing`,
+    the screen to replace is gone or cannot be edited (a new one may work)."""
+
+    def __init__(self, *, replacing: bool = False) -> None:
+        super().__init__("replace refused" if replacing else "refused")
+        self.replacing = replacing
+
+
+class Unreachable(ShowError):
+    """The person can no longer be reached here (blocked the bot, chat deleted)."""
+
+
+class ShowLater(ShowError):
+    """A transient failure (rate limit, server error, timeout): try again, after
+    `retry_after` seconds when the channel said how long."""
+
+    def __init__(self, retry_after: float | None = None) -> None:
+        super().__init__("try later")
+        self.retry_after = retry_after
+
+
 class Conversation(Protocol):
     capabilities: Capabilities
 
     async def show(self, screen: Screen, *, replace: bool = False) -> Any:
         """Show a screen: a new message, or (replace=True, where the channel can) in place of
-        the message whose button was pressed. Returns the channel's message reference."""
+        the message whose button was pressed. Returns the channel's message reference.
+        Raises a `ShowError` when the channel could not show it."""
 
     async def notice(self, text: str | None = None, *, alert: bool = False) -> None:
         """A short acknowledgement of a pressed button (Telegram's toast); channels without

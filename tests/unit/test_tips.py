@@ -226,9 +226,9 @@ async def test_answers_are_limited_per_tip_a_day_in_all_and_per_person(
     # Per person a day, across tips (daily pseudonym).
     others = [await tips.submit(STRANGER + i, draft()) for i in range(3)]
     for i in range(4):
-        await tips.add_answer(others[i % 3].tip_id, f"x{i}", user_id=STRANGER)
+        await tips.add_answer(others[i % 3].tip_id, f"x{i}", requester=STRANGER)
     with pytest.raises(TipError) as exc:
-        await tips.add_answer(others[1].tip_id, "fifth today", user_id=STRANGER)
+        await tips.add_answer(others[1].tip_id, "fifth today", requester=STRANGER)
     assert "daily limit" in exc.value.message
 
 

@@ -4,14 +4,22 @@ button was pressed), a notice is the callback answer (the toast)."""
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from telegram import Bot, InputFile, Message, Update
 from telegram.constants import ChatType
-from telegram.error import BadRequest
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.channels.telegram.render import markup
-from bot.engine.conversation import Capabilities, Chat, Person
+from bot.engine.conversation import (
+    Capabilities,
+    Chat,
+    Person,
+    ShowLater,
+    ShowRefused,
+    Unreachable,
+)
 from bot.screens import Screen
 
 log = logging.getLogger(__name__)
@@ -37,6 +45,7 @@ class TelegramConversation:
         self.bot = bot
         self.username = username or bot.username or ""
         self._answered = False
+        self._editing = False  # the failing call of show() was an edit
 
     def link(self, payload: str = "") -> str | None:
         if not self.username:
@@ -44,12 +53,29 @@ class TelegramConversation:
         return f"https://t.me/{self.username}" + (f"?start={payload}" if payload else "")
 
     async def show(self, screen: Screen, *, replace: bool = False) -> Message | None:
+        """Telegram's errors become the port's (bot.engine.conversation.ShowError)."""
+        self._editing = False
+        try:
+            return await self._show(screen, replace=replace)
+        except RetryAfter as exc:
+            after = exc.retry_after
+            seconds = after.total_seconds() if isinstance(after, timedelta) else float(after)
+            raise ShowLater(seconds) from exc
+        except Forbidden as exc:  # blocked by the person
+            raise Unreachable() from exc
+        except BadRequest as exc:  # (a NetworkError subclass: caught first)
+            raise ShowRefused(replacing=self._editing) from exc
+        except NetworkError as exc:  # 5xx, timeouts, connection errors
+            raise ShowLater() from exc
+
+    async def _show(self, screen: Screen, *, replace: bool) -> Message | None:
         update, bot = self.update, self.bot
         query = update.callback_query
         reply_markup = markup(screen.buttons)
         if replace and query and query.message and screen.photo is None and screen.document is None:
             msg = query.message
             if isinstance(msg, Message) and msg.text is not None:
+                self._editing = True
                 try:
                     edited = await msg.edit_text(screen.text, reply_markup=reply_markup)
                     return edited if isinstance(edited, Message) else None
