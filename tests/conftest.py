@@ -84,12 +84,12 @@ async def bot(
     outbox_pacing: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
 ) -> AsyncIterator[BotHarness]:
     if outbox_pacing:
-        # The worker is built when the tip handlers are set up; give it these arguments
-        # there (for every start and restart of this test's bot).
-        import handlers.tip_police
+        # The worker is built when the tip services are created (bot/tip_services.py); give it
+        # these arguments there (for every start and restart of this test's bot).
+        from bot import tip_services
         from bot.tip_outbox import OutboxWorker
 
-        monkeypatch.setattr(handlers.tip_police, "OutboxWorker",
+        monkeypatch.setattr(tip_services, "OutboxWorker",
                             functools.partial(OutboxWorker, **outbox_pacing))
     base = load_settings({})
     settings = dataclasses.replace(
