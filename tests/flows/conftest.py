@@ -26,9 +26,9 @@ class Flow:
         return StubChat(self.runtime, user, locale, private, group=group)
 
 
-@pytest.fixture
-async def flow(tmp_path: Path) -> AsyncIterator[Flow]:
-    settings = dataclasses.replace(load_settings({}), data_dir=tmp_path / "data",
+async def open_runtime(data_dir: Path) -> Runtime:
+    """A real runtime with every engine feature set up, and no channel."""
+    settings = dataclasses.replace(load_settings({}), data_dir=data_dir,
                                    admin_ids=frozenset({900001}))
     runtime = await Runtime.open(settings, FrozenClock())
     try:
@@ -37,6 +37,16 @@ async def flow(tmp_path: Path) -> AsyncIterator[Flow]:
             await module.setup(runtime)
         runtime.engine = build_engine(modules)
         runtime.commands_available = set(runtime.engine.commands)
+    except BaseException:
+        await runtime.close()
+        raise
+    return runtime
+
+
+@pytest.fixture
+async def flow(tmp_path: Path) -> AsyncIterator[Flow]:
+    runtime = await open_runtime(tmp_path / "data")
+    try:
         yield Flow(runtime)
     finally:
         await runtime.close()
