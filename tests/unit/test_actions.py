@@ -73,3 +73,14 @@ def test_any_valid_value_round_trips(item: str, page: int) -> None:
 @given(st.text(max_size=64))
 def test_parse_never_raises(data: str) -> None:
     parse(data)
+
+
+def test_two_segment_prefix_takes_up_to_twelve_characters() -> None:
+    class Long(Action, prefix="t_long:urgent_ok"):  # "tip:urgent_ok" buttons stay valid
+        pass
+
+    assert parse("t_long:urgent_ok") == Long()
+    with pytest.raises(ActionError):
+
+        class TooLong(Action, prefix="t_long:abcdefghijklm"):
+            pass

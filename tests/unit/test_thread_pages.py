@@ -31,3 +31,11 @@ def test_page_index_and_nav() -> None:
     assert nav_row(0, 1, "x", "<", ">") == []
     assert [b.data for b in nav_row(1, 3, "tpol:th:ABCDEF", "<", ">")] == [
         "tpol:th:ABCDEF:0", "tpol:th:ABCDEF:2"]
+
+
+def test_nav_with_a_typed_action() -> None:
+    from bot.tip_actions import FollowPage
+
+    row = nav_row(1, 3, FollowPage, "<", ">")
+    assert [b.action for b in row] == [FollowPage(0), FollowPage(2)]
+    assert [b.data for b in row] == ["tip:fpg:0", "tip:fpg:2"]  # the data of older buttons

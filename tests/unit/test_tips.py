@@ -283,3 +283,22 @@ async def test_deleteme_eraser_ends_this_chats_opt_ins_only(db: Database) -> Non
     assert await tips.watcher_chat(mine2.tip_id) is None
     assert await tips.watcher_chat(theirs.tip_id) == 5559999
     assert await tips.erase_watches(5551234) == 0
+
+
+def test_watcher_payloads_old_and_new() -> None:
+    from bot.tips import Watcher, watcher_payload
+
+    assert watcher_payload(b"5551234") == Watcher("telegram", 5551234, "")  # the first rows
+    assert watcher_payload(b'{"chat": 5551234, "lang": "vi"}') == Watcher("telegram", 5551234, "vi")
+    assert watcher_payload(b'{"ch": "zalo", "chat": "zalo:99", "lang": "en"}') == \
+        Watcher("zalo", "zalo:99", "en")
+    assert watcher_payload(b'{"ch": "telegram", "chat": "77", "lang": ""}') == Watcher("telegram", 77, "")
+
+
+async def test_requester_keys_of_two_channels_count_apart(db: Database) -> None:
+    from bot.tips import requester_key
+
+    tips, _police, _units = make(db, burst_limit=1)
+    await tips.submit(requester_key("telegram", "5"), draft())
+    assert await tips.limit_reason(requester_key("telegram", "5")) == "burst"
+    assert await tips.limit_reason(requester_key("web", "5")) is None
