@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from bot import directory
 from bot import tips as rules
+from bot.engine.actions import Action
 from bot.engine.conversation import ShowLater, ShowRefused, Turn, Unreachable
 from bot.engine.inputs import Command, File, Input, Location, Photo, Text, Unsupported
 from bot.engine.router import Router
@@ -270,12 +272,21 @@ async def on_restart(turn: Turn, act: Restart) -> None:
     await _advance(turn, rules.new_draft())
 
 
-@router.on(Go)
-async def on_go(turn: Turn, act: Go) -> None:
+# Presses that only move the draft on: the step each leads to.
+_MOVES: dict[type[Action], Callable[[dict[str, Any]], str]] = {
+    Go: lambda session: "category",
+    UrgentOk: lambda session: _next(session, "category"),
+    SkipPlace: lambda session: _next(session, "place"),
+    PhotosDone: lambda session: _next(session, "photos"),
+}
+
+
+@router.on(Go, UrgentOk, SkipPlace, PhotosDone)
+async def on_move(turn: Turn, act: Go | UrgentOk | SkipPlace | PhotosDone) -> None:
     session = await _draft(turn)
     if session is None:
         return
-    session["step"] = "category"
+    session["step"] = _MOVES[type(act)](session)
     await _advance(turn, session)
 
 
@@ -287,15 +298,6 @@ async def on_category(turn: Turn, act: Category) -> None:
     if act.key in rules.CATEGORY_KEYS:
         session["d"]["category"] = act.key
         session["step"] = "urgent" if act.key in rules.URGENT else _next(session, "category")
-    await _advance(turn, session)
-
-
-@router.on(UrgentOk)
-async def on_urgent_ok(turn: Turn, act: UrgentOk) -> None:
-    session = await _draft(turn)
-    if session is None:
-        return
-    session["step"] = _next(session, "category")
     await _advance(turn, session)
 
 
@@ -340,24 +342,6 @@ async def on_ward_confirm(turn: Turn, act: WardConfirm) -> None:
     if act.code.isdigit() and directory.get_ward(act.code):
         session["d"]["ward"] = int(act.code)
         session["step"] = _next(session, "ward") if not session.get("editing") else "place"
-    await _advance(turn, session)
-
-
-@router.on(SkipPlace)
-async def on_skip_place(turn: Turn, act: SkipPlace) -> None:
-    session = await _draft(turn)
-    if session is None:
-        return
-    session["step"] = _next(session, "place")
-    await _advance(turn, session)
-
-
-@router.on(PhotosDone)
-async def on_photos_done(turn: Turn, act: PhotosDone) -> None:
-    session = await _draft(turn)
-    if session is None:
-        return
-    session["step"] = _next(session, "photos")
     await _advance(turn, session)
 
 
