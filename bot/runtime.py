@@ -6,6 +6,7 @@ through it, services never reach back.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,11 +15,14 @@ from bot.accounts import AccountService
 from bot.clock import Clock
 from bot.config import Settings
 from bot.crypto import Keyring
+from bot.engine.messenger import Messenger
 from bot.engine.router import Engine
 from bot.instance_lock import InstanceLock
 from bot.sessions import SessionStore
 from bot.users import UserService
 from storage.db import Database
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -44,6 +48,10 @@ class Runtime:
     services: dict[str, Any] = field(default_factory=dict)
     # BOT_DATA_DIR/bot.lock, held while the bot runs (bot.instance_lock).
     lock: InstanceLock | None = None
+    # Channels that can show a screen to a person outside a Turn (bot/engine/messenger.py).
+    messengers: dict[str, Messenger] = field(default_factory=dict)
+    # Called once the channels are up and can send (e.g. re-sending owed contest questions).
+    on_started: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     @classmethod
     async def open(cls, settings: Settings, clock: Clock | None = None) -> Runtime:
@@ -89,6 +97,15 @@ class Runtime:
         for listener in self.role_listeners:
             await listener(user_id, force)
         return await roles_of(self, user_id)
+
+    async def started(self) -> None:
+        """The channels are up: run the start-up work features asked for. One failing task
+        must not stop the others (nor the bot)."""
+        for fn in self.on_started:
+            try:
+                await fn()
+            except Exception as exc:
+                log.error("start-up task failed: %s", type(exc).__name__)
 
     async def close(self) -> None:
         try:

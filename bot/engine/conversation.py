@@ -96,6 +96,10 @@ class Conversation(Protocol):
     def link(self, payload: str = "") -> str | None:
         """A URL that opens the bot on this channel (at deep link `payload`), or None."""
 
+    # Optional, for channels with groups (`Capabilities.groups`):
+    #     async def is_admin(self) -> bool
+    # whether the person is an administrator of this group chat. See `Turn.is_admin`.
+
 
 @dataclass
 class Turn:
@@ -124,6 +128,14 @@ class Turn:
 
     def link(self, payload: str = "") -> str | None:
         return self.conv.link(payload)
+
+    async def is_admin(self) -> bool:
+        """Whether the person may run this chat: True in a private chat; in a group, whether
+        they are one of its administrators (False on a channel that cannot tell)."""
+        if self.chat.private:
+            return True
+        check = getattr(self.conv, "is_admin", None)
+        return bool(check is not None and await check())
 
     @property
     def legacy(self) -> Any:

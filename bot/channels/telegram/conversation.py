@@ -8,8 +8,8 @@ from datetime import timedelta
 from typing import Any
 
 from telegram import Bot, InputFile, Message, Update
-from telegram.constants import ChatType
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.constants import ChatMemberStatus, ChatType
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.channels.telegram.render import markup
 from bot.engine.conversation import (
@@ -111,6 +111,17 @@ class TelegramConversation:
             await query.answer(text, show_alert=alert)
         except BadRequest as exc:  # a query older than ~15 minutes can no longer be answered
             log.info("callback answer failed: %s", type(exc).__name__)
+
+    async def is_admin(self) -> bool:
+        """Whether the person is an owner or administrator of this chat (getChatMember)."""
+        chat, user = self.update.effective_chat, self.update.effective_user
+        if chat is None or user is None:
+            return False
+        try:
+            member = await self.bot.get_chat_member(chat.id, user.id)
+        except TelegramError:
+            return False
+        return member.status in (ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR)
 
     async def finish(self) -> None:
         """Stop the client's spinner if the handler acknowledged nothing itself."""
