@@ -91,7 +91,7 @@ async def service_path(students: int, window: float, dup_share: float,
     with tempfile.TemporaryDirectory() as tmp:
         async with Database(Path(tmp) / "bench.db") as db:
             clock = FrozenClock(T0)
-            svc = QuizService(db, clock, load_bank(), "bench_bot")
+            svc = QuizService(db, clock, load_bank())
             contest = await _setup(svc, students)
             t = translator("vi")
             rights = {uid: await _right(svc, contest, uid)

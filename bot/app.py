@@ -201,7 +201,9 @@ async def install_features(app: Application, runtime: Runtime) -> None:
         errors,
         inline,
         police_groups,
+        quiz_polls,
     )
+    from bot.channels.telegram.messenger import TelegramMessenger
     from handlers import build_engine, feature_modules, is_engine_feature
 
     modules = feature_modules()
@@ -211,10 +213,12 @@ async def install_features(app: Application, runtime: Runtime) -> None:
         else:
             await module.setup(app, runtime)
     runtime.engine = build_engine(modules)
+    runtime.messengers["telegram"] = TelegramMessenger(app.bot)
     inline.register(app, runtime)
     blocking.register(app, runtime)
     broadcast.install(app, runtime)
     police_groups.register(app, runtime)
+    quiz_polls.register(app, runtime)
     dispatch.register(app)
     dispatch.register_fallbacks(app)
     errors.register(app)
@@ -263,6 +267,7 @@ async def running(
                 replayed = await app.update_queue.replay(app.bot)
                 if replayed:
                     log.info("handling %d update(s) fetched before the last stop", replayed)
+            await runtime.started()  # e.g. contest questions owed since before the stop
             if jobs:
                 from bot.jobs import schedule_all
 

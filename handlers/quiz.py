@@ -1,26 +1,20 @@
-"""Quiz, the student side: the quiz menu, practice rounds, joining a contest (by code, by
-typing the code or by the `/start c_<code>` link), answering, results and certificates.
+"""Quiz, the student side: the quiz menu, practice rounds, joining a contest (by /join, by
+typing the code alone or by the `/start c_<code>` link), display names, answering on the
+server's clock, results and certificates. Channel-neutral.
 
-Callback data: `quiz:<action>:<args>`; every argument is re-checked by the service.
+Every press is re-checked by the service (existence, membership, position, timing).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
-from typing import Any
 
-from telegram import Update
-from telegram.error import TelegramError
-from telegram.ext import (
-    Application,
-    CallbackQueryHandler,
-    CommandHandler,
-    filters,
-)
-
-from bot.i18n import Translator, translator
+from bot.engine.conversation import Turn
+from bot.engine.inputs import Command, Input, Text
+from bot.engine.messenger import Delivery, send_to_user
+from bot.engine.router import Router
+from bot.i18n import translator
 from bot.quiz import (
     CODE_ALPHABET,
     CODE_LENGTH,
@@ -29,359 +23,344 @@ from bot.quiz import (
     dump_session,
     load_session,
 )
+from bot.quiz_actions import (
+    AskCode,
+    ContestAnswer,
+    ContestGo,
+    ContestTop,
+    GetCertificate,
+    Practice,
+    PracticeAnswer,
+    PracticeNext,
+    PracticeTopics,
+    QuizHome,
+)
 from bot.quiz_logic import PracticeError
 from bot.runtime import Runtime
-from bot.screens import Screen, esc
+from bot.screens import Button, Screen, esc
 from content.quiz_bank import load_bank
-from handlers import registry
-from handlers.common import Context, answer, callback_parts, markup, rt, show, tr
+from handlers.start import OpenMenu
+
+router = Router("quiz")
+log = logging.getLogger(__name__)
 
 FLOW_CODE = "quiz_code"
 FLOW_NAME = "quiz_name"
-log = logging.getLogger(__name__)
 _CODE_TEXT = re.compile(rf"^\s*[{CODE_ALPHABET}{CODE_ALPHABET.lower()}]{{{CODE_LENGTH}}}\s*$")
 
 
-def service(context: Context) -> QuizService:
-    svc: QuizService = rt(context).services["quiz"]
+def service(turn: Turn) -> QuizService:
+    svc: QuizService = turn.runtime.services["quiz"]
     return svc
 
 
-def _int(text: str) -> int | None:
-    return int(text) if text.isdigit() else None
+def _gone(turn: Turn) -> str:
+    return turn.t.gettext("This button is no longer available.")
+
+
+def menu(turn: Turn) -> Screen:
+    screen = service(turn).menu_screen(turn.t)
+    screen.buttons.append([Button(turn.t.gettext("⬅️ Main menu"), action=OpenMenu("home"))])
+    return screen
 
 
 # -- menu ---------------------------------------------------------------------------------------
 
 
-async def quiz_command(update: Update, context: Context) -> None:
-    t = await tr(update, context)
-    await show(update, context, service(context).menu_screen(t))
+@router.command("quiz", private_only=True)
+async def quiz_command(turn: Turn, cmd: Command) -> None:
+    await turn.show(menu(turn))
 
 
-async def open_menu(update: Update, context: Context) -> None:
-    await show(update, context, service(context).menu_screen(await tr(update, context)), edit=True)
-    await answer(update)
+@router.menu_entry("quiz")
+async def open_menu(turn: Turn) -> None:
+    await turn.notice()
+    await turn.show(menu(turn), replace=True)
+
+
+@router.on(QuizHome)
+async def on_home(turn: Turn, act: QuizHome) -> None:
+    await turn.notice()
+    await turn.show(menu(turn), replace=True)
+
+
+@router.on(PracticeTopics)
+async def on_topics(turn: Turn, act: PracticeTopics) -> None:
+    await turn.notice()
+    await turn.show(service(turn).topics_screen(turn.t), replace=True)
 
 
 # -- practice -----------------------------------------------------------------------------------
 
 
-async def _start_practice(update: Update, context: Context, topic: str, t: Translator) -> None:
-    chat = update.effective_chat
-    if chat is None:
-        return
-    svc = service(context)
+@router.on(Practice)
+async def on_practice(turn: Turn, act: Practice) -> None:
+    svc = service(turn)
     try:
-        session = svc.new_practice(chat.id, t.locale, None if topic == "mix" else topic)
+        session = svc.new_practice(turn.chat.key, turn.t.locale,
+                                   None if act.topic == "mix" else act.topic)
     except PracticeError:
-        await answer(update, t.gettext("This button is no longer available."))
+        await turn.notice(_gone(turn))
         return
-    screen = svc.practice_question(session, t)
-    await rt(context).sessions.set(chat.id, dump_session(session, topic))
-    await answer(update)
+    screen = svc.practice_question(session, turn.t)
+    await turn.set_session(dump_session(session, act.topic))
+    await turn.notice()
     if screen is not None:
-        await show(update, context, screen)
+        await turn.show(screen)
 
 
-async def _practice_answer(update: Update, context: Context, parts: list[str],
-                           t: Translator) -> None:
-    chat = update.effective_chat
-    position = _int(parts[2]) if len(parts) == 4 else None
-    choice = _int(parts[3]) if len(parts) == 4 else None
-    if chat is None or position is None or choice is None:
-        await answer(update, t.gettext("This button is no longer available."))
-        return
-    loaded = load_session(await rt(context).sessions.get(chat.id))
+def _round_over(turn: Turn) -> str:
+    return turn.t.gettext("This practice round is over. Start a new one with /quiz.")
+
+
+@router.on(PracticeAnswer)
+async def on_practice_answer(turn: Turn, act: PracticeAnswer) -> None:
+    loaded = load_session(await turn.session())
     if loaded is None:
-        await answer(update, t.gettext("This practice round is over. Start a new one with /quiz."))
+        await turn.notice(_round_over(turn))
         return
     session, topic = loaded
     try:
-        screen = service(context).practice_answer(session, position, choice, t)
+        screen = service(turn).practice_answer(session, act.position, act.choice, turn.t)
     except PracticeError:
-        await answer(update, t.gettext("You already answered this question."))
+        await turn.notice(turn.t.gettext("You already answered this question."))
         return
-    await rt(context).sessions.set(chat.id, dump_session(session, topic))
-    await show(update, context, screen, edit=True)
-    await answer(update)
+    await turn.set_session(dump_session(session, topic))
+    await turn.show(screen, replace=True)
+    await turn.notice()
 
 
-async def _practice_next(update: Update, context: Context, t: Translator) -> None:
-    chat = update.effective_chat
-    if chat is None:
-        return
-    loaded = load_session(await rt(context).sessions.get(chat.id))
+@router.on(PracticeNext)
+async def on_practice_next(turn: Turn, act: PracticeNext) -> None:
+    loaded = load_session(await turn.session())
     if loaded is None:
-        await answer(update, t.gettext("This practice round is over. Start a new one with /quiz."))
+        await turn.notice(_round_over(turn))
         return
     session, topic = loaded
-    svc = service(context)
-    screen = svc.practice_question(session, t)
+    svc = service(turn)
+    screen = svc.practice_question(session, turn.t)
     if screen is None:
-        screen = svc.practice_summary(session, topic, t)
-        await rt(context).sessions.clear(chat.id)
+        screen = svc.practice_summary(session, topic, turn.t)
+        await turn.clear_session()
     else:
-        await rt(context).sessions.set(chat.id, dump_session(session, topic))
-    await show(update, context, screen)
-    await answer(update)
+        await turn.set_session(dump_session(session, topic))
+    await turn.show(screen)
+    await turn.notice()
 
 
 # -- joining a contest --------------------------------------------------------------------------
 
 
-async def begin_join(update: Update, context: Context, code_text: str) -> None:
+async def begin_join(turn: Turn, code_text: str) -> None:
     """A code was given (command, link or typed): join, resume, or ask for the name."""
-    chat, user = update.effective_chat, update.effective_user
-    if chat is None or user is None:
+    user_id = await turn.user_id()
+    if user_id is None:
         return
-    t = await tr(update, context)
-    svc = service(context)
-    found = await svc.lookup_code(chat.id, code_text)
-    sessions = rt(context).sessions
+    t = turn.t
+    svc = service(turn)
+    found = await svc.lookup_code(turn.chat.key, code_text)
     if found.limited:
-        await sessions.clear(chat.id)
-        await show(update, context, svc.too_many_codes_screen(t))
+        await turn.clear_session()
+        await turn.show(svc.too_many_codes_screen(t))
         return
     contest = found.contest
     if contest is None:
-        await sessions.set(chat.id, {"flow": FLOW_CODE}, ttl=3600)
-        await show(update, context, Screen(t.gettext(
+        await turn.set_session({"flow": FLOW_CODE}, ttl=3600)
+        await turn.show(Screen(t.gettext(
             "No contest has the code <code>{code}</code>. Check it and type it again, or "
             "/cancel.").format(code=esc(code_text.strip()[:20]))))
         return
-    entry = await svc.entry(contest, user.id)
+    entry = await svc.entry(contest, user_id)
     if entry is not None:
-        await sessions.clear(chat.id)
+        await turn.clear_session()
         if entry.position == 0 and entry.shown_at is None and not entry.finished:
-            await show(update, context, svc.ready_screen(contest, entry, t))
+            await turn.show(svc.ready_screen(contest, entry, t))
         else:
-            await show(update, context, await svc.current(contest, entry, t))
-            await svc.question_delivered(contest.id, user.id)
+            await turn.show(await svc.current(contest, entry, t))
+            await svc.question_delivered(contest.id, user_id)
         return
     if contest.ends_at <= svc.now():
-        await sessions.clear(chat.id)
-        await show(update, context, svc.closed_screen(contest, t))
+        await turn.clear_session()
+        await turn.show(svc.closed_screen(contest, t))
         return
-    await sessions.set(chat.id, {"flow": FLOW_NAME, "contest": contest.id}, ttl=3600)
-    await show(update, context, svc.ask_name_screen(contest, t))
+    await turn.set_session({"flow": FLOW_NAME, "contest": contest.id}, ttl=3600)
+    await turn.show(svc.ask_name_screen(contest, t))
 
 
-async def join_command(update: Update, context: Context) -> None:
-    code = "".join(context.args or [])
-    if code:
-        await begin_join(update, context, code)
-        return
-    await _ask_code(update, context)
-
-
-async def _ask_code(update: Update, context: Context) -> None:
-    chat = update.effective_chat
-    if chat is None:
-        return
-    t = await tr(update, context)
-    await rt(context).sessions.set(chat.id, {"flow": FLOW_CODE}, ttl=3600)
-    await show(update, context, Screen(t.gettext(
+async def ask_code(turn: Turn) -> None:
+    await turn.set_session({"flow": FLOW_CODE}, ttl=3600)
+    await turn.show(Screen(turn.t.gettext(
         "Type the join code your teacher gave you (6 letters and digits, e.g. <code>K7M2QX</code>):"
     )))
 
 
-async def join_deep_link(update: Update, context: Context, arg: str) -> None:
-    if arg:
-        await begin_join(update, context, arg)
+@router.command("join", private_only=True)
+async def join_command(turn: Turn, cmd: Command) -> None:
+    code = "".join(cmd.args)
+    if code:
+        await begin_join(turn, code)
     else:
-        await _ask_code(update, context)
+        await ask_code(turn)
 
 
-async def on_code_input(update: Update, context: Context) -> None:
-    message = update.effective_message
-    if message is None or not message.text:
+@router.on(AskCode)
+async def on_ask_code(turn: Turn, act: AskCode) -> None:
+    await turn.notice()
+    await ask_code(turn)
+
+
+@router.deep_link("c")
+async def join_deep_link(turn: Turn, arg: str) -> None:
+    if arg:
+        await begin_join(turn, arg)
+    else:
+        await ask_code(turn)
+
+
+@router.flow(FLOW_CODE)
+async def on_code_input(turn: Turn, inp: Input) -> None:
+    if not isinstance(inp, Text) or not inp.text.strip():
+        await turn.show(Screen(turn.t.gettext(
+            "Please type the join code (6 letters and digits), or /cancel.")))
         return
-    await begin_join(update, context, message.text)
+    await begin_join(turn, inp.text)
 
 
-async def on_typed_code(update: Update, context: Context) -> bool:
+@router.free_input
+async def on_typed_code(turn: Turn, inp: Input) -> bool:
     """A bare code typed outside any flow joins that contest; anything else goes to the frame
     (returns False). Counted as a guess too (else bare codes could be guessed without limit);
     a limited chat is told so."""
-    chat, message = update.effective_chat, update.effective_message
-    if chat is None or message is None or not message.text:
+    if not isinstance(inp, Text) or not _CODE_TEXT.match(inp.text):
         return False
-    if not re.match(_CODE_TEXT, message.text):
-        return False
-    found = await service(context).lookup_code(chat.id, message.text)
+    svc = service(turn)
+    found = await svc.lookup_code(turn.chat.key, inp.text)
     if found.limited:
-        await show(update, context, service(context).too_many_codes_screen(
-            await tr(update, context)))
+        await turn.show(svc.too_many_codes_screen(turn.t))
     elif found.contest is None:
         return False
     else:
-        await begin_join(update, context, message.text)
+        await begin_join(turn, inp.text)
     return True
 
 
-async def on_name_input(update: Update, context: Context) -> None:
-    chat, user, message = update.effective_chat, update.effective_user, update.effective_message
-    if chat is None or user is None or message is None:
+@router.flow(FLOW_NAME)
+async def on_name_input(turn: Turn, inp: Input) -> None:
+    t = turn.t
+    user_id = await turn.user_id()
+    if user_id is None:
         return
-    t = await tr(update, context)
-    svc = service(context)
-    session = await rt(context).sessions.get(chat.id)
-    contest = await svc.get(int(session.get("contest", 0)))
+    svc = service(turn)
+    session = await turn.session()
+    contest_id = session.get("contest")
+    contest = await svc.get(contest_id) if isinstance(contest_id, int) else None
     if contest is None:
-        await rt(context).sessions.clear(chat.id)
-        await show(update, context, Screen(t.gettext("This contest no longer exists.")))
+        await turn.clear_session()
+        await turn.show(Screen(t.gettext("This contest no longer exists.")))
         return
     try:
-        entry = await svc.join(contest, user.id, message.text or "")
+        entry = await svc.join(contest, user_id, inp.text if isinstance(inp, Text) else "")
     except QuizError as exc:
-        await show(update, context, Screen(t.gettext(str(exc)) + "\n" + t.gettext(
+        await turn.show(Screen(t.gettext(str(exc)) + "\n" + t.gettext(
             "Type another display name, or /cancel.")))
         return
-    await rt(context).sessions.clear(chat.id)
-    await show(update, context, svc.ready_screen(contest, entry, t))
+    await turn.clear_session()
+    await turn.show(svc.ready_screen(contest, entry, t))
 
 
 # -- contest buttons ----------------------------------------------------------------------------
 
 
-async def _contest_go(update: Update, context: Context, contest_id: int, t: Translator) -> None:
-    user = update.effective_user
-    svc = service(context)
-    contest = await svc.get(contest_id)
-    entry = await svc.entry(contest, user.id) if contest and user else None
+@router.on(ContestGo)
+async def on_go(turn: Turn, act: ContestGo) -> None:
+    svc = service(turn)
+    user_id = await turn.user_id()
+    contest = await svc.get(act.contest)
+    entry = await svc.entry(contest, user_id) if contest and user_id is not None else None
     if contest is None or entry is None:
-        await answer(update, t.gettext("This button is no longer available."))
+        await turn.notice(_gone(turn))
         return
     if contest.starts_at > svc.now():
-        await answer(update, t.gettext("The contest has not started yet."), alert=True)
+        await turn.notice(turn.t.gettext("The contest has not started yet."), alert=True)
         return
-    await show(update, context, await svc.current(contest, entry, t), edit=True)
+    await turn.show(await svc.current(contest, entry, turn.t), replace=True)
     await svc.question_delivered(contest.id, entry.user_id)
-    await answer(update)
+    await turn.notice()
 
 
-async def _contest_answer(update: Update, context: Context, parts: list[str],
-                          t: Translator) -> None:
-    user = update.effective_user
-    nums = [_int(p) for p in parts[2:5]] if len(parts) == 5 else []
-    if user is None or len(nums) != 3 or any(n is None for n in nums):
-        await answer(update, t.gettext("This button is no longer available."))
+@router.on(ContestAnswer)
+async def on_contest_answer(turn: Turn, act: ContestAnswer) -> None:
+    user_id = await turn.user_id()
+    if user_id is None:
         return
-    contest_id, position, choice = (int(n or 0) for n in nums)
-    reply = await service(context).answer(contest_id, user.id, position, choice, t)
-    await answer(update, reply.toast, alert=reply.alert)
+    svc = service(turn)
+    reply = await svc.answer(act.contest, user_id, act.position, act.choice, turn.t)
+    await turn.notice(reply.toast, alert=reply.alert)
     if reply.edit is not None:
-        await show(update, context, reply.edit, edit=True)
+        await turn.show(reply.edit, replace=True)
     for screen in reply.then:
-        await show(update, context, screen)
+        await turn.show(screen)
     if reply.then:  # the next question, if it was one, has reached the student: start its clock
-        await service(context).question_delivered(contest_id, user.id)
+        await svc.question_delivered(act.contest, user_id)
 
 
-async def _contest_top(update: Update, context: Context, contest_id: int, t: Translator) -> None:
-    user = update.effective_user
-    svc = service(context)
-    contest = await svc.get(contest_id)
-    entry = await svc.entry(contest, user.id) if contest and user else None
-    if contest is None or user is None or (entry is None and contest.owner_id != user.id):
-        await answer(update, t.gettext("This button is no longer available."))
+@router.on(ContestTop)
+async def on_top(turn: Turn, act: ContestTop) -> None:
+    svc = service(turn)
+    user_id = await turn.user_id()
+    contest = await svc.get(act.contest)
+    entry = await svc.entry(contest, user_id) if contest and user_id is not None else None
+    if contest is None or user_id is None or (entry is None and contest.owner_id != user_id):
+        await turn.notice(_gone(turn))
         return
-    await show(update, context, await svc.public_top(contest, t))
-    await answer(update)
+    await turn.show(await svc.public_top(contest, turn.t))
+    await turn.notice()
 
 
-async def _certificate(update: Update, context: Context, contest_id: int, t: Translator) -> None:
-    user = update.effective_user
-    if user is None:
+@router.on(GetCertificate)
+async def on_certificate(turn: Turn, act: GetCertificate) -> None:
+    user_id = await turn.user_id()
+    if user_id is None:
         return
     try:
-        screen = await service(context).certificate(contest_id, user.id, t)
+        screen = await service(turn).certificate(act.contest, user_id, turn.t)
     except QuizError as exc:
-        await answer(update, t.gettext(str(exc)), alert=True)
+        await turn.notice(turn.t.gettext(str(exc)), alert=True)
         return
-    await show(update, context, screen)
-    await answer(update)
+    await turn.show(screen)
+    await turn.notice()
 
 
-async def on_button(update: Update, context: Context) -> None:
-    parts = callback_parts(update)
-    t = await tr(update, context)
-    svc = service(context)
-    action = parts[1] if len(parts) > 1 else ""
-    arg = _int(parts[2]) if len(parts) > 2 else None
-    if action == "home":
-        await show(update, context, svc.menu_screen(t), edit=True)
-        await answer(update)
-    elif action == "topics":
-        await show(update, context, svc.topics_screen(t), edit=True)
-        await answer(update)
-    elif action == "pt" and len(parts) == 3:
-        await _start_practice(update, context, parts[2], t)
-    elif action == "p":
-        await _practice_answer(update, context, parts, t)
-    elif action == "pn":
-        await _practice_next(update, context, t)
-    elif action == "join":
-        await answer(update)
-        await _ask_code(update, context)
-    elif action == "go" and arg is not None:
-        await _contest_go(update, context, arg, t)
-    elif action == "a":
-        await _contest_answer(update, context, parts, t)
-    elif action == "top" and arg is not None:
-        await _contest_top(update, context, arg, t)
-    elif action == "cert" and arg is not None:
-        await _certificate(update, context, arg, t)
-    else:
-        await answer(update, t.gettext("This button is no longer available."))
+# -- after a restart ------------------------------------------------------------------------------
 
 
-async def resend_owed_questions(bot: Any, runtime: Runtime) -> int:
+async def resend_owed_questions(runtime: Runtime) -> int:
     """After a restart: send each student whose next question was never delivered their
-    current screen again (its clock starts now), so nobody is left with an answered question
-    and nothing to answer."""
+    current screen again (its clock starts when it is delivered), so nobody is left with an
+    answered question and nothing to answer. Through the channels' Messenger port: there is
+    no Turn at start-up."""
     svc: QuizService = runtime.services["quiz"]
     sent = 0
     for contest, entry in await svc.owed_questions():
         # The student's saved language, else the class's (their client's is not known here).
         t = translator(await runtime.users.locale(entry.user_id, contest.locale))
         screen = await svc.current(contest, entry, t)
-        try:
-            await bot.send_message(entry.user_id, screen.text, reply_markup=markup(screen.buttons))
-        except TelegramError as exc:  # blocked the bot, chat gone: their result stays kept
-            log.info("could not resend a contest question: %s", type(exc).__name__)
-            continue
+        if await send_to_user(runtime, entry.user_id, screen) is not Delivery.SENT:
+            continue  # blocked the bot, chat gone, network: their result stays kept
         await svc.question_delivered(contest.id, entry.user_id)
         sent += 1
     return sent
 
 
-async def _resend_when_running(app: Application, runtime: Runtime) -> None:
-    for _ in range(1200):
-        if app.running:
-            await resend_owed_questions(app.bot, runtime)
-            return
-        await asyncio.sleep(0.05)
-
-
-_boot_tasks: set[asyncio.Task[None]] = set()
-
-
-async def setup(app: Application, runtime: Runtime) -> None:
-    svc = QuizService(runtime.db, runtime.clock, load_bank(), runtime.bot_username,
-                      runtime.settings.tz, keyring=runtime.keyring)
+async def setup(runtime: Runtime) -> None:
+    svc = QuizService(runtime.db, runtime.clock, load_bank(), runtime.settings.tz,
+                      keyring=runtime.keyring)
     runtime.services["quiz"] = svc
     runtime.users.register_eraser(svc.erase_user)
-    registry.menu_entry("quiz", open_menu)
-    registry.deep_link("c", join_deep_link)
-    registry.flow(FLOW_CODE, on_code_input)
-    registry.flow(FLOW_NAME, on_name_input)
-    private = filters.ChatType.PRIVATE
-    app.add_handler(CommandHandler("quiz", quiz_command, private))
-    app.add_handler(CommandHandler("join", join_command, private))
-    app.add_handler(CallbackQueryHandler(on_button, pattern=r"^quiz:"))
-    boot = asyncio.get_running_loop().create_task(_resend_when_running(app, runtime))
-    _boot_tasks.add(boot)
-    boot.add_done_callback(_boot_tasks.discard)
-    registry.free_input(on_typed_code)
+
+    async def resend() -> None:
+        sent = await resend_owed_questions(runtime)
+        if sent:
+            log.info("sent %d contest question(s) owed since before the restart", sent)
+
+    runtime.on_started.append(resend)

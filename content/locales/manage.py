@@ -34,6 +34,9 @@ CORE = {
 FEATURE_OF = {"inline": "learn"}
 # bot/units.py split by job: one feature, one domain.
 FEATURE_OF |= dict.fromkeys(("unit_types", "unit_codes", "unit_csv", "unit_screens"), "units")
+# bot/quiz.py split by job: one feature, one domain; Telegram's quiz polls with group rounds.
+FEATURE_OF |= dict.fromkeys(("quiz_practice", "quiz_contests", "quiz_rounds", "quiz_rules"), "quiz")
+FEATURE_OF |= {"quiz_polls": "quiz_group"}
 
 
 def domain_of(path: Path) -> str:

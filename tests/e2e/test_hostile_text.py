@@ -12,8 +12,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.channels.telegram.quiz_polls import advance
 from bot.events import plan_automatic_job
-from handlers.quiz_group import advance
 from tests.e2e.test_events import DAY, OFFICER, SAI_GON, make_officer
 from tests.e2e.test_quiz import create_contest, join
 from tests.e2e.test_quiz_group import _right_option, _scored

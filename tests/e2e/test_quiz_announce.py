@@ -69,7 +69,7 @@ async def test_officer_announces_a_contest_to_quiz_subscribers_of_the_ward(bot: 
 
     # Someone else's contest, or an area the officer does not cover: refused by the service.
     events = bot.service("events")
-    link = bot.service("quiz").link(contest.code)
+    link = bot.rt.start_link(f"c_{contest.code}")
     with pytest.raises(EventError, match="not yours"):
         await events.announce_contest(ADMIN_ID, contest, "national", "", link)
     with pytest.raises(EventError, match="cannot announce"):
@@ -86,7 +86,7 @@ async def test_a_plain_teacher_cannot_announce(bot: Any, tg: Any) -> None:
     assert "📣 Announce to subscribers" not in screen.button_texts
     with pytest.raises(EventError, match="cannot announce"):
         await bot.service("events").announce_contest(
-            7200, contest, "ward", SAI_GON, bot.service("quiz").link(contest.code)
+            7200, contest, "ward", SAI_GON, bot.rt.start_link(f"c_{contest.code}")
         )
 
 

@@ -6,8 +6,8 @@ import asyncio
 import time
 from typing import Any
 
+from bot.channels.telegram.quiz_polls import advance
 from bot.quiz_logic import ShuffledQuestion
-from handlers.quiz_group import advance
 from storage import quiz as repo
 
 

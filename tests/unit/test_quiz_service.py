@@ -41,7 +41,7 @@ def bank() -> QuestionBank:
 @pytest.fixture
 async def svc(tmp_path: Path, bank: QuestionBank) -> AsyncIterator[QuizService]:
     async with Database(tmp_path / "q.db") as db:
-        yield QuizService(db, FrozenClock(START), bank, "khongmatuy_bot", TZ)
+        yield QuizService(db, FrozenClock(START), bank, TZ)
 
 
 def clock(svc: QuizService) -> FrozenClock:
