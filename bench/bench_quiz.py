@@ -61,7 +61,8 @@ async def _setup(svc: QuizService, students: int) -> Any:
     t = translator("vi")
     for i in range(students):
         entry = await svc.join(contest, 10_000 + i, f"HS {i}")
-        await svc.current(contest, entry, t)  # shows question 1: its clock starts now
+        await svc.current(contest, entry, t)  # question 1 …
+        await svc.question_delivered(contest.id, entry.user_id)  # … delivered: its clock starts
     return contest
 
 
@@ -145,11 +146,11 @@ async def service_path(students: int, window: float, dup_share: float,
 async def fake_server_path(students: int, window: float, dup_share: float) -> dict[str, Any]:
     import logging
 
-    import handlers.quiz as hq
     from bot.app import running
+    from bot.channels.telegram.render import markup
     from bot.config import load_settings
+    from bot.quiz_actions import ContestAnswer
     from fakegram import FakeTelegram
-    from handlers.common import markup
 
     logging.disable(logging.WARNING)
     with tempfile.TemporaryDirectory() as tmp:
@@ -183,14 +184,16 @@ async def fake_server_path(students: int, window: float, dup_share: float) -> di
                 handled: list[float] = []
                 queued: list[float] = []
                 injected: dict[int, float] = {}
-                original = hq._contest_answer
+                # The engine's route for answer presses, wrapped to time each one.
+                routes = runtime.engine.actions
+                original = routes[ContestAnswer]
 
-                async def timed(update: Any, context: Any, parts: list[str], tt: Any) -> None:
+                async def timed(turn: Any, act: Any) -> None:
                     s = time.perf_counter()
-                    uid = update.effective_user.id
+                    uid = turn.person.telegram_id
                     if uid in injected:
                         queued.append(s - injected[uid])
-                    await original(update, context, parts, tt)
+                    await original(turn, act)
                     handled.append(time.perf_counter() - s)
                     if len(handled) >= expected:
                         done.set()
@@ -199,7 +202,7 @@ async def fake_server_path(students: int, window: float, dup_share: float) -> di
                 every = max(1, round(1 / dup_share)) if dup_share > 0 else 0
                 expected = students + (len(range(0, students, every)) if every else 0)
                 done = asyncio.Event()
-                hq._contest_answer = timed  # type: ignore[assignment]
+                routes[ContestAnswer] = timed
                 dups = 0
                 wall = time.perf_counter()
                 for i, (uid, user) in enumerate(users.items()):
@@ -222,7 +225,7 @@ async def fake_server_path(students: int, window: float, dup_share: float) -> di
                 except TimeoutError:
                     pass  # reported as fewer updates handled than sent
                 drain_s = time.perf_counter() - wall
-                hq._contest_answer = original
+                routes[ContestAnswer] = original
                 lost, over = await _verify(runtime.db, contest.id, students)
                 answered_queries = sum(1 for e in tg.events if e.kind == "callback_answer")
                 return {
