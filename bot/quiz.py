@@ -28,6 +28,7 @@ from bot.quiz_rules import (
     parse_when,
 )
 from storage import quiz as repo
+from storage.quiz import Contest, Entry
 
 
 class QuizService(PracticeService, ContestService, RoundService):
@@ -48,6 +49,8 @@ __all__ = [
     "LETTERS",
     "AnswerReply",
     "CodeLookup",
+    "Contest",
+    "Entry",
     "NotAllowed",
     "PollSpec",
     "QuizError",

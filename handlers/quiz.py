@@ -18,6 +18,8 @@ from bot.i18n import translator
 from bot.quiz import (
     CODE_ALPHABET,
     CODE_LENGTH,
+    Contest,
+    Entry,
     QuizError,
     QuizService,
     dump_session,
@@ -271,12 +273,19 @@ async def on_name_input(turn: Turn, inp: Input) -> None:
 # -- contest buttons ----------------------------------------------------------------------------
 
 
+async def _player(turn: Turn, contest_id: int) -> tuple[Contest | None, Entry | None, int | None]:
+    """The pressed button's contest, this person's entry in it, and their user id."""
+    svc = service(turn)
+    user_id = await turn.user_id()
+    contest = await svc.get(contest_id)
+    entry = await svc.entry(contest, user_id) if contest and user_id is not None else None
+    return contest, entry, user_id
+
+
 @router.on(ContestGo)
 async def on_go(turn: Turn, act: ContestGo) -> None:
     svc = service(turn)
-    user_id = await turn.user_id()
-    contest = await svc.get(act.contest)
-    entry = await svc.entry(contest, user_id) if contest and user_id is not None else None
+    contest, entry, _user_id = await _player(turn, act.contest)
     if contest is None or entry is None:
         await turn.notice(_gone(turn))
         return
@@ -307,9 +316,7 @@ async def on_contest_answer(turn: Turn, act: ContestAnswer) -> None:
 @router.on(ContestTop)
 async def on_top(turn: Turn, act: ContestTop) -> None:
     svc = service(turn)
-    user_id = await turn.user_id()
-    contest = await svc.get(act.contest)
-    entry = await svc.entry(contest, user_id) if contest and user_id is not None else None
+    contest, entry, user_id = await _player(turn, act.contest)
     if contest is None or user_id is None or (entry is None and contest.owner_id != user_id):
         await turn.notice(_gone(turn))
         return

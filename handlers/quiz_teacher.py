@@ -20,7 +20,7 @@ from bot.engine.messenger import Delivery, send_to_user
 from bot.engine.router import Router
 from bot.i18n import Translator, translator
 from bot.jobs import job
-from bot.quiz import QuizError, QuizService, clean_title, parse_when
+from bot.quiz import Contest, QuizError, QuizService, clean_title, parse_when
 from bot.quiz_actions import (
     Announce,
     AnnounceTo,
@@ -41,7 +41,6 @@ from bot.runtime import Runtime
 from bot.screens import Button, Screen, esc
 from bot.subscriptions import ward_page
 from content.quiz_bank import TOPICS
-from storage.quiz import Contest
 
 router = Router("quiz_teacher")
 log = logging.getLogger(__name__)
