@@ -12,7 +12,7 @@ import re
 
 from bot.engine.conversation import Turn
 from bot.engine.inputs import Command, Input, Text
-from bot.engine.messenger import Delivery, send_to_user
+from bot.engine.messenger import SendOutcome, send_to_user
 from bot.engine.router import Router
 from bot.i18n import translator
 from bot.quiz import (
@@ -352,7 +352,7 @@ async def resend_owed_questions(runtime: Runtime) -> int:
         # The student's saved language, else the class's (their client's is not known here).
         t = translator(await runtime.users.locale(entry.user_id, contest.locale))
         screen = await svc.current(contest, entry, t)
-        if await send_to_user(runtime, entry.user_id, screen) is not Delivery.SENT:
+        if await send_to_user(runtime, entry.user_id, screen) is not SendOutcome.SENT:
             continue  # blocked the bot, chat gone, network: their result stays kept
         await svc.question_delivered(contest.id, entry.user_id)
         sent += 1

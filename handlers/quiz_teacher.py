@@ -16,7 +16,7 @@ from typing import Any
 from bot.engine.actions import Action
 from bot.engine.conversation import Turn
 from bot.engine.inputs import Command, Input, Text
-from bot.engine.messenger import Delivery, send_to_user
+from bot.engine.messenger import SendOutcome, send_to_user
 from bot.engine.router import Router
 from bot.i18n import Translator, translator
 from bot.jobs import job
@@ -595,7 +595,7 @@ async def send_final_rankings(bot: Any, runtime: Runtime) -> None:
         screen = await svc.leaderboard_screen(contest, t, final=True)
         screen.buttons = [[Button(t.gettext("📥 CSV export"), action=ExportCsv(contest.id)),
                            Button(t.gettext("⬅️ Contest"), action=OpenContest(contest.id))]]
-        if await send_to_user(runtime, contest.owner_id, screen) is Delivery.FAILED:
+        if await send_to_user(runtime, contest.owner_id, screen) is SendOutcome.FAILED:
             continue  # tried again on the next run
         await svc.mark_final_sent(contest)
 

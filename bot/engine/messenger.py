@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from bot.runtime import Runtime
 
 
-class Delivery(StrEnum):
+class SendOutcome(StrEnum):
     SENT = "sent"
     UNREACHABLE = "unreachable"  # blocked the bot, chat gone: trying again will not help
     FAILED = "failed"  # network or server trouble: worth trying again later
@@ -30,23 +30,23 @@ class Messenger(Protocol):
     def private_chat(self, external_id: str) -> int | str:
         """The chat key (as in `Chat.key`) of the private chat with this account."""
 
-    async def send(self, chat_key: int | str, screen: Screen) -> Delivery:
+    async def send(self, chat_key: int | str, screen: Screen) -> SendOutcome:
         """Show `screen` in the chat `chat_key` as a new message. Never raises for a failed
         delivery: the result says whether to try again."""
 
 
-async def send_to_user(runtime: Runtime, user_id: int, screen: Screen) -> Delivery:
+async def send_to_user(runtime: Runtime, user_id: int, screen: Screen) -> SendOutcome:
     """Show `screen` to account `user_id` on the first of their channels that takes it.
     UNREACHABLE when no channel of theirs can (or no channel of theirs is running);
     FAILED when one might later."""
-    result = Delivery.UNREACHABLE
+    result = SendOutcome.UNREACHABLE
     for channel, external_id in await runtime.accounts.channels_of(user_id):
         messenger = runtime.messengers.get(channel)
         if messenger is None:
             continue
         outcome = await messenger.send(messenger.private_chat(external_id), screen)
-        if outcome is Delivery.SENT:
+        if outcome is SendOutcome.SENT:
             return outcome
-        if outcome is Delivery.FAILED:
+        if outcome is SendOutcome.FAILED:
             result = outcome
     return result

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.clock import FrozenClock
-from bot.engine.messenger import Delivery
+from bot.engine.messenger import SendOutcome
 from bot.i18n import translator
 from bot.quiz import JOIN_FAILURES_MAX, LETTERS, QuizService, load_session
 from bot.quiz_logic import ShuffledQuestion
@@ -374,7 +374,7 @@ async def test_contest_screen_link_qr_and_owner_checks(flow: Flow) -> None:
 
 async def test_final_ranking_and_owed_questions_go_through_the_messenger(flow: Flow) -> None:
     sent: list[tuple[int | str, Screen]] = []
-    outcome = {"value": Delivery.SENT}
+    outcome = {"value": SendOutcome.SENT}
 
     class StubMessenger:
         channel = "stub"
@@ -382,8 +382,8 @@ async def test_final_ranking_and_owed_questions_go_through_the_messenger(flow: F
         def private_chat(self, external_id: str) -> str:
             return f"stub:{external_id}"
 
-        async def send(self, chat_key: int | str, screen: Screen) -> Delivery:
-            if outcome["value"] is Delivery.SENT:
+        async def send(self, chat_key: int | str, screen: Screen) -> SendOutcome:
+            if outcome["value"] is SendOutcome.SENT:
                 sent.append((chat_key, screen))
             return outcome["value"]
 
@@ -399,17 +399,17 @@ async def test_final_ranking_and_owed_questions_go_through_the_messenger(flow: F
     qid, order = entry.plan[0]
     right = ShuffledQuestion(svc(flow).bank.get(qid), order).correct_displayed[0]
     await svc(flow).answer(contest.id, entry.user_id, 0, right, translator("en"))
-    outcome["value"] = Delivery.FAILED
+    outcome["value"] = SendOutcome.FAILED
     assert await resend_owed_questions(flow.runtime) == 0  # not delivered: still owed
-    outcome["value"] = Delivery.SENT
+    outcome["value"] = SendOutcome.SENT
     assert await resend_owed_questions(flow.runtime) == 1
     assert sent[-1][0] == st.chat.key and "Question 2/5 · ⏱ 20 s" in sent[-1][1].text
     assert await resend_owed_questions(flow.runtime) == 0  # delivered: nothing owed
     # The final ranking reaches the teacher once; a failed delivery is tried again.
     clock(flow).advance(minutes=16)
-    outcome["value"] = Delivery.FAILED
+    outcome["value"] = SendOutcome.FAILED
     await send_final_rankings(None, flow.runtime)
-    outcome["value"] = Delivery.SENT
+    outcome["value"] = SendOutcome.SENT
     await send_final_rankings(None, flow.runtime)
     await send_final_rankings(None, flow.runtime)
     finals = [s for key, s in sent if "Final ranking" in s.text]

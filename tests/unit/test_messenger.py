@@ -12,7 +12,7 @@ import pytest
 from bot.clock import FrozenClock
 from bot.config import load_settings
 from bot.engine.conversation import Chat, Person, Turn
-from bot.engine.messenger import Delivery, send_to_user
+from bot.engine.messenger import SendOutcome, send_to_user
 from bot.i18n import translator
 from bot.runtime import Runtime
 from bot.screens import Screen
@@ -20,7 +20,7 @@ from tests.flows.stub import StubConversation
 
 
 class Recorder:
-    def __init__(self, channel: str, outcome: Delivery) -> None:
+    def __init__(self, channel: str, outcome: SendOutcome) -> None:
         self.channel = channel
         self.outcome = outcome
         self.sent: list[tuple[int | str, str]] = []
@@ -28,7 +28,7 @@ class Recorder:
     def private_chat(self, external_id: str) -> str:
         return f"{self.channel}:{external_id}"
 
-    async def send(self, chat_key: int | str, screen: Screen) -> Delivery:
+    async def send(self, chat_key: int | str, screen: Screen) -> SendOutcome:
         self.sent.append((chat_key, screen.text))
         return self.outcome
 
@@ -46,21 +46,21 @@ async def runtime(tmp_path: Path) -> AsyncIterator[Runtime]:
 async def test_send_to_user_uses_the_accounts_channels(runtime: Runtime) -> None:
     user = await runtime.accounts.user_id("zalo", "z1")
     assert user is not None
-    assert await send_to_user(runtime, user, Screen("hi")) is Delivery.UNREACHABLE  # no channel up
-    zalo = Recorder("zalo", Delivery.SENT)
+    assert await send_to_user(runtime, user, Screen("hi")) is SendOutcome.UNREACHABLE  # no channel up
+    zalo = Recorder("zalo", SendOutcome.SENT)
     runtime.messengers["zalo"] = zalo
-    assert await send_to_user(runtime, user, Screen("hi")) is Delivery.SENT
+    assert await send_to_user(runtime, user, Screen("hi")) is SendOutcome.SENT
     assert zalo.sent == [("zalo:z1", "hi")]
-    zalo.outcome = Delivery.FAILED
-    assert await send_to_user(runtime, user, Screen("again")) is Delivery.FAILED
-    zalo.outcome = Delivery.UNREACHABLE
-    assert await send_to_user(runtime, user, Screen("again")) is Delivery.UNREACHABLE
+    zalo.outcome = SendOutcome.FAILED
+    assert await send_to_user(runtime, user, Screen("again")) is SendOutcome.FAILED
+    zalo.outcome = SendOutcome.UNREACHABLE
+    assert await send_to_user(runtime, user, Screen("again")) is SendOutcome.UNREACHABLE
 
 
 async def test_a_telegram_id_without_an_account_row_is_still_reached(runtime: Runtime) -> None:
-    telegram = Recorder("telegram", Delivery.SENT)
+    telegram = Recorder("telegram", SendOutcome.SENT)
     runtime.messengers["telegram"] = telegram
-    assert await send_to_user(runtime, 4242, Screen("q")) is Delivery.SENT
+    assert await send_to_user(runtime, 4242, Screen("q")) is SendOutcome.SENT
     assert telegram.sent == [("telegram:4242", "q")]
 
 

@@ -10,7 +10,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.channels.telegram.conversation import CHANNEL
 from bot.channels.telegram.render import markup
-from bot.engine.messenger import Delivery
+from bot.engine.messenger import SendOutcome
 from bot.screens import Screen
 
 log = logging.getLogger(__name__)
@@ -25,7 +25,7 @@ class TelegramMessenger:
     def private_chat(self, external_id: str) -> int:
         return int(external_id)  # a private chat's id is its user's id
 
-    async def send(self, chat_key: int | str, screen: Screen) -> Delivery:
+    async def send(self, chat_key: int | str, screen: Screen) -> SendOutcome:
         chat_id = int(chat_key)
         reply_markup = markup(screen.buttons)
         try:
@@ -40,13 +40,13 @@ class TelegramMessenger:
             else:
                 await self.bot.send_message(chat_id, screen.text, reply_markup=reply_markup)
         except Forbidden:  # blocked the bot, or was never in a chat with it
-            return Delivery.UNREACHABLE
+            return SendOutcome.UNREACHABLE
         except BadRequest as exc:
             if "chat not found" in str(exc).lower():
-                return Delivery.UNREACHABLE
+                return SendOutcome.UNREACHABLE
             log.info("message not sent: %s", type(exc).__name__)
-            return Delivery.FAILED
+            return SendOutcome.FAILED
         except TelegramError as exc:
             log.info("message not sent: %s", type(exc).__name__)
-            return Delivery.FAILED
-        return Delivery.SENT
+            return SendOutcome.FAILED
+        return SendOutcome.SENT
