@@ -29,7 +29,9 @@ def service(turn: Turn) -> QuizService:
 
 def round_args(cmd: Command) -> tuple[int, int]:
     """`/groupquiz [questions] [seconds]` (the service clamps both to its limits)."""
-    nums = [int(a) for a in cmd.args if a.isdigit() and len(a) <= 4]
+    # (A number too long to be meant is taken as "as many as allowed".)
+    nums = [int(a) if len(a) <= 6 else 999_999 for a in cmd.args
+            if a.isascii() and a.isdigit()]  # int('²') raises: ASCII digits only
     count = nums[0] if nums else DEFAULT_QUESTIONS
     seconds = nums[1] if len(nums) > 1 else DEFAULT_SECONDS
     return count, seconds

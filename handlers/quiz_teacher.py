@@ -64,7 +64,9 @@ def _gone(turn: Turn) -> str:
 
 
 def _int(text: str | None) -> int | None:
-    return int(text) if text is not None and text.isdigit() and len(text) <= 6 else None
+    # ASCII digits only: "²".isdigit() is True but int("²") raises.
+    ok = text is not None and text.isascii() and text.isdigit() and len(text) <= 6
+    return int(text) if ok and text is not None else None
 
 
 # -- wizard -------------------------------------------------------------------------------------

@@ -8,12 +8,14 @@ from __future__ import annotations
 from typing import Any
 
 from bot.clock import FrozenClock
+from bot.engine.inputs import Command
 from bot.engine.messenger import SendOutcome
 from bot.i18n import translator
 from bot.quiz import JOIN_FAILURES_MAX, LETTERS, QuizService, load_session
 from bot.quiz_logic import ShuffledQuestion
 from bot.screens import Screen
 from handlers.quiz import resend_owed_questions
+from handlers.quiz_group import round_args
 from handlers.quiz_teacher import send_final_rankings
 from storage.quiz import Contest
 from tests.flows.conftest import Flow
@@ -300,6 +302,8 @@ async def test_wizard_steps_refuse_bad_input(flow: Flow) -> None:
     assert shown.text == "Please use the buttons above, or /cancel."
     assert await teacher.press_data("quiz_teacher:w:count:7") == []  # not an offered count
     assert teacher.notices[-1][0] == GONE
+    assert await teacher.press_data("quiz_teacher:w:count:²") == []  # a digit int() refuses
+    assert teacher.notices[-1][0] == GONE
     assert await teacher.press_data("quiz_teacher:w:sec:20") == []  # a later step's button
     assert teacher.notices[-1][0] == GONE
     await teacher.press_data("quiz_teacher:w:count:10")  # the count screen's "10"
@@ -424,6 +428,8 @@ async def test_group_rounds_need_a_group_and_native_polls(flow: Flow) -> None:
     private = flow.chat(110, "en")
     [shown] = await private.command("groupquiz")
     assert "Add me to your class group" in shown.text
+    # Digits int() refuses ("²".isdigit() is True) are not numbers here; they used to crash.
+    assert round_args(Command("groupquiz", "² 7 ³ 30")) == (7, 30)
     group = flow.chat(111, "en", private=False)
     [shown] = await group.command("groupquiz", "3 15")
     assert shown.text.startswith("Quiz rounds in groups are not available here.")
@@ -452,7 +458,7 @@ async def test_group_round_where_the_channel_has_native_polls(flow: Flow) -> Non
     [shown] = await teacher.command("groupquiz")
     assert shown.text == "Only the group's admins can start a quiz round."
     admin["value"] = True
-    [intro] = await teacher.command("groupquiz", "3 9999")
+    [intro] = await teacher.command("groupquiz", "3 9999999999999999999999999999999999999999")
     assert "3 questions, 600 seconds each" in intro.text  # clamped to the channel's limit
     assert len(posted) == 1  # the channel was asked to post the first poll at once
     [shown] = await teacher.command("groupquiz")
