@@ -7,6 +7,7 @@ Every press is re-checked by the service (existence, membership, position, timin
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 
@@ -40,7 +41,7 @@ from bot.quiz_actions import (
 from bot.quiz_logic import PracticeError
 from bot.runtime import Runtime
 from bot.screens import Button, Screen, esc
-from content.quiz_bank import load_bank
+from content.quiz_bank import QuestionBank, load_bank
 from handlers.start import OpenMenu
 
 router = Router("quiz")
@@ -359,8 +360,16 @@ async def resend_owed_questions(runtime: Runtime) -> int:
     return sent
 
 
+@functools.cache
+def question_bank() -> QuestionBank:
+    """The bank, parsed and validated once per process (about 0.7 s; it is immutable and its
+    files do not change while the bot runs), not on every set-up (each flow test, each e2e
+    restart)."""
+    return load_bank()
+
+
 async def setup(runtime: Runtime) -> None:
-    svc = QuizService(runtime.db, runtime.clock, load_bank(), runtime.settings.tz,
+    svc = QuizService(runtime.db, runtime.clock, question_bank(), runtime.settings.tz,
                       keyring=runtime.keyring)
     runtime.services["quiz"] = svc
     runtime.users.register_eraser(svc.erase_user)
