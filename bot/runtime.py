@@ -77,7 +77,7 @@ class Runtime:
             raise
         accounts = AccountService(db)
         users = UserService(db, settings.default_locale)
-        users.register_eraser(accounts.erase)
+        users.register_eraser(accounts.erase, last=True)
         return cls(
             lock=lock,
             settings=settings,

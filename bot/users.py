@@ -18,10 +18,13 @@ class UserService:
         self.default_locale = default_locale
         # Feature services register what they keep about a user, so /deleteme erases it all.
         self._erasers: list[Eraser] = []
+        self._last_erasers: list[Eraser] = []  # after every feature's (accounts: see erase)
         self._locale_cache: dict[int, str | None] = {}
 
-    def register_eraser(self, eraser: Eraser) -> None:
-        self._erasers.append(eraser)
+    def register_eraser(self, eraser: Eraser, *, last: bool = False) -> None:
+        """`last=True`: run after every other eraser (the accounts, which the features'
+        erasers still need to find the person's chats on each channel)."""
+        (self._last_erasers if last else self._erasers).append(eraser)
 
     async def locale(self, user_id: int | None, language_code: str | None) -> str:
         """A saved choice wins; otherwise Telegram's language code; otherwise the default."""
@@ -42,7 +45,7 @@ class UserService:
 
     async def erase(self, user_id: int) -> None:
         """Delete everything kept about this person: features first, then the user row."""
-        for eraser in self._erasers:
+        for eraser in (*self._erasers, *self._last_erasers):
             await eraser(user_id)
         await repo.delete(self.db, user_id)
         self._locale_cache.pop(user_id, None)

@@ -56,3 +56,23 @@ async def test_migration_keeps_every_existing_telegram_person(
             assert await accounts.user_id("telegram", str(person), create=False) == person
         locale = await db.fetchone("SELECT locale FROM users WHERE user_id = 1001")
         assert locale is not None and locale["locale"] == "en"  # their data is where it was
+
+
+async def test_feature_erasers_still_see_the_accounts_on_deleteme(tmp_path: Path) -> None:
+    from bot.users import UserService
+
+    async with Database(tmp_path / "e.db") as db:
+        accounts = AccountService(db)
+        users = UserService(db)
+        users.register_eraser(accounts.erase, last=True)
+        seen: list[list[tuple[str, str]]] = []
+
+        async def feature_eraser(user_id: int) -> None:  # e.g. reply-ping opt-ins per channel
+            seen.append(await accounts.channels_of(user_id))
+
+        users.register_eraser(feature_eraser)  # registered after the accounts, runs before
+        web = await accounts.user_id("web", "w-9")
+        assert web is not None
+        await users.erase(web)
+        assert seen == [[("web", "w-9")]]
+        assert await accounts.channels_of(web) == []
