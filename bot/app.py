@@ -200,6 +200,7 @@ async def install_features(app: Application, runtime: Runtime) -> None:
         dispatch,
         errors,
         inline,
+        police,
         police_groups,
         quiz_polls,
     )
@@ -214,6 +215,7 @@ async def install_features(app: Application, runtime: Runtime) -> None:
             await module.setup(app, runtime)
     runtime.engine = build_engine(modules)
     runtime.messengers["telegram"] = TelegramMessenger(app.bot)
+    police.install(app, runtime)
     inline.register(app, runtime)
     blocking.register(app, runtime)
     broadcast.install(app, runtime)

@@ -35,6 +35,10 @@ class Screen:
     buttons: list[list[Button]] = field(default_factory=list)
     photo: bytes | None = None
     document: tuple[str, bytes] | None = None  # (filename, content)
+    # The screen asks the person of this turn to answer it (a police prompt in a group): a
+    # channel that can opens the reply box for them alone (Telegram: a selective ForceReply
+    # naming them, under the pressed message); others show the text as it is.
+    reply_from_person: bool = False
 
 
 def esc(text: object) -> str:

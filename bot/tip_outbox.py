@@ -12,8 +12,10 @@ then the renderer re-routes it (the unit's officers, else the next level up) —
 refused the message itself REJECTED_ATTEMPTS times (a 400): then it is failed so the chat's later
 rows are not held back, and the renderer tells the admins (content-free).
 
-No Telegram types here: the adapter (handlers/tip_police.py) implements `Sender` and maps
-Telegram errors to `RetryLater` / `Undeliverable` / `Rejected` / `ChatMoved`.
+No channel here: the worker sends through the destination channel's delivery port
+(bot/engine/delivery.py; Telegram's is bot/channels/telegram/delivery.py), which maps its
+errors to `RetryLater` / `Undeliverable` / `Rejected` / `ChatMoved`. Outbox rows name a chat
+id only: every destination is on the port the worker runs with (Telegram today).
 """
 
 from __future__ import annotations
@@ -26,7 +28,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from bot.screens import Button
+from bot.engine.delivery import (
+    ChatMoved,
+    DeliveryPort,
+    Destination,
+    Rejected,
+    RetryLater,
+    Undeliverable,
+)
+from bot.screens import Button, Screen
 from bot.sliding_window import SlidingWindow
 from storage import tips as repo
 from storage.db import Database
@@ -38,29 +48,6 @@ PRIVATE_PER_SECOND = 1
 MAX_BACKOFF = 60.0
 REJECTED_ATTEMPTS = 3  # a message Telegram refuses this often is failed (admins are told)
 PING = 0  # destination key for opted-in tipster pings (resolved per row, sealed)
-
-
-class RetryLater(Exception):
-    def __init__(self, seconds: float) -> None:
-        super().__init__(seconds)
-        self.seconds = max(0.0, float(seconds))
-
-
-class Undeliverable(Exception):
-    """The chat cannot be reached and retrying will not help (bot removed, chat deleted)."""
-
-
-class Rejected(Exception):
-    """Telegram refused this message (a 400 other than an unreachable chat): retried a few
-    times, then the row is failed so it does not hold back the chat's later rows."""
-
-
-class ChatMoved(Exception):
-    """The group became a supergroup with a new id (Telegram's migrate_to_chat_id)."""
-
-    def __init__(self, new_chat_id: int) -> None:
-        super().__init__(new_chat_id)
-        self.new_chat_id = int(new_chat_id)
 
 
 @dataclass
@@ -81,18 +68,6 @@ class Delivery:
     card: bool = False  # step 0's message is the tip's card in this chat
 
 
-class Sender(Protocol):
-    async def send_text(
-        self, chat_id: int, html: str, buttons: list[list[Button]], reply_to: int | None
-    ) -> int: ...
-
-    async def send_photos(self, chat_id: int, photos: list[bytes], reply_to: int | None) -> int: ...
-
-    async def send_location(self, chat_id: int, lat: float, lon: float, reply_to: int | None) -> int: ...
-
-    async def clear_buttons(self, chat_id: int, message_id: int) -> None: ...
-
-
 class Renderer(Protocol):
     async def render(self, row: Any) -> Delivery | None: ...
 
@@ -107,18 +82,20 @@ class Renderer(Protocol):
     async def rejected(self, row: Any) -> None: ...
 
 
-async def send_part(sender: Sender, chat_id: int, part: Part, reply_to: int | None,
+async def send_part(port: DeliveryPort, chat_id: int | str, part: Part, reply_to: int | None,
                     card: int | None = None) -> int:
-    """Send one part; returns its message id (the card's own id for "unbuttons")."""
+    """Send one part to `chat_id` on `port`'s channel; returns its message id (the card's own
+    id for "unbuttons")."""
+    to = Destination(port.channel, chat_id)
     if part.kind == "unbuttons":
         if card is not None:  # no card in this chat: nothing to take back
-            await sender.clear_buttons(chat_id, card)
+            await port.remove_buttons(to, card)
         return card or 0
     if part.kind == "text":
-        return await sender.send_text(chat_id, part.text, part.buttons, reply_to)
+        return int(await port.send(to, Screen(part.text, part.buttons), reply_to=reply_to))
     if part.kind == "photos":
-        return await sender.send_photos(chat_id, part.photos, reply_to)
-    return await sender.send_location(chat_id, part.lat, part.lon, reply_to)
+        return int(await port.send_photos(to, part.photos, reply_to=reply_to))
+    return int(await port.send_location(to, part.lat, part.lon, reply_to=reply_to))
 
 
 def prioritised(rows: list[Any]) -> list[Any]:
@@ -177,7 +154,7 @@ class OutboxWorker:
         self.renderer = renderer
         self.now = now
         self.base_backoff = base_backoff
-        self.sender: Sender | None = None
+        self.sender: DeliveryPort | None = None
         self.running: Callable[[], bool] = lambda: True
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._wake = asyncio.Event()
@@ -193,7 +170,7 @@ class OutboxWorker:
         self._generation += 1
         self._wake.set()
 
-    async def run(self, sender: Sender, running: Callable[[], bool], idle: float = 5.0) -> None:
+    async def run(self, sender: DeliveryPort, running: Callable[[], bool], idle: float = 5.0) -> None:
         """The long-lived loop: drain at start (restart recovery), then on every kick."""
         self.sender = sender
         self.running = running
@@ -238,13 +215,7 @@ class OutboxWorker:
         return self.running()
 
     async def _rows(self, key: int) -> list[Any]:
-        if key == PING:
-            return await self.db.fetchall(
-                "SELECT * FROM tip_outbox WHERE state = 'pending' AND kind = 'ping' ORDER BY id"
-            )
-        return await self.db.fetchall(
-            "SELECT * FROM tip_outbox WHERE state = 'pending' AND chat_id = ? ORDER BY id", (key,)
-        )
+        return await repo.pending_for(self.db, None if key == PING else key)
 
     async def _destination(self, key: int) -> None:
         failures = 0

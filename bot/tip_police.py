@@ -1,9 +1,10 @@
 """Anonymous tips, the police side: routing, the card, actions and their permissions, the
-audit log, reminders and escalation, per-unit statistics, and rendering outbox rows.
+audit log, reminders and escalation, and rendering outbox rows
+(statistics are bot/stats.py's).
 
 Every action re-checks here that the actor is an officer of the unit holding the tip now: its
 unit until the tip is escalated or re-routed, then the unit it was handed to (national admins for
-tips routed or escalated to them). Callback data is never trusted. The audit log names officers,
+tips routed or escalated to them). Button actions are never trusted. The audit log names officers,
 never tipsters.
 """
 
@@ -12,19 +13,18 @@ from __future__ import annotations
 import json
 import logging
 import re
-import statistics
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any, NoReturn, Protocol
 
 from bot import directory
 from bot.clock import Clock
 from bot.config import Settings
 from bot.crypto import Keyring
+from bot.engine.actions import Action
 from bot.errors import UserError
 from bot.i18n import N_, Translator, translator
 from bot.screens import Button, Screen, esc
-from bot.thread_pages import nav_row, page_index, paginate
+from bot.thread_pages import page_index, paginate
 from bot.tip_outbox import Delivery, Part
 from bot.tips import (
     CATEGORIES,
@@ -92,20 +92,65 @@ REFUSALS_ANSWERED = 3
 _CODE_RE = re.compile(r"^[A-Z0-9]{4,12}$")
 
 
-STATS_MONTHS = 6
+# -- card actions --------------------------------------------------------------------------------
+# The packed forms ("tpol:ack:CODE", …) are those of the buttons already on cards in police
+# groups. A tip is named by its random code, never its row id.
+class Acknowledge(Action, prefix="tpol:ack"):
+    code: str
 
 
-@dataclass(frozen=True)
-class UnitStats:
-    unit_name: str  # a unit's name, a province's name, or "" for the whole country
-    received: int
-    acknowledged: int
-    closed: int
-    outcomes: dict[str, int]
-    median_ack_seconds: float | None
-    categories: dict[str, int] = field(default_factory=dict)
-    months: list[tuple[date, int]] = field(default_factory=list)  # oldest first, local months
-    min_count: int = 1  # breakdown cells below this (but above 0) are shown as "<min_count"
+class CloseMenu(Action, prefix="tpol:cl"):
+    code: str
+
+
+class BackToCard(Action, prefix="tpol:bk"):
+    code: str
+
+
+class CloseAs(Action, prefix="tpol:co"):
+    code: str
+    outcome: str
+
+
+class Thread(Action, prefix="tpol:th"):
+    code: str
+    page: int | None = None  # None: the newest page
+
+
+class TransferMenu(Action, prefix="tpol:tr"):
+    code: str
+
+
+class TransferProvince(Action, prefix="tpol:tp"):
+    code: str
+    province: str
+    page: int | None = None
+
+
+class TransferProvinces(Action, prefix="tpol:tl"):
+    code: str
+
+
+class TransferCancel(Action, prefix="tpol:tx"):
+    code: str
+
+
+class TransferTo(Action, prefix="tpol:tw"):
+    code: str
+    ward: str
+
+
+class AskPrompt(Action, prefix="tpol:ask"):
+    code: str
+
+
+class TransferPrompt(Action, prefix="tpol:trs"):
+    code: str
+
+
+class OpenDetails(Action, prefix="tpol:op"):
+    code: str
+
 
 
 def _dt(ts: int) -> datetime:
@@ -211,6 +256,22 @@ class TipPolice:
             await self.refuse(actor_id, tip, action, NOT_HOLDER)
         return tip
 
+    async def require(self, actor_id: int, tip_ref: Any, action: str) -> Any:
+        """The tip, if this person may act on it now; else a (rate-limited) refusal."""
+        return await self._require(actor_id, tip_ref, action)
+
+    async def card_role(self, tip_id: int, chat_key: int | str) -> str:
+        """The role of the tip's card in this chat ("primary" when there is none)."""
+        row = await repo.card(self.db, tip_id, chat_key) if isinstance(chat_key, int) else None
+        return str(row["role"]) if row else "primary"
+
+    async def is_card(self, tip_id: int, chat_key: int | str, message: Any) -> bool:
+        """Whether `message` (a channel's message reference) is the tip's card in this chat."""
+        if not isinstance(chat_key, int) or message is None:
+            return False
+        row = await repo.card(self.db, tip_id, chat_key)
+        return row is not None and row["message_id"] == message
+
     async def refuse(self, actor_id: int, tip: Any, action: str, reason: str) -> NoReturn:
         """Refuse, audited once per person and window (with a count), answered politely only
         the first REFUSALS_ANSWERED times, then "too many", then silence."""
@@ -298,10 +359,7 @@ class TipPolice:
                 reminded_at=None, escalated_at=None, escalated_to=None, routed_at=now,
             )
             for chat in await self._unit_chats(new_unit):
-                await conn.execute(
-                    "DELETE FROM tip_outbox WHERE tip_id = ? AND kind = 'card' AND chat_id = ?"
-                    " AND state <> 'pending'", (int(tip["id"]), chat),
-                )
+                await repo.forget_card_rows(conn, int(tip["id"]), chat)
                 await repo.enqueue(conn, int(tip["id"]), "card", chat, now, unit_id=new_unit,
                                    role="primary")
             new_chats = await self._unit_chats(new_unit)
@@ -488,8 +546,7 @@ class TipPolice:
 
     async def _rejected_unit_name(self, row: Any, t: Translator) -> str:
         """The unit a rejected row was for (the outbox row of a rejected notice as `ref`)."""
-        failed = await self.db.fetchone("SELECT unit_id, chat_id FROM tip_outbox WHERE id = ?",
-                                        (int(row["ref"]),))
+        failed = await repo.outbox_row(self.db, int(row["ref"]))
         unit = None
         if failed is not None and failed["unit_id"] is not None:
             unit = await self.units.get(int(failed["unit_id"]))
@@ -500,61 +557,6 @@ class TipPolice:
         if failed is not None and failed["chat_id"] in self.units.national_admin_ids():
             return t.gettext("the national administrators")
         return t.gettext("an officer's private chat")
-
-    # -- statistics ------------------------------------------------------------------------------
-    async def stats_scopes(self, actor_id: int, chat_id: int, is_group: bool) -> list[Any]:
-        """What this person may see statistics of: in a unit's group, that unit (officers only);
-        in private, their units, plus the provinces they administer (national admins: the whole
-        country, as None). Checked here, not in the adapter."""
-        if is_group:
-            unit = await self.units.unit_for_group(chat_id)
-            if unit is None or not await self.units.is_officer(actor_id, unit.id):
-                raise PoliceError(N_("Statistics are for officers of the unit bound to this group."))
-            return [unit]
-        scopes: list[Any] = list(await self.units.officer_units(actor_id))
-        if self.units.is_national_admin(actor_id):
-            scopes.insert(0, None)
-        else:
-            scopes += sorted(await self.units.province_admin_of(actor_id))
-        if not scopes:
-            raise PoliceError(N_("Statistics are only for police officers."))
-        return scopes
-
-    async def stats(self, scope: Any, actor_id: int | None = None) -> UnitStats:
-        """Statistics of a unit (tips it received), a province code, or None (everything)."""
-        if scope is None:
-            raw, name = await repo.stats(self.db), ""
-        elif isinstance(scope, str):
-            raw, name = await repo.stats(self.db, province_code=scope), directory_province(scope)
-        else:
-            raw, name = await repo.stats(self.db, unit_id=scope.id), str(scope.name)
-        delays = raw["ack_delays"]
-        async with self.db.transaction() as conn:
-            await repo.audit(conn, self.clock.timestamp(), actor_id, None,
-                             getattr(scope, "id", None), "stats", scope if isinstance(scope, str) else "")
-        return UnitStats(
-            unit_name=name, received=raw["received"], acknowledged=raw["acknowledged"],
-            closed=raw["closed"], outcomes=raw["outcomes"],
-            median_ack_seconds=statistics.median(delays) if delays else None,
-            categories=raw["categories"], months=self._months(raw["routed_at"]),
-            min_count=self.settings.tips.stats_min_count,
-        )
-
-    def _months(self, times: list[int]) -> list[tuple[date, int]]:
-        """Tips per calendar month (bot time zone), the last STATS_MONTHS months, oldest first."""
-        tz = self.clock.now().tzinfo or UTC
-        today = datetime.fromtimestamp(self.clock.timestamp(), tz).date()
-        months = []
-        y, m = today.year, today.month
-        for _ in range(STATS_MONTHS):
-            months.append(date(y, m, 1))
-            y, m = (y, m - 1) if m > 1 else (y - 1, 12)
-        counts = dict.fromkeys(months, 0)
-        for ts in times:
-            d = datetime.fromtimestamp(ts, tz).date().replace(day=1)
-            if d in counts:
-                counts[d] += 1
-        return [(d, counts[d]) for d in reversed(months)]
 
     # -- outbox rendering ----------------------------------------------------------------------
     async def card_message(self, tip_id: int, chat_id: int) -> int | None:
@@ -718,15 +720,15 @@ def card_text(t: Translator, tip: Any, body: dict[str, Any], role: str, *, detai
 def card_buttons(t: Translator, tip: Any, role: str, *, details: bool = True) -> list[list[Button]]:
     _ = t.gettext
     tid = tip["code"]
-    rows = [] if details else [[Button(_("📄 Open details"), data=f"tpol:op:{tid}")]]
+    rows = [] if details else [[Button(_("📄 Open details"), action=OpenDetails(tid))]]
     if role == "info" or tip["status"] == "closed":
         return rows
     if tip["status"] == "new":
-        rows.append([Button(_("✅ Acknowledge"), data=f"tpol:ack:{tid}")])
-    rows.append([Button(_("❓ Ask the tipster"), data=f"tpol:ask:{tid}"),
-                 Button(_("💬 Thread"), data=f"tpol:th:{tid}")])
-    rows.append([Button(_("↪️ Transfer"), data=f"tpol:tr:{tid}"),
-                 Button(_("🔒 Close"), data=f"tpol:cl:{tid}")])
+        rows.append([Button(_("✅ Acknowledge"), action=Acknowledge(tid))])
+    rows.append([Button(_("❓ Ask the tipster"), action=AskPrompt(tid)),
+                 Button(_("💬 Thread"), action=Thread(tid))])
+    rows.append([Button(_("↪️ Transfer"), action=TransferMenu(tid)),
+                 Button(_("🔒 Close"), action=CloseMenu(tid))])
     return rows
 
 
@@ -740,7 +742,11 @@ def thread_screen(t: Translator, tip: Any, items: list[tuple[str, str]], page: i
     who = {"police": _("👮 Police"), "tipster": _("🙋 Tipster")}
     pages = paginate(header, [(f"{who.get(a, who['tipster'])}: ", text) for a, text in items])
     index = page_index(page, len(pages))
-    nav = nav_row(index, len(pages), f"tpol:th:{tip['code']}", _("◀️ Older"), _("Newer ▶️"))
+    nav = []
+    if index > 0:
+        nav.append(Button(_("◀️ Older"), action=Thread(str(tip["code"]), index - 1)))
+    if index < len(pages) - 1:
+        nav.append(Button(_("Newer ▶️"), action=Thread(str(tip["code"]), index + 1)))
     return Screen(pages[index], [nav] if nav else [])
 
 
@@ -756,14 +762,18 @@ def transfer_wards_buttons(t: Translator, tip: Any, province: Any, page: int) ->
     pages = max(1, -(-len(wards) // WARDS_PER_PAGE))
     page = min(max(0, page), pages - 1)
     chunk = wards[page * WARDS_PER_PAGE:(page + 1) * WARDS_PER_PAGE]
-    rows = [[Button(w.name[:40], data=f"tpol:tw:{code}:{w.code}") for w in chunk[i:i + 2]]
+    rows = [[Button(w.name[:40], action=TransferTo(code, str(w.code))) for w in chunk[i:i + 2]]
             for i in range(0, len(chunk), 2)]
-    nav = nav_row(page, pages, f"tpol:tp:{code}:{int(province)}", _("◀️ Previous"), _("Next ▶️"))
+    nav = []
+    if page > 0:
+        nav.append(Button(_("◀️ Previous"), action=TransferProvince(code, str(int(province)), page - 1)))
+    if page < pages - 1:
+        nav.append(Button(_("Next ▶️"), action=TransferProvince(code, str(int(province)), page + 1)))
     if nav:
         rows.append(nav)
-    rows.append([Button(_("🔎 Type a name"), data=f"tpol:trs:{code}"),
-                 Button(_("🗺 Another province…"), data=f"tpol:tl:{code}")])
-    rows.append([Button(_("✖️ Cancel"), data=f"tpol:tx:{code}")])
+    rows.append([Button(_("🔎 Type a name"), action=TransferPrompt(code)),
+                 Button(_("🗺 Another province…"), action=TransferProvinces(code))])
+    rows.append([Button(_("✖️ Cancel"), action=TransferCancel(code))])
     return rows
 
 
@@ -771,16 +781,16 @@ def transfer_provinces_buttons(t: Translator, tip: Any) -> list[list[Button]]:
     """Every province (two a row), then Cancel."""
     code = tip["code"]
     provinces = directory.provinces()
-    rows = [[Button(p.short_name[:40], data=f"tpol:tp:{code}:{p.code}:0") for p in provinces[i:i + 2]]
+    rows = [[Button(p.short_name[:40], action=TransferProvince(code, str(p.code), 0)) for p in provinces[i:i + 2]]
             for i in range(0, len(provinces), 2)]
-    rows.append([Button(t.gettext("✖️ Cancel"), data=f"tpol:tx:{code}")])
+    rows.append([Button(t.gettext("✖️ Cancel"), action=TransferCancel(code))])
     return rows
 
 
 def close_buttons(t: Translator, code: str) -> list[list[Button]]:
     _ = t.gettext
-    rows = [[Button(t.gettext(text), data=f"tpol:co:{code}:{key}")] for key, text in OUTCOMES]
-    rows.append([Button(_("⬅️ Back"), data=f"tpol:bk:{code}")])
+    rows = [[Button(t.gettext(text), action=CloseAs(code, key))] for key, text in OUTCOMES]
+    rows.append([Button(_("⬅️ Back"), action=BackToCard(code))])
     return rows
 
 
@@ -814,43 +824,4 @@ def audit_text(t: Translator, tip: Any, rows: list[Any], limit: int = 40) -> str
         what = t.gettext(AUDIT_ACTIONS.get(str(r["action"]), str(r["action"])))
         detail = f" ({r['detail']})" if r["detail"] else ""
         lines.append(esc(f"{t.datetime(_dt(r['at']))} · {who} · {what}{detail}"))
-    return "\n".join(lines)
-
-
-def directory_province(code: str) -> str:
-    province = directory.get_province(code)
-    return province.name if province is not None else str(code)
-
-
-def stats_text(t: Translator, s: UnitStats) -> str:
-    """Totals exactly; breakdown cells (outcome, category, month) under `s.min_count` but above
-    zero as "<min_count", so a report passed on cannot single out one tip."""
-    _ = t.gettext
-    min_count = s.min_count
-
-    def cell(n: int) -> str:
-        return f"<{min_count}" if 0 < n < min_count else t.number(n)
-
-    name = s.unit_name or _("whole country")
-    lines = [
-        _("📊 <b>Tips — {unit}</b>").format(unit=esc(name)),
-        _("Received: {n}").format(n=t.number(s.received)),
-        _("Acknowledged: {n}").format(n=t.number(s.acknowledged)),
-        _("Closed: {n}").format(n=t.number(s.closed)),
-    ]
-    for key, text in OUTCOMES:
-        lines.append(esc(f"  • {t.gettext(text)}: {cell(s.outcomes.get(key, 0))}"))
-    if s.median_ack_seconds is None:
-        lines.append(_("Median time to acknowledge: —"))
-    else:
-        hours = s.median_ack_seconds / 3600
-        lines.append(_("Median time to acknowledge: {h} h").format(h=f"{hours:.1f}"))
-    if s.categories:
-        lines.append(_("<b>By category:</b>"))
-        for key, text in CATEGORIES:
-            if s.categories.get(key):
-                lines.append(esc(f"  • {t.gettext(text)}: {cell(s.categories[key])}"))
-    if s.months:
-        lines.append(_("<b>By month:</b>"))
-        lines.append(esc("  " + " · ".join(f"{t.date(d, 'MM/yyyy')}: {cell(n)}" for d, n in s.months)))
     return "\n".join(lines)

@@ -1,43 +1,41 @@
-"""Anonymous tips, the police side: the durable delivery worker's Telegram sender, card
-buttons (acknowledge, ask, thread, transfer, close), /ask, /transfer, /tipaudit and the jobs
-(/tipstats lives in handlers/stats.py).
+"""Anonymous tips, the police side: the card's buttons (acknowledge, ask, thread, transfer,
+close, details in private), /ask, /transfer, /tipaudit, replies to the bot's prompts in
+groups, and the jobs (reminders, retention, the outbox safety net). Channel-neutral: cards
+reach police chats through the tip outbox (bot/tip_outbox.py) and the channel's delivery port;
+Telegram starts the worker in bot/channels/telegram/police.py.
 
 Thin: every permission is re-checked in bot.tip_police. Never logs message text or ids.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import re
-from collections.abc import Awaitable, Callable
-from datetime import timedelta
 from typing import Any
 
-from telegram import ForceReply, InputMediaPhoto, Message, ReplyParameters, Update
-from telegram.constants import ChatType
-from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
-
 from bot import directory
-from bot.i18n import Translator
+from bot.engine.conversation import Turn
+from bot.engine.delivery import Destination, Rejected, RetryLater, Undeliverable, port_for
+from bot.engine.inputs import Command, Input, Text
+from bot.engine.router import Router
 from bot.jobs import job
-from bot.rate_limit import SELF_PACED
 from bot.runtime import Runtime
 from bot.screens import Button, Screen, esc
-from bot.tip_outbox import (
-    ChatMoved,
-    Delivery,
-    OutboxWorker,
-    Part,
-    Rejected,
-    RetryLater,
-    Undeliverable,
-    send_part,
-)
+from bot.tip_outbox import Delivery, send_part
 from bot.tip_police import (
+    Acknowledge,
+    AskPrompt,
+    BackToCard,
+    CloseAs,
+    CloseMenu,
+    OpenDetails,
     PoliceError,
+    Thread,
     TipPolice,
+    TransferCancel,
+    TransferMenu,
+    TransferPrompt,
+    TransferProvince,
+    TransferProvinces,
+    TransferTo,
     audit_text,
     close_buttons,
     thread_screen,
@@ -45,102 +43,29 @@ from bot.tip_police import (
     transfer_wards_buttons,
 )
 from bot.tip_services import ensure_services
-from handlers import registry
-from handlers.common import Context, answer, args_of, callback_parts, markup, rt, show, tr
-from storage import tips as tips_repo
 
-log = logging.getLogger(__name__)
+router = Router("tip_police")
 
 ASK_FLOW = "tpol_ask"
 TRANSFER_FLOW = "tpol_tr"
-REPLY_GROUP = 6
-_boot_tasks: set[asyncio.Task[None]] = set()
-# The Ask/Transfer prompts start "❓ #CODE —" / "↪️ #CODE —" (other bot messages do not).
-_PROMPT_RE = re.compile(r"^(❓|↪️?) #([A-Z0-9]{6}) —")
+# A group's open prompts (the bot's "reply to this message" questions), in the group's sealed
+# session: {message key: [kind, tip code]}. The newest PROMPTS_KEPT, for PROMPT_TTL seconds.
+PROMPTS = "tpol_prompts"
+PROMPTS_KEPT = 30
+PROMPT_TTL = 7 * 86400
 
 
-# -- wiring ----------------------------------------------------------------------------------
-def police(context: Context) -> TipPolice:
-    svc: TipPolice = rt(context).services["tip_police"]
+def police(turn: Turn) -> TipPolice:
+    svc: TipPolice = turn.runtime.services["tip_police"]
     return svc
 
 
-class TelegramSender:
-    """bot.tip_outbox.Sender over python-telegram-bot; maps Telegram errors for the worker."""
-
-    def __init__(self, bot: Any) -> None:
-        self.bot = bot
-        # The outbox paces each group itself: the reply limiter counts, but does not hold, it.
-        self.rl: dict[str, Any] = (
-            {"rate_limit_args": SELF_PACED} if getattr(bot, "rate_limiter", None) is not None else {}
-        )
-
-    @staticmethod
-    def _reply(reply_to: int | None) -> ReplyParameters | None:
-        if reply_to is None:
-            return None
-        return ReplyParameters(message_id=reply_to, allow_sending_without_reply=True)
-
-    async def _call(self, fn: Callable[[], Awaitable[Any]], ignore: tuple[str, ...] = ()) -> Any:
-        try:
-            return await fn()
-        except RetryAfter as exc:
-            after = exc.retry_after
-            seconds = after.total_seconds() if isinstance(after, timedelta) else float(after)
-            raise RetryLater(seconds) from None
-        except ChatMigrated as exc:
-            raise ChatMoved(exc.new_chat_id) from None
-        except Forbidden:
-            raise Undeliverable() from None
-        except BadRequest as exc:
-            text = str(exc).lower()
-            if "chat not found" in text or "not enough rights" in text or "bot was kicked" in text:
-                raise Undeliverable() from None
-            if any(s in text for s in ignore):
-                return None
-            raise Rejected() from None  # this message is refused; the worker bounds retries
-
-    async def send_text(self, chat_id: int, html: str, buttons: list[list[Button]], reply_to: int | None) -> int:
-        msg = await self._call(lambda: self.bot.send_message(
-            chat_id, html, reply_markup=markup(buttons), reply_parameters=self._reply(reply_to),
-            **self.rl))
-        return int(msg.message_id)
-
-    async def send_photos(self, chat_id: int, photos: list[bytes], reply_to: int | None) -> int:
-        if len(photos) == 1:
-            msg = await self._call(lambda: self.bot.send_photo(
-                chat_id, photos[0], reply_parameters=self._reply(reply_to), **self.rl))
-            return int(msg.message_id)
-        media = [InputMediaPhoto(p) for p in photos[:10]]
-        msgs = await self._call(lambda: self.bot.send_media_group(
-            chat_id, media, reply_parameters=self._reply(reply_to), **self.rl))
-        return int(msgs[0].message_id)
-
-    async def clear_buttons(self, chat_id: int, message_id: int) -> None:
-        # (PTB adds the default parse_mode here too; the method has none.) Already without
-        # buttons, or the card was deleted: nothing to do.
-        await self._call(lambda: self.bot.edit_message_reply_markup(
-            chat_id, message_id, api_kwargs={"parse_mode": None}), ignore=("not modified", "not found"))
-
-    async def send_location(self, chat_id: int, lat: float, lon: float, reply_to: int | None) -> int:
-        # PTB adds the default parse_mode to every send; sendLocation has none (Telegram would
-        # ignore it, the strict fake refuses it), so it is removed explicitly.
-        msg = await self._call(lambda: self.bot.send_location(
-            chat_id, latitude=lat, longitude=lon, reply_parameters=self._reply(reply_to),
-            api_kwargs={"parse_mode": None}, **self.rl))
-        return int(msg.message_id)
-
-
-async def _start_worker(app: Application, worker: OutboxWorker) -> None:
-    """Once the application runs, start the delivery loop as an application task (awaited on
-    stop). Its first drain re-sends everything left unconfirmed before a crash or restart."""
-    for _ in range(1200):
-        if app.running:
-            break
-        await asyncio.sleep(0.05)
-    else:
-        return
-    app.create_task(worker.run(TelegramSender(app.bot), lambda: bool(app.running)), name="tips-outbox")
+async def _actor(turn: Turn) -> int | None:
+    """The officer's account id (a Telegram account's is its Telegram id, as the units store
+    it). Never called for tipsters."""
+    if turn.person is None:
+        return None
+    return await turn.user_id()
 
 
 # -- jobs ------------------------------------------------------------------------------------
@@ -164,340 +89,411 @@ async def retention_job(bot: Any, runtime: Runtime) -> None:
     svc = runtime.services.get("tips")
     if svc is not None:
         await svc.purge()
-    await tips_repo.checkpoint(runtime.db)
+    await runtime.db.checkpoint()  # purged tip data must not linger in the WAL
 
 
-# -- card buttons ------------------------------------------------------------------------------
-async def _refuse(update: Update, t: Translator, exc: PoliceError) -> None:
-    if exc.silent:  # refused too often lately: stop the spinner, say nothing
-        await answer(update)
+# -- refusals --------------------------------------------------------------------------------
+async def _refuse(turn: Turn, exc: PoliceError) -> None:
+    """A refused press: the reason as an alert, or (refused too often lately) nothing."""
+    if exc.silent:
+        await turn.notice()
     else:
-        await answer(update, exc.text(t)[:200], alert=True)
+        await turn.notice(exc.text(turn.t)[:200], alert=True)
 
 
-async def _say_refusal(update: Update, context: Context, t: Translator, exc: PoliceError) -> None:
+async def _say_refusal(turn: Turn, exc: PoliceError) -> None:
     if not exc.silent:
-        await show(update, context, Screen(exc.text(t)))
+        await turn.show(Screen(exc.text(turn.t)))
 
 
-async def _card_role(context: Context, tip_id: int, chat_id: int) -> str:
-    from storage import tips as repo
-
-    row = await repo.card(rt(context).db, tip_id, chat_id)
-    return str(row["role"]) if row else "primary"
-
-
-async def _refresh_card(update: Update, context: Context, tip: Any) -> None:
-    query = update.callback_query
-    if query is None or not isinstance(query.message, Message):
-        return
-    role = await _card_role(context, int(tip["id"]), query.message.chat.id)
-    screen = await police(context).card_view(tip, role)
-    try:
-        await query.message.edit_text(screen.text, reply_markup=markup(screen.buttons))
-    except BadRequest as exc:
-        if "not modified" not in str(exc).lower():
-            raise
+# -- the card ----------------------------------------------------------------------------------
+async def _card_screen(turn: Turn, tip: Any) -> Screen:
+    role = await police(turn).card_role(int(tip["id"]), turn.chat.key)
+    return await police(turn).card_view(tip, role)
 
 
-async def _on_card(update: Update, context: Context, tip: Any) -> bool:
+async def _refresh_card(turn: Turn, tip: Any) -> None:
+    await turn.show(await _card_screen(turn, tip), replace=True)
+
+
+async def _on_card(turn: Turn, tip: Any) -> bool:
     """Whether the pressed message is the tip's card in this chat (not a search result)."""
-    query = update.callback_query
-    if query is None or not isinstance(query.message, Message):
-        return False
-    from storage import tips as repo
-
-    row = await repo.card(rt(context).db, int(tip["id"]), query.message.chat.id)
-    return row is not None and row["message_id"] == query.message.message_id
+    return await police(turn).is_card(int(tip["id"]), turn.chat.key, turn.message)
 
 
-async def _edit_buttons(update: Update, rows: list[list[Button]]) -> None:
-    """Replace the pressed message's buttons, keeping its text."""
-    query = update.callback_query
-    if query is None or not isinstance(query.message, Message):
+@router.on(Acknowledge)
+async def on_acknowledge(turn: Turn, act: Acknowledge) -> None:
+    actor = await _actor(turn)
+    if actor is None:
         return
     try:
-        await query.message.edit_reply_markup(reply_markup=markup(rows),
-                                              api_kwargs={"parse_mode": None})
-    except BadRequest as exc:
-        if "not modified" not in str(exc).lower():
-            raise
-
-
-async def on_button(update: Update, context: Context) -> None:
-    parts = callback_parts(update)
-    action = parts[1] if len(parts) > 1 else ""
-    tip_arg = parts[2] if len(parts) > 2 else ""
-    arg = parts[3] if len(parts) > 3 else ""
-    user = update.effective_user
-    chat = update.effective_chat
-    t = await tr(update, context)
-    _ = t.gettext
-    if user is None or chat is None:
-        return
-    svc = police(context)
-    try:
-        if action == "ack":
-            tip = await svc.acknowledge(user.id, tip_arg)
-            await answer(update, _("Acknowledged. Reminders for this tip stop."))
-            await _refresh_card(update, context, tip)
-        elif action == "cl":
-            tip = await svc._require(user.id, tip_arg, "close_menu")
-            await answer(update)
-            query = update.callback_query
-            if query is not None and isinstance(query.message, Message):
-                role = await _card_role(context, int(tip["id"]), query.message.chat.id)
-                screen = await svc.card_view(tip, role)
-                await query.message.edit_text(
-                    screen.text, reply_markup=markup(close_buttons(t, str(tip["code"]))))
-        elif action == "bk":
-            tip = await svc._require(user.id, tip_arg, "view")
-            await answer(update)
-            await _refresh_card(update, context, tip)
-        elif action == "co":
-            tip = await svc.close(user.id, tip_arg, arg)
-            await answer(update, _("Closed."))
-            await _refresh_card(update, context, tip)
-        elif action == "th":
-            tip, items = await svc.thread(user.id, tip_arg)
-            page = int(arg) if arg.isdigit() and len(arg) < 5 else None  # None: the newest
-            screen = thread_screen(t, tip, items, page)
-            if not svc.details_in_card and chat.type != ChatType.PRIVATE:
-                # cards without details: the thread goes to the officer, not the group
-                await _send_details(update, context, t, Delivery(
-                    user.id, [Part("text", screen.text, screen.buttons)]))
-            else:
-                await answer(update)
-                await show(update, context, screen, edit=page is not None)
-        elif action in ("tr", "tp", "tl"):  # the transfer picker, on the pressed message
-            tip = await svc.transfer_menu(user.id, tip_arg)
-            await answer(update)
-            if action == "tl":
-                rows = transfer_provinces_buttons(t, tip)
-            else:
-                province = arg if action == "tp" and directory.get_province(arg) else tip["province_code"]
-                at = parts[4] if len(parts) > 4 and parts[4].isdigit() and len(parts[4]) < 4 else "0"
-                rows = transfer_wards_buttons(t, tip, int(province), int(at))
-            await _edit_buttons(update, rows)
-        elif action == "tx":  # cancel the transfer: the card as it was / the search dismissed
-            tip = await svc._require(user.id, tip_arg, "transfer_cancel")
-            await answer(update)
-            if await _on_card(update, context, tip):
-                await _refresh_card(update, context, tip)
-            else:
-                await show(update, context, Screen(_("Transfer cancelled. Nothing changed.")), edit=True)
-        elif action in ("ask", "trs"):
-            tip = await svc._require(user.id, tip_arg, "prompt_" + action)
-            if tip["status"] == "closed":
-                raise PoliceError("This tip is already closed.")
-            await answer(update)
-            code = tip["code"]
-            if action == "ask":
-                text = _("❓ #{code} — reply to this message with your question for the tipster. "
-                         "They read it with their receipt; they stay anonymous.").format(code=code)
-            else:
-                text = _("↪️ #{code} — reply to this message with the name of the commune/ward "
-                         "the tip should go to.").format(code=code)
-            if chat.type == ChatType.PRIVATE:
-                await rt(context).sessions.set(
-                    chat.id, {"flow": ASK_FLOW if action == "ask" else TRANSFER_FLOW,
-                              "tip": int(tip["id"])},
-                    ttl=3600)
-                await context.bot.send_message(chat.id, text)
-            else:
-                # selective ForceReply opens the reply box for the users mentioned in the text:
-                # name the officer who pressed, so the box opens for them and not for everyone.
-                text += f' <a href="tg://user?id={user.id}">{esc(user.first_name)}</a>'
-                await context.bot.send_message(
-                    chat.id, text, reply_markup=ForceReply(selective=True),
-                    reply_parameters=ReplyParameters(
-                        message_id=update.callback_query.message.message_id,  # type: ignore[union-attr]
-                        allow_sending_without_reply=True))
-        elif action == "op":
-            await _send_details(update, context, t, await svc.details(user.id, tip_arg))
-        elif action == "tw":
-            on_card = await _on_card(update, context, await svc.transfer_menu(user.id, tip_arg))
-            tip = await svc.transfer(user.id, tip_arg, arg)
-            await answer(update, _("Transferred."))
-            if on_card:  # the card stays (without buttons); a notice under it names the new unit
-                await _edit_buttons(update, [])
-            else:
-                ward = directory.get_ward(arg)
-                await show(update, context, Screen(
-                    _("↪️ Tip #{code} was transferred to {ward}.").format(
-                        code=tip["code"], ward=esc(ward.label if ward else arg))), edit=True)
-        else:
-            await answer(update, _("This button is no longer available."))
+        tip = await police(turn).acknowledge(actor, act.code)
     except PoliceError as exc:
-        await _refuse(update, t, exc)
+        await _refuse(turn, exc)
+        return
+    await turn.notice(turn.t.gettext("Acknowledged. Reminders for this tip stop."))
+    await _refresh_card(turn, tip)
 
 
-async def _send_details(update: Update, context: Context, t: Translator, delivery: Delivery) -> None:
-    """The whole tip into the officer's private chat (cards without details)."""
-    _ = t.gettext
-    sender = TelegramSender(context.bot)
+@router.on(CloseMenu)
+async def on_close_menu(turn: Turn, act: CloseMenu) -> None:
+    actor = await _actor(turn)
+    if actor is None:
+        return
     try:
-        for part in delivery.parts:
-            await send_part(sender, delivery.chat_id, part, None)
+        tip = await police(turn).require(actor, act.code, "close_menu")
+    except PoliceError as exc:
+        await _refuse(turn, exc)
+        return
+    await turn.notice()
+    card = await _card_screen(turn, tip)
+    await turn.show(Screen(card.text, close_buttons(turn.t, str(tip["code"]))), replace=True)
+
+
+@router.on(BackToCard)
+async def on_back(turn: Turn, act: BackToCard) -> None:
+    actor = await _actor(turn)
+    if actor is None:
+        return
+    try:
+        tip = await police(turn).require(actor, act.code, "view")
+    except PoliceError as exc:
+        await _refuse(turn, exc)
+        return
+    await turn.notice()
+    await _refresh_card(turn, tip)
+
+
+@router.on(CloseAs)
+async def on_close(turn: Turn, act: CloseAs) -> None:
+    actor = await _actor(turn)
+    if actor is None:
+        return
+    try:
+        tip = await police(turn).close(actor, act.code, act.outcome)
+    except PoliceError as exc:
+        await _refuse(turn, exc)
+        return
+    await turn.notice(turn.t.gettext("Closed."))
+    await _refresh_card(turn, tip)
+
+
+@router.on(Thread)
+async def on_thread(turn: Turn, act: Thread) -> None:
+    actor = await _actor(turn)
+    if actor is None:
+        return
+    svc = police(turn)
+    try:
+        tip, items = await svc.thread(actor, act.code)
+    except PoliceError as exc:
+        await _refuse(turn, exc)
+        return
+    page = act.page if act.page is not None and 0 <= act.page < 10000 else None
+    screen = thread_screen(turn.t, tip, items, page)
+    if not svc.details_in_card and not turn.chat.private:
+        # Cards without details: the thread goes to the officer, not the group.
+        await _send_private(turn, [screen])
+        return
+    await turn.notice()
+    await turn.show(screen, replace=page is not None)
+
+
+@router.on(OpenDetails)
+async def on_details(turn: Turn, act: OpenDetails) -> None:
+    actor = await _actor(turn)
+    if actor is None:
+        return
+    try:
+        delivery = await police(turn).details(actor, act.code)
+    except PoliceError as exc:
+        await _refuse(turn, exc)
+        return
+    await _send_private(turn, delivery)
+
+
+async def _send_private(turn: Turn, what: Delivery | list[Screen]) -> None:
+    """The whole tip (or its thread) into the officer's private chat with the bot, through the
+    channel's delivery port (cards without details)."""
+    _ = turn.t.gettext
+    port = port_for(turn.runtime, turn.chat.channel)
+    person = turn.person
+    if port is None or person is None:
+        await turn.notice(_("I cannot write to you yet: open a private chat with me, press "
+                            "Start, then press the button again."), alert=True)
+        return
+    key: int | str = int(person.external_id) if person.external_id.isdigit() else person.external_id
+    try:
+        if isinstance(what, Delivery):
+            for part in what.parts:
+                await send_part(port, key, part, None)
+        else:
+            for screen in what:
+                await port.send(Destination(port.channel, key), screen)
     except Undeliverable:
-        await answer(update, _("I cannot write to you yet: open a private chat with me, press "
-                               "Start, then press the button again."), alert=True)
+        await turn.notice(_("I cannot write to you yet: open a private chat with me, press "
+                            "Start, then press the button again."), alert=True)
         return
     except RetryLater:
-        await answer(update, _("Telegram asks me to slow down. Please try again in a minute."),
-                     alert=True)
+        await turn.notice(_("Telegram asks me to slow down. Please try again in a minute."),
+                          alert=True)
         return
     except Rejected:
-        await answer(update, _("Telegram refused to deliver this. Please tell an administrator."),
-                     alert=True)
+        await turn.notice(_("Telegram refused to deliver this. Please tell an administrator."),
+                          alert=True)
         return
-    chat = update.effective_chat
-    if chat is not None and chat.type != ChatType.PRIVATE:
-        await answer(update, _("Sent to your private chat with me."))
+    if not turn.chat.private:
+        await turn.notice(_("Sent to your private chat with me."))
     else:
-        await answer(update)
+        await turn.notice()
 
 
-# -- questions and transfers as text -------------------------------------------------------------
-async def _do_ask(update: Update, context: Context, tip_id: int, question: str) -> None:
-    t = await tr(update, context)
-    user = update.effective_user
-    if user is None:
+# -- the transfer picker (on the pressed message) ------------------------------------------------
+async def _picker(turn: Turn, tip: Any, rows: list[list[Button]]) -> None:
+    """The picker's buttons on the pressed message, its text unchanged: the card's, or the
+    "which commune/ward?" question of a typed search."""
+    if await _on_card(turn, tip):
+        text = (await _card_screen(turn, tip)).text
+    else:
+        text = _which_ward(turn, tip)
+    await turn.show(Screen(text, rows), replace=True)
+
+
+def _which_ward(turn: Turn, tip: Any) -> str:
+    return turn.t.gettext("Transfer tip #{code} to which commune/ward?").format(code=tip["code"])
+
+
+@router.on(TransferMenu, TransferProvince, TransferProvinces)
+async def on_transfer_picker(turn: Turn, act: TransferMenu | TransferProvince | TransferProvinces) -> None:
+    actor = await _actor(turn)
+    if actor is None:
         return
     try:
-        tip = await police(context).ask(user.id, tip_id, question)
+        tip = await police(turn).transfer_menu(actor, act.code)
     except PoliceError as exc:
-        await _say_refusal(update, context, t, exc)
+        await _refuse(turn, exc)
         return
-    await show(update, context, Screen(t.gettext(
+    await turn.notice()
+    if isinstance(act, TransferProvinces):
+        rows = transfer_provinces_buttons(turn.t, tip)
+    else:
+        province = tip["province_code"]
+        page = 0
+        if isinstance(act, TransferProvince):
+            if directory.get_province(act.province):
+                province = act.province
+            page = act.page if act.page is not None and 0 <= act.page < 1000 else 0
+        rows = transfer_wards_buttons(turn.t, tip, int(province), page)
+    await _picker(turn, tip, rows)
+
+
+@router.on(TransferCancel)
+async def on_transfer_cancel(turn: Turn, act: TransferCancel) -> None:
+    """The card as it was, or the typed search's choices dismissed."""
+    actor = await _actor(turn)
+    if actor is None:
+        return
+    try:
+        tip = await police(turn).require(actor, act.code, "transfer_cancel")
+    except PoliceError as exc:
+        await _refuse(turn, exc)
+        return
+    await turn.notice()
+    if await _on_card(turn, tip):
+        await _refresh_card(turn, tip)
+    else:
+        await turn.show(Screen(turn.t.gettext("Transfer cancelled. Nothing changed.")),
+                        replace=True)
+
+
+@router.on(TransferTo)
+async def on_transfer(turn: Turn, act: TransferTo) -> None:
+    actor = await _actor(turn)
+    if actor is None:
+        return
+    _ = turn.t.gettext
+    svc = police(turn)
+    try:
+        before = await svc.transfer_menu(actor, act.code)
+        on_card = await _on_card(turn, before)
+        card = await _card_screen(turn, before) if on_card else None
+        tip = await svc.transfer(actor, act.code, act.ward)
+    except PoliceError as exc:
+        await _refuse(turn, exc)
+        return
+    await turn.notice(_("Transferred."))
+    if card is not None:  # the card stays, without buttons; a notice under it names the new unit
+        await turn.show(Screen(card.text), replace=True)
+        return
+    ward = directory.get_ward(act.ward)
+    await turn.show(Screen(_("↪️ Tip #{code} was transferred to {ward}.").format(
+        code=tip["code"], ward=esc(ward.label if ward else act.ward))), replace=True)
+
+
+# -- prompts: a question for the tipster, a ward name to transfer to --------------------------------
+@router.on(AskPrompt, TransferPrompt)
+async def on_prompt(turn: Turn, act: AskPrompt | TransferPrompt) -> None:
+    actor = await _actor(turn)
+    if actor is None:
+        return
+    ask = isinstance(act, AskPrompt)
+    try:
+        tip = await police(turn).require(actor, act.code, "prompt_ask" if ask else "prompt_trs")
+        if tip["status"] == "closed":
+            raise PoliceError("This tip is already closed.")
+    except PoliceError as exc:
+        await _refuse(turn, exc)
+        return
+    await turn.notice()
+    _ = turn.t.gettext
+    code = str(tip["code"])
+    if ask:
+        text = _("❓ #{code} — reply to this message with your question for the tipster. "
+                 "They read it with their receipt; they stay anonymous.").format(code=code)
+    else:
+        text = _("↪️ #{code} — reply to this message with the name of the commune/ward "
+                 "the tip should go to.").format(code=code)
+    if turn.chat.private:
+        await turn.set_session({"flow": ASK_FLOW if ask else TRANSFER_FLOW,
+                                "tip": int(tip["id"])}, ttl=3600)
+        await turn.show(Screen(text))
+        return
+    # In a group the bot reads only replies to its own messages: the answer comes as a reply
+    # to this prompt, remembered in the group's sealed session.
+    ref = await turn.show(Screen(text, reply_from_person=True))
+    key = turn.message_key(ref)
+    if key is None:
+        return
+    session = await turn.session()
+    prompts = dict(session.get(PROMPTS) or {})
+    prompts[str(key)] = ["ask" if ask else "transfer", code]
+    kept = dict(list(prompts.items())[-PROMPTS_KEPT:])
+    await turn.set_session({**session, PROMPTS: kept}, ttl=PROMPT_TTL)
+
+
+@router.group_input
+async def on_group_reply(turn: Turn, inp: Input) -> bool:
+    """A reply, in a group, to one of the bot's Ask/Transfer prompts."""
+    if not isinstance(inp, Text) or inp.reply_to is None or not inp.text:
+        return False
+    session = await turn.session()
+    entry = (session.get(PROMPTS) or {}).get(str(inp.reply_to))
+    if not isinstance(entry, list) or len(entry) != 2:
+        return False
+    tip = await police(turn).tip_by_code(str(entry[1]))
+    if tip is None:
+        return False
+    if entry[0] == "ask":
+        await _do_ask(turn, int(tip["id"]), inp.text)
+    else:
+        await _transfer_candidates(turn, int(tip["id"]), inp.text)
+    return True
+
+
+async def _do_ask(turn: Turn, tip_id: int, question: str) -> None:
+    actor = await _actor(turn)
+    if actor is None:
+        return
+    try:
+        tip = await police(turn).ask(actor, tip_id, question)
+    except PoliceError as exc:
+        await _say_refusal(turn, exc)
+        return
+    await turn.show(Screen(turn.t.gettext(
         "✅ Question sent for tip #{code}. The tipster sees it when they check with their "
         "receipt; their answer will appear here as a reply to the card.").format(code=tip["code"])))
 
 
-async def _transfer_candidates(update: Update, context: Context, tip_id: int, text: str) -> None:
-    t = await tr(update, context)
-    user = update.effective_user
-    if user is None:
+async def _transfer_candidates(turn: Turn, tip_id: int, text: str) -> None:
+    actor = await _actor(turn)
+    if actor is None:
         return
+    _ = turn.t.gettext
     try:
-        tip = await police(context)._require(user.id, tip_id, "transfer_search")
+        tip = await police(turn).require(actor, tip_id, "transfer_search")
     except PoliceError as exc:
-        await _say_refusal(update, context, t, exc)
+        await _say_refusal(turn, exc)
         return
     # The tip's own province first; a name found only elsewhere is still offered.
     cands = (directory.search(text, tip["province_code"], limit=6)
              or directory.search(text, limit=6))
     if not cands:
-        await show(update, context, Screen(t.gettext("No commune or ward matches. Try again.")))
+        await turn.show(Screen(_("No commune or ward matches. Try again.")))
         return
-    rows = [[Button(c.unit.label[:60], data=f"tpol:tw:{tip['code']}:{c.unit.code}")] for c in cands]
-    rows.append([Button(t.gettext("🗺 Another province…"), data=f"tpol:tl:{tip['code']}")])
-    rows.append([Button(t.gettext("✖️ Cancel"), data=f"tpol:tx:{tip['code']}")])
-    await show(update, context, Screen(
-        t.gettext("Transfer tip #{code} to which commune/ward?").format(code=tip["code"]), rows))
+    code = str(tip["code"])
+    rows = [[Button(c.unit.label[:60], action=TransferTo(code, str(c.unit.code)))] for c in cands]
+    rows.append([Button(_("🗺 Another province…"), action=TransferProvinces(code))])
+    rows.append([Button(_("✖️ Cancel"), action=TransferCancel(code))])
+    await turn.show(Screen(_which_ward(turn, tip), rows))
 
 
-async def on_group_reply(update: Update, context: Context) -> None:
-    msg = update.effective_message
-    if msg is None or msg.reply_to_message is None or not msg.text:
-        return
-    replied = msg.reply_to_message
-    if replied.from_user is None or replied.from_user.id != context.bot.id:
-        return
-    found = _PROMPT_RE.match(replied.text or "")
-    if not found:
-        return
-    tip = await police(context).tip_by_code(found.group(2))
-    if tip is None:
-        return
-    if found.group(1) == "❓":
-        await _do_ask(update, context, int(tip["id"]), msg.text)
-    else:
-        await _transfer_candidates(update, context, int(tip["id"]), msg.text)
-
-
-async def _flow_tip_and_text(update: Update, context: Context) -> tuple[int, str] | None:
-    """A private Ask/Transfer flow's tip and the officer's text; the flow ends here."""
-    chat = update.effective_chat
-    msg = update.effective_message
-    if chat is None or msg is None:
+async def _flow_text(turn: Turn, inp: Input) -> tuple[int, str] | None:
+    """A private Ask/Transfer flow's tip and the officer's text; the flow ends with a text."""
+    if not isinstance(inp, Text) or not inp.text.strip():
+        await turn.show(Screen(turn.t.gettext("Please type it as a text message, or /cancel.")))
         return None
-    session = await rt(context).sessions.get(chat.id)
-    await rt(context).sessions.clear(chat.id)
-    return (int(session.get("tip") or 0), msg.text) if msg.text else None
+    session = await turn.session()
+    await turn.clear_session()
+    return int(session.get("tip") or 0), inp.text
 
 
-async def on_ask_flow(update: Update, context: Context) -> None:
-    if (found := await _flow_tip_and_text(update, context)) is not None:
-        await _do_ask(update, context, *found)
+@router.flow(ASK_FLOW)
+async def on_ask_flow(turn: Turn, inp: Input) -> None:
+    if (found := await _flow_text(turn, inp)) is not None:
+        await _do_ask(turn, *found)
 
 
-async def on_transfer_flow(update: Update, context: Context) -> None:
-    if (found := await _flow_tip_and_text(update, context)) is not None:
-        await _transfer_candidates(update, context, *found)
+@router.flow(TRANSFER_FLOW)
+async def on_transfer_flow(turn: Turn, inp: Input) -> None:
+    if (found := await _flow_text(turn, inp)) is not None:
+        await _transfer_candidates(turn, *found)
 
 
-async def _tip_and_rest(update: Update, context: Context, usage: str) -> tuple[int, str] | None:
+# -- commands --------------------------------------------------------------------------------------
+async def _tip_and_rest(turn: Turn, cmd: Command, usage: str) -> tuple[int, str] | None:
     """Parse `/cmd TIPCODE words…`; answer with the usage or "no such tip" when it fails."""
-    t = await tr(update, context)
-    args = args_of(context)
-    if len(args) < 2:
-        await show(update, context, Screen(usage))
+    if len(cmd.args) < 2:
+        await turn.show(Screen(usage))
         return None
-    tip = await police(context).tip_by_code(args[0])
+    tip = await police(turn).tip_by_code(cmd.args[0])
     if tip is None:
-        await show(update, context, Screen(t.gettext("This tip does not exist (any more).")))
+        await turn.show(Screen(turn.t.gettext("This tip does not exist (any more).")))
         return None
-    return int(tip["id"]), " ".join(args[1:])
+    return int(tip["id"]), " ".join(cmd.args[1:])
 
 
-async def ask_command(update: Update, context: Context) -> None:
+@router.command("ask")
+async def ask_command(turn: Turn, cmd: Command) -> None:
     """/ask CODE question"""
-    t = await tr(update, context)
-    found = await _tip_and_rest(update, context, t.gettext("Usage: /ask TIPCODE your question"))
+    found = await _tip_and_rest(turn, cmd, turn.t.gettext("Usage: /ask TIPCODE your question"))
     if found is not None:
-        await _do_ask(update, context, *found)
+        await _do_ask(turn, *found)
 
 
-async def transfer_command(update: Update, context: Context) -> None:
+@router.command("transfer")
+async def transfer_command(turn: Turn, cmd: Command) -> None:
     """/transfer CODE ward name"""
-    t = await tr(update, context)
-    found = await _tip_and_rest(update, context, t.gettext("Usage: /transfer TIPCODE ward name"))
+    found = await _tip_and_rest(turn, cmd, turn.t.gettext("Usage: /transfer TIPCODE ward name"))
     if found is not None:
-        await _transfer_candidates(update, context, *found)
+        await _transfer_candidates(turn, *found)
 
 
-async def tipaudit_command(update: Update, context: Context) -> None:
+@router.command("tipaudit")
+async def tipaudit_command(turn: Turn, cmd: Command) -> None:
     """/tipaudit TIPCODE — who did what with a tip, and when."""
-    t = await tr(update, context)
-    user = update.effective_user
-    args = args_of(context)
-    if user is None:
+    actor = await _actor(turn)
+    if actor is None:
         return
-    if not args:
-        await show(update, context, Screen(t.gettext("Usage: /tipaudit TIPCODE")))
+    if not cmd.args:
+        await turn.show(Screen(turn.t.gettext("Usage: /tipaudit TIPCODE")))
         return
     try:
-        tip, rows = await police(context).audit_trail(user.id, args[0])
+        tip, rows = await police(turn).audit_trail(actor, cmd.args[0])
     except PoliceError as exc:
-        await _say_refusal(update, context, t, exc)
+        await _say_refusal(turn, exc)
         return
-    await show(update, context, Screen(audit_text(t, tip, rows)))
+    await turn.show(Screen(audit_text(turn.t, tip, rows)))
 
 
-async def setup(app: Application, runtime: Runtime) -> None:
-    _tips, _police, worker = ensure_services(runtime)
-    registry.flow(ASK_FLOW, on_ask_flow)
-    registry.flow(TRANSFER_FLOW, on_transfer_flow)
-    app.add_handler(CallbackQueryHandler(on_button, pattern=r"^tpol:"))
-    app.add_handler(CommandHandler("ask", ask_command))
-    app.add_handler(CommandHandler("transfer", transfer_command))
-    app.add_handler(CommandHandler("tipaudit", tipaudit_command))
-    app.add_handler(
-        MessageHandler(filters.ChatType.GROUPS & filters.REPLY & filters.TEXT & ~filters.COMMAND,
-                       on_group_reply),
-        group=REPLY_GROUP,
-    )
-    boot = asyncio.get_running_loop().create_task(_start_worker(app, worker))
-    _boot_tasks.add(boot)
-    boot.add_done_callback(_boot_tasks.discard)
+async def setup(runtime: Runtime) -> None:
+    ensure_services(runtime)

@@ -79,47 +79,6 @@ async def delete_tips(conn: Conn, ids: list[int]) -> None:
         await conn.execute("DELETE FROM tips WHERE id = ?", (tip_id,))
 
 
-async def stats(
-    db: Database, *, unit_id: int | None = None, province_code: str | None = None
-) -> dict[str, Any]:
-    """Counts for one unit (tips it received), one province, or (neither given) everything."""
-    params: tuple[Any, ...]
-    if unit_id is not None:
-        where, params = "unit_id = ?", (unit_id,)
-    elif province_code is not None:
-        where, params = "province_code = ?", (province_code,)
-    else:
-        where, params = "1 = 1", ()
-    row = await db.fetchone(
-        "SELECT COUNT(*) AS received, COUNT(acknowledged_at) AS acknowledged,"
-        f" SUM(status = 'closed') AS closed FROM tips WHERE {where}",
-        params,
-    )
-    outcomes = await db.fetchall(
-        f"SELECT outcome, COUNT(*) AS n FROM tips WHERE {where} AND status = 'closed'"
-        " GROUP BY outcome",
-        params,
-    )
-    delays = await db.fetchall(
-        f"SELECT acknowledged_at - routed_at AS d FROM tips WHERE {where}"
-        " AND acknowledged_at IS NOT NULL ORDER BY d",
-        params,
-    )
-    categories = await db.fetchall(
-        f"SELECT category, COUNT(*) AS n FROM tips WHERE {where} GROUP BY category", params
-    )
-    times = await db.fetchall(f"SELECT routed_at FROM tips WHERE {where}", params)
-    return {
-        "received": int(row["received"] or 0) if row else 0,
-        "acknowledged": int(row["acknowledged"] or 0) if row else 0,
-        "closed": int(row["closed"] or 0) if row else 0,
-        "outcomes": {str(r["outcome"]): int(r["n"]) for r in outcomes},
-        "ack_delays": [max(0, int(r["d"])) for r in delays],
-        "categories": {str(r["category"]): int(r["n"]) for r in categories},
-        "routed_at": [int(r["routed_at"]) for r in times],
-    }
-
-
 # -- attachments and thread --------------------------------------------------------------------
 async def add_attachment(conn: Conn, tip_id: int, data: bytes, now: int) -> int:
     cur = await conn.execute(
@@ -186,6 +145,31 @@ async def enqueue(
 async def pending(db: Database, limit: int = 1000) -> list[sqlite3.Row]:
     return await db.fetchall(
         "SELECT * FROM tip_outbox WHERE state = 'pending' ORDER BY id LIMIT ?", (limit,)
+    )
+
+
+async def pending_for(db: Database, chat_id: int | None) -> list[sqlite3.Row]:
+    """One destination's pending rows in queue order (None: the tipster pings, whose
+    destinations are sealed in each row's watcher)."""
+    if chat_id is None:
+        return await db.fetchall(
+            "SELECT * FROM tip_outbox WHERE state = 'pending' AND kind = 'ping' ORDER BY id"
+        )
+    return await db.fetchall(
+        "SELECT * FROM tip_outbox WHERE state = 'pending' AND chat_id = ? ORDER BY id", (chat_id,)
+    )
+
+
+async def outbox_row(db: Database, row_id: int) -> sqlite3.Row | None:
+    return await db.fetchone("SELECT * FROM tip_outbox WHERE id = ?", (row_id,))
+
+
+async def forget_card_rows(conn: Conn, tip_id: int, chat_id: int) -> None:
+    """Drop a tip's finished card rows for a chat, so the card can be queued there again (a
+    tip transferred back to a unit that had it)."""
+    await conn.execute(
+        "DELETE FROM tip_outbox WHERE tip_id = ? AND kind = 'card' AND chat_id = ?"
+        " AND state <> 'pending'", (tip_id, chat_id),
     )
 
 

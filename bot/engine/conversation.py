@@ -111,6 +111,9 @@ class Turn:
     t: Translator
     runtime: Runtime
     extras: dict[str, Any] = field(default_factory=dict)  # channel-only data (legacy bridge)
+    # The channel's reference of the message whose button was pressed (Telegram: its message
+    # id), where the channel has one; None for other inputs.
+    message: Any = None
 
     @property
     def caps(self) -> Capabilities:
@@ -136,6 +139,15 @@ class Turn:
             return True
         check = getattr(self.conv, "is_admin", None)
         return bool(check is not None and await check())
+
+    def message_key(self, ref: Any) -> int | str | None:
+        """What `show` returned as a plain key, comparable with `Text.reply_to` and
+        `Turn.message` (Telegram: the message id); None when the channel has no such key."""
+        key = getattr(self.conv, "message_key", None)
+        if key is not None:
+            found: int | str | None = key(ref)
+            return found
+        return ref if isinstance(ref, int | str) else None
 
     @property
     def legacy(self) -> Any:

@@ -21,11 +21,11 @@ TELEGRAM_WIRING = {"bot.__main__", "bot.app", "bot.aiohttp_request", "bot.doctor
                    "bot.webhook"}
 # Feature conversations not yet on the engine (issue 12); they import PTB directly.
 NOT_YET_ON_ENGINE = {
-    "handlers.common", "handlers.registry", "handlers.stats", "handlers.tip_police",
+    "handlers.common", "handlers.registry", "handlers.stats",
 }
 # Modules outside storage/ that still hold SQL (issue 12 moves it to storage/).
 SQL_NOT_YET_IN_STORAGE = {
-    "bot.doctor", "bot.tip_outbox", "bot.tip_police",
+    "bot.doctor",
 }
 # Reads the upstream unit dataset's own SQLite file at build time, not the bot's database.
 SQL_ELSEWHERE = {"content.directory.build_data"}

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from bot.engine.delivery import Destination
+from bot.screens import Screen
 from bot.tip_outbox import Delivery, OutboxWorker, Part, prioritised
 from storage import tips as repo
 from storage.db import Database
@@ -45,23 +47,32 @@ class Renderer:
 
 
 class Sender:
+    """A delivery port (bot/engine/delivery.py) that records the texts it sends."""
+
+    channel = "test"
+
     def __init__(self, on_send: Any = None) -> None:
         self.sent: list[str] = []
         self.on_send = on_send
 
-    async def send_text(self, chat_id: int, html: str, buttons: Any, reply_to: int | None) -> int:
-        self.sent.append(html)
+    async def send(self, to: Destination, screen: Screen, *, reply_to: Any = None) -> int:
+        assert to == Destination("test", GROUP)
+        self.sent.append(screen.text)
         if self.on_send is not None:
             await self.on_send(len(self.sent))
         return len(self.sent)
 
-    async def send_photos(self, chat_id: int, photos: list[bytes], reply_to: int | None) -> int:
+    async def send_photos(self, to: Destination, photos: list[bytes], *, reply_to: Any = None) -> int:
         raise AssertionError
 
-    async def send_location(self, chat_id: int, lat: float, lon: float, reply_to: int | None) -> int:
+    async def send_location(self, to: Destination, latitude: float, longitude: float, *,
+                            reply_to: Any = None) -> int:
         raise AssertionError
 
-    async def clear_buttons(self, chat_id: int, message_id: int) -> None: ...
+    async def replace(self, to: Destination, message: Any, screen: Screen) -> int:
+        raise AssertionError
+
+    async def remove_buttons(self, to: Destination, message: Any) -> None: ...
 
 
 async def _enqueue(db: Database, tip_id: int, kind: str, ref: int = 0) -> None:

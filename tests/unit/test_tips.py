@@ -134,12 +134,9 @@ async def test_permissions_and_state_changes(db: Database) -> None:
     assert await tips.watcher_chat(sub.tip_id) is None  # the opt-in ends with the tip
     with pytest.raises(TipError):
         await tips.add_answer(sub.tip_id, "more")
-    stats = await police.stats(await units.find(WARD, SAI_GON))
-    assert (stats.received, stats.acknowledged, stats.closed) == (1, 1, 1)
     tip = await repo.get(db, sub.tip_id)
     assert tip is not None and tip["routed_at"] % 60 == 0  # a tip's times are whole minutes
-    assert stats.outcomes == {"actioned": 1}
-    assert stats.median_ack_seconds == tip["acknowledged_at"] - tip["routed_at"]
+    assert (tip["status"], tip["outcome"]) == ("closed", "actioned")
     actions = [r["action"] for r in await repo.audit_rows(db, sub.tip_id)]
     assert actions[:1] == ["routed"] and "refused" in actions and "close" in actions
 

@@ -7,7 +7,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from telegram import Bot, InputFile, Message, Update
+from telegram import Bot, ForceReply, InputFile, Message, ReplyParameters, Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
@@ -20,7 +20,7 @@ from bot.engine.conversation import (
     ShowRefused,
     Unreachable,
 )
-from bot.screens import Screen
+from bot.screens import Screen, esc
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +86,8 @@ class TelegramConversation:
         chat = update.effective_chat
         if chat is None:
             return None
+        if screen.reply_from_person and chat.type != ChatType.PRIVATE:
+            return await self._ask_for_reply(chat.id, screen)
         if screen.photo is not None:
             return await bot.send_photo(
                 chat.id, screen.photo, caption=screen.text or None, reply_markup=reply_markup
@@ -97,6 +99,26 @@ class TelegramConversation:
                 reply_markup=reply_markup,
             )
         return await bot.send_message(chat.id, screen.text, reply_markup=reply_markup)
+
+    async def _ask_for_reply(self, chat_id: int, screen: Screen) -> Message:
+        """A selective ForceReply opens the reply box only for the users mentioned in the text
+        (or the author of the message replied to, here the bot): name the person who pressed,
+        so the box opens for them and not for the whole group. Under the pressed message."""
+        update = self.update
+        user = update.effective_user
+        text = screen.text
+        if user is not None:
+            text += f' <a href="tg://user?id={user.id}">{esc(user.first_name)}</a>'
+        query = update.callback_query
+        pressed = query.message.message_id if query is not None and query.message else None
+        reply = (ReplyParameters(message_id=pressed, allow_sending_without_reply=True)
+                 if pressed is not None else None)
+        return await self.bot.send_message(chat_id, text, reply_markup=ForceReply(selective=True),
+                                           reply_parameters=reply)
+
+    @staticmethod
+    def message_key(ref: Any) -> int | None:
+        return message_id_of(ref)
 
     async def notice(self, text: str | None = None, *, alert: bool = False) -> None:
         query = self.update.callback_query

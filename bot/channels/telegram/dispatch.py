@@ -95,7 +95,15 @@ async def make_turn(update: Update, context: Context, runtime: Runtime) -> Turn 
         t=translator(locale),
         runtime=runtime,
         extras={"legacy": LegacyBridge(update, context)},
+        message=_pressed_message(update),
     )
+
+
+def _pressed_message(update: Update) -> int | None:
+    query = update.callback_query
+    if query is None or query.message is None:
+        return None
+    return query.message.message_id
 
 
 async def _claimed(runtime: Runtime, turn: Turn, inp: Input) -> bool:
