@@ -238,12 +238,13 @@ class StatsService:
         return _bank_topics().get(question_id)
 
     # -- permissions --------------------------------------------------------------------------
-    async def scopes(self, actor_id: int, chat_id: int | None = None, is_group: bool = False,
-                     ) -> list[Scope]:
+    async def scopes(self, actor_id: int, chat_id: int | str | None = None,
+                     is_group: bool = False) -> list[Scope]:
         """What this person may see: in a unit's group, that unit (officers only); in private,
         everything (national admins), their provinces, and the units they serve."""
         if is_group:
-            unit = await self.units.unit_for_group(int(chat_id or 0))
+            # A group is a unit's only where it is bound (Telegram groups, by chat id).
+            unit = await self.units.unit_for_group(chat_id) if isinstance(chat_id, int) else None
             if unit is None or not await self.units.is_officer(actor_id, unit.id):
                 raise StatsError(N_("Statistics are for officers of the unit bound to this group."))
             return [self._unit_scope(unit)]

@@ -1,30 +1,38 @@
 """Reports (issue 17): /report for officers and admins (pick an area and a period; get the
 figures as text, charts, XLSX and PDF, CSV on a button), /tipstats (the short tip figures of the
-last six months), and the job that sends the automatic reports to administrators."""
+last six months), and the job that sends the automatic reports to administrators.
+Channel-neutral: files go out as screens (`Screen.document`), chart albums and the automatic
+reports through the channel's delivery port (bot/engine/delivery.py)."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-from telegram import InputFile, InputMediaPhoto, Update
-from telegram.constants import ChatType
-from telegram.error import BadRequest, Forbidden, RetryAfter
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
-
 from bot import stats_reports as reports
+from bot.engine.actions import Action
+from bot.engine.conversation import Turn
+from bot.engine.delivery import (
+    Destination,
+    Rejected,
+    RetryLater,
+    Undeliverable,
+    port_for,
+    ports,
+)
+from bot.engine.inputs import Command, Input, Text
+from bot.engine.router import Router
 from bot.i18n import N_, Translator, translator
 from bot.jobs import job
 from bot.runtime import Runtime
 from bot.screens import Button, Screen, esc
 from bot.stats import StatsError, StatsService, parse_period, period_for, report_text, scope_name
-from handlers import registry
-from handlers.common import Context, answer, args_of, callback_parts, markup, rt, show, tr
 from storage import stats as repo
 
 log = logging.getLogger(__name__)
 
-P = "rep"
+router = Router("stats")
+
 FLOW = "report_period"
 MAX_ATTEMPTS = 5
 PERIOD_BUTTONS = (
@@ -34,156 +42,199 @@ PERIOD_BUTTONS = (
 )
 
 
-def service(context: Context) -> StatsService:
-    svc: StatsService = rt(context).services["stats"]
+# The packed forms ("rep:r:p79:20260101-20260630", …) are those of buttons already sent.
+# Scope and period tokens are never trusted: the service resolves and re-checks them.
+class PickScope(Action, prefix="rep:s"):
+    scope: str
+
+
+class CustomPeriod(Action, prefix="rep:x"):
+    scope: str
+
+
+class MakeReport(Action, prefix="rep:r"):
+    scope: str
+    period: str
+
+
+class CsvFile(Action, prefix="rep:c"):
+    scope: str
+    period: str
+
+
+def service(turn: Turn) -> StatsService:
+    svc: StatsService = turn.runtime.services["stats"]
     return svc
 
 
-def _is_group(update: Update) -> bool:
-    chat = update.effective_chat
-    return chat is not None and chat.type != ChatType.PRIVATE
+async def _actor(turn: Turn) -> int | None:
+    return await turn.user_id() if turn.person is not None else None
 
 
-async def _scopes(update: Update, context: Context, t: Translator) -> list[Any] | None:
-    user, chat = update.effective_user, update.effective_chat
-    if user is None or chat is None:
-        return None
+async def _scopes(turn: Turn, actor: int) -> list[Any] | None:
     try:
-        return await service(context).scopes(user.id, chat.id, _is_group(update))
+        return await service(turn).scopes(actor, turn.chat.key if not turn.chat.private else None,
+                                          not turn.chat.private)
     except StatsError as exc:
-        if not _is_group(update):  # strangers in groups get no answer (no noise in groups)
-            await show(update, context, Screen(exc.text(t)))
+        if turn.chat.private:  # strangers in groups get no answer (no noise in groups)
+            await turn.show(Screen(exc.text(turn.t)))
         return None
 
 
 def _period_screen(t: Translator, svc: StatsService, scope: Any, *, group: bool = False) -> Screen:
     _ = t.gettext
     today = svc.today()
-    rows = [[Button(t.gettext(label), data=f"{P}:r:{scope.token}:{period_for(kind, today).token}")]
+    rows = [[Button(t.gettext(label), action=MakeReport(scope.token, period_for(kind, today).token))]
             for kind, label in PERIOD_BUTTONS]
     if not group:  # in a group the bot does not see the typed dates (privacy mode)
-        rows.append([Button(_("Custom period…"), data=f"{P}:x:{scope.token}")])
+        rows.append([Button(_("Custom period…"), action=CustomPeriod(scope.token))])
     return Screen(_("📊 <b>Report — {unit}</b>\nWhich period?").format(
         unit=esc(scope_name(t, scope))), rows)
 
 
-async def report_command(update: Update, context: Context) -> None:
+@router.command("report")
+async def report_command(turn: Turn, cmd: Command) -> None:
     """/report, or /report PROVINCE_CODE (an admin of that province, e.g. /report 79)."""
-    t = await tr(update, context)
-    scopes = await _scopes(update, context, t)
+    t = turn.t
+    actor = await _actor(turn)
+    if actor is None:
+        return
+    scopes = await _scopes(turn, actor)
     if not scopes:
         return
-    args = args_of(context)
-    user = update.effective_user
-    if args and user is not None and not _is_group(update):
-        code = args[0].strip().upper().removeprefix("P")
+    svc = service(turn)
+    group = not turn.chat.private
+    if cmd.args and not group:
+        code = cmd.args[0].strip().upper().removeprefix("P")
         try:
-            scope = await service(context).resolve(user.id, f"p{int(code):02d}" if code.isdigit() else "")
+            scope = await svc.resolve(actor, f"p{int(code):02d}" if code.isdigit() else "")
         except StatsError as exc:
-            await show(update, context, Screen(exc.text(t)))
+            await turn.show(Screen(exc.text(t)))
             return
-        await show(update, context, _period_screen(t, service(context), scope))
+        await turn.show(_period_screen(t, svc, scope))
         return
     if len(scopes) == 1:
-        await show(update, context, _period_screen(t, service(context), scopes[0],
-                                                   group=_is_group(update)))
+        await turn.show(_period_screen(t, svc, scopes[0], group=group))
         return
-    rows = [[Button(scope_name(t, s), data=f"{P}:s:{s.token}")] for s in scopes[:30]]
-    await show(update, context, Screen(t.gettext("📊 <b>Report</b>\nWhich unit or area?"), rows))
+    rows = [[Button(scope_name(t, s), action=PickScope(s.token))] for s in scopes[:30]]
+    await turn.show(Screen(t.gettext("📊 <b>Report</b>\nWhich unit or area?"), rows))
 
 
-async def tipstats_command(update: Update, context: Context) -> None:
+@router.command("tipstats")
+async def tipstats_command(turn: Turn, cmd: Command) -> None:
     """The tip figures of the last six months for each area the person may see (issue 11,
     item 14: the same suppressed figures as /report, so nothing can be undone by subtraction)."""
-    t = await tr(update, context)
-    user = update.effective_user
-    scopes = await _scopes(update, context, t)
-    if not scopes or user is None:
+    actor = await _actor(turn)
+    if actor is None:
         return
-    svc = service(context)
+    scopes = await _scopes(turn, actor)
+    if not scopes:
+        return
+    svc = service(turn)
     period = period_for("recent", svc.today())
     texts = []
     for scope in scopes[:6]:
-        fig = await svc.figures(user.id, scope.token, period, t)
-        texts.append(report_text(t, fig, short=True))
-    await show(update, context, Screen("\n\n".join(texts)))
+        fig = await svc.figures(actor, scope.token, period, turn.t)
+        texts.append(report_text(turn.t, fig, short=True))
+    await turn.show(Screen("\n\n".join(texts)))
 
 
-async def on_button(update: Update, context: Context) -> None:
-    t = await tr(update, context)
-    user = update.effective_user
-    parts = callback_parts(update)
-    if user is None or len(parts) < 3:
-        await answer(update)
+async def _allowed_scope(turn: Turn, actor: int, token: str) -> Any:
+    """The scope a pressed button names, if this person may see it here (in a group: only the
+    unit bound to it)."""
+    svc = service(turn)
+    scope = await svc.resolve(actor, token)
+    if not turn.chat.private:
+        allowed = await svc.scopes(actor, turn.chat.key, True)
+        if scope.token not in {s.token for s in allowed}:
+            raise StatsError(N_("You may only see the figures of your own unit or province."))
+    return scope
+
+
+@router.on(PickScope, CustomPeriod, MakeReport, CsvFile)
+async def on_button(turn: Turn, act: PickScope | CustomPeriod | MakeReport | CsvFile) -> None:
+    t = turn.t
+    actor = await _actor(turn)
+    if actor is None:
+        await turn.notice()
         return
-    action, token = parts[1], parts[2]
-    svc = service(context)
+    svc = service(turn)
     try:
-        scope = await svc.resolve(user.id, token)
-        if _is_group(update):  # in a group: only the unit bound to it
-            allowed = await svc.scopes(user.id, update.effective_chat.id, True)  # type: ignore[union-attr]
-            if scope.token not in {s.token for s in allowed}:
-                raise StatsError(N_("You may only see the figures of your own unit or province."))
-        if action == "s":
-            await answer(update)
-            await show(update, context, _period_screen(t, svc, scope, group=_is_group(update)),
-                       edit=True)
-        elif action == "x" and not _is_group(update):
-            await answer(update)
-            chat = update.effective_chat
-            assert chat is not None
-            await rt(context).sessions.set(chat.id, {"flow": FLOW, "scope": scope.token})
-            await show(update, context, Screen(t.gettext(
+        scope = await _allowed_scope(turn, actor, act.scope)
+        if isinstance(act, PickScope):
+            await turn.notice()
+            await turn.show(_period_screen(t, svc, scope, group=not turn.chat.private),
+                            replace=True)
+        elif isinstance(act, CustomPeriod):
+            await turn.notice()
+            if not turn.chat.private:
+                return  # typed dates do not reach the bot in a group
+            await turn.set_session({"flow": FLOW, "scope": scope.token})
+            await turn.show(Screen(t.gettext(
                 "Send the period as <code>dd/mm/yyyy - dd/mm/yyyy</code>, for example "
                 "<code>01/01/2026 - 30/06/2026</code>. /cancel to stop.")))
-        elif action in ("r", "c") and len(parts) >= 4:
-            period = reports.parse_token(parts[3], svc.today())
-            await answer(update, t.gettext("Preparing the report…"))
-            if action == "r":
-                await _send_report(update, context, t, user.id, scope.token, period)
-            else:
-                name, data = await reports.csv_file(svc, user.id, scope.token, period, t)
-                await show(update, context, Screen("", document=(name, data)))
         else:
-            await answer(update)
+            period = reports.parse_token(act.period, svc.today())
+            await turn.notice(t.gettext("Preparing the report…"))
+            if isinstance(act, MakeReport):
+                await _send_report(turn, actor, scope.token, period)
+            else:
+                name, data = await reports.csv_file(svc, actor, scope.token, period, t)
+                await turn.show(Screen("", document=(name, data)))
     except StatsError as exc:
-        await answer(update, exc.text(t), alert=True)
+        await turn.notice(exc.text(t), alert=True)
 
 
-async def on_period_input(update: Update, context: Context) -> None:
-    t = await tr(update, context)
-    user, chat, message = update.effective_user, update.effective_chat, update.effective_message
-    if user is None or chat is None or message is None:
+@router.flow(FLOW)
+async def on_period_input(turn: Turn, inp: Input) -> None:
+    t = turn.t
+    actor = await _actor(turn)
+    if actor is None:
         return
-    svc = service(context)
-    session = await rt(context).sessions.get(chat.id)
+    svc = service(turn)
+    session = await turn.session()
     try:
-        period = parse_period(message.text or "", svc.today())
-        scope = await svc.resolve(user.id, str(session.get("scope", "")))
+        if not isinstance(inp, Text):
+            raise StatsError(N_("Please send the period as text."))
+        period = parse_period(inp.text, svc.today())
+        scope = await svc.resolve(actor, str(session.get("scope", "")))
     except StatsError as exc:
-        await show(update, context, Screen(exc.text(t) + "\n" + t.gettext(
-            "Try again, or /cancel.")))
+        await turn.show(Screen(exc.text(t) + "\n" + t.gettext("Try again, or /cancel.")))
         return
-    await rt(context).sessions.clear(chat.id)
-    await _send_report(update, context, t, user.id, scope.token, period)
+    await turn.clear_session()
+    await _send_report(turn, actor, scope.token, period)
 
 
-async def _send_report(update: Update, context: Context, t: Translator, actor_id: int,
-                       token: str, period: Any) -> None:
-    chat = update.effective_chat
-    if chat is None:
-        return
-    b = await reports.bundle(service(context), actor_id, token, period, t)  # permission inside
-    csv_button = [[Button(t.gettext("⬇️ CSV"), data=f"{P}:c:{token}:{period.token}")]]
-    await context.bot.send_message(chat.id, b.text, reply_markup=markup(csv_button))
-    await context.bot.send_media_group(chat.id, [InputMediaPhoto(c.png) for c in b.charts])
+async def _send_report(turn: Turn, actor_id: int, token: str, period: Any) -> None:
+    t = turn.t
+    b = await reports.bundle(service(turn), actor_id, token, period, t)  # permission inside
+    csv_button = [[Button(t.gettext("⬇️ CSV"), action=CsvFile(token, period.token))]]
+    await turn.show(Screen(b.text, csv_button))
+    pngs = [c.png for c in b.charts]
+    port = port_for(turn.runtime, turn.chat.channel)
+    if port is not None and pngs:  # one album where the channel has albums
+        await port.send_photos(Destination(port.channel, turn.chat.key), pngs)
+    else:
+        for png in pngs:
+            await turn.show(Screen("", photo=png))
     for name, data in b.files:
-        await context.bot.send_document(chat.id, InputFile(data, filename=name))
+        await turn.show(Screen("", document=(name, data)))
 
 
 # -- automatic reports ---------------------------------------------------------------------------
+async def _destination(runtime: Runtime, user_id: int) -> tuple[Any, Destination] | None:
+    """A channel with a delivery port where this person can be reached."""
+    available = ports(runtime)
+    for channel, external in await runtime.accounts.channels_of(user_id):
+        port = available.get(channel)
+        if port is not None:
+            return port, Destination(channel, int(external) if external.isdigit() else external)
+    return None
+
+
 async def send_due_reports(bot: Any, runtime: Runtime) -> int:
-    """Create the reports due today (once) and send every pending one, part by part."""
+    """Create the reports due today (once) and send every pending one, part by part, through
+    the recipient's channel (`bot` is unused: the jobs' signature)."""
     svc: StatsService = runtime.services["stats"]
     today, now = reports.local_today(svc)
     await reports.create_due(svc, today, now)
@@ -194,6 +245,10 @@ async def send_due_reports(bot: Any, runtime: Runtime) -> int:
             await repo.report_attempt(runtime.db, int(row["id"]), failed=True)
             continue
         uid = int(row["recipient_id"])
+        found = await _destination(runtime, uid)
+        if found is None:  # no channel running here reaches them now: try again later
+            continue
+        port, to = found
         locale = await runtime.users.locale(uid, None)
         t = translator(locale)
         key = (str(row["scope"]), str(row["period_start"]), str(row["period_end"]), locale)
@@ -203,29 +258,29 @@ async def send_due_reports(bot: Any, runtime: Runtime) -> int:
             b = made[key]
             step = int(row["step"])
             while step < reports.PARTS:
-                await _send_part(bot, uid, step, b, t, str(row["kind"]))
+                await _send_part(port, to, step, b, t, str(row["kind"]))
                 step += 1
                 await repo.report_step(runtime.db, int(row["id"]), step)
             await repo.report_sent(runtime.db, int(row["id"]), svc.clock.timestamp())
             sent += 1
-        except Forbidden:  # the admin blocked the bot: nothing to retry
+        except Undeliverable:  # the admin blocked the bot: nothing to retry
             await repo.report_attempt(runtime.db, int(row["id"]), failed=True)
-        except (BadRequest, RetryAfter, OSError, StatsError) as exc:
+        except (Rejected, RetryLater, OSError, StatsError) as exc:
             log.warning("automatic report not sent yet: %s", type(exc).__name__)
             await repo.report_attempt(runtime.db, int(row["id"]),
                                       failed=int(row["attempts"]) + 1 >= MAX_ATTEMPTS)
     return sent
 
 
-async def _send_part(bot: Any, chat_id: int, step: int, b: reports.Bundle, t: Translator,
+async def _send_part(port: Any, to: Destination, step: int, b: reports.Bundle, t: Translator,
                      kind: str) -> None:
     if step == reports.PART_TEXT:
-        await bot.send_message(chat_id, f"<b>{esc(reports.report_title(t, kind))}</b>\n\n{b.text}")
+        await port.send(to, Screen(f"<b>{esc(reports.report_title(t, kind))}</b>\n\n{b.text}"))
     elif step == reports.PART_CHARTS:
-        await bot.send_media_group(chat_id, [InputMediaPhoto(c.png) for c in b.charts])
+        await port.send_photos(to, [c.png for c in b.charts])
     else:
         name, data = b.files[step - reports.PART_XLSX]
-        await bot.send_document(chat_id, InputFile(data, filename=name))
+        await port.send(to, Screen("", document=(name, data)))
 
 
 @job("stats_reports", every_seconds=900, first=60)
@@ -234,7 +289,7 @@ async def reports_job(bot: Any, runtime: Runtime) -> None:
         await send_due_reports(bot, runtime)
 
 
-async def setup(app: Application, runtime: Runtime) -> None:
+async def setup(runtime: Runtime) -> None:
     quiz = runtime.services.get("quiz")
     bank = getattr(quiz, "bank", None)
     topic_of = question_text = None
@@ -248,7 +303,3 @@ async def setup(app: Application, runtime: Runtime) -> None:
             return q.text_for(locale) if q is not None else None
     runtime.services["stats"] = StatsService(runtime.db, runtime.clock, runtime.settings,
                                              runtime.services["units"], topic_of, question_text)
-    registry.flow(FLOW, on_period_input)
-    app.add_handler(CommandHandler("report", report_command))
-    app.add_handler(CommandHandler("tipstats", tipstats_command))
-    app.add_handler(CallbackQueryHandler(on_button, pattern=rf"^{P}:"))
