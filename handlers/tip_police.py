@@ -9,7 +9,8 @@ Thin: every permission is re-checked in bot.tip_police. Never logs message text 
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from bot import directory
 from bot.engine.conversation import Turn
@@ -106,6 +107,22 @@ async def _say_refusal(turn: Turn, exc: PoliceError) -> None:
         await turn.show(Screen(exc.text(turn.t)))
 
 
+T = TypeVar("T")
+
+
+async def _act(turn: Turn, call: Callable[[TipPolice, int], Awaitable[T]]) -> T | None:
+    """Run a police action for the person who pressed; a refusal is answered (an alert, or
+    silence once they were refused too often) and gives None."""
+    actor = await _actor(turn)
+    if actor is None:
+        return None
+    try:
+        return await call(police(turn), actor)
+    except PoliceError as exc:
+        await _refuse(turn, exc)
+        return None
+
+
 # -- the card ----------------------------------------------------------------------------------
 async def _card_screen(turn: Turn, tip: Any) -> Screen:
     role = await police(turn).card_role(int(tip["id"]), turn.chat.key)
@@ -123,13 +140,8 @@ async def _on_card(turn: Turn, tip: Any) -> bool:
 
 @router.on(Acknowledge)
 async def on_acknowledge(turn: Turn, act: Acknowledge) -> None:
-    actor = await _actor(turn)
-    if actor is None:
-        return
-    try:
-        tip = await police(turn).acknowledge(actor, act.code)
-    except PoliceError as exc:
-        await _refuse(turn, exc)
+    tip = await _act(turn, lambda svc, actor: svc.acknowledge(actor, act.code))
+    if tip is None:
         return
     await turn.notice(turn.t.gettext("Acknowledged. Reminders for this tip stop."))
     await _refresh_card(turn, tip)
@@ -137,13 +149,8 @@ async def on_acknowledge(turn: Turn, act: Acknowledge) -> None:
 
 @router.on(CloseMenu)
 async def on_close_menu(turn: Turn, act: CloseMenu) -> None:
-    actor = await _actor(turn)
-    if actor is None:
-        return
-    try:
-        tip = await police(turn).require(actor, act.code, "close_menu")
-    except PoliceError as exc:
-        await _refuse(turn, exc)
+    tip = await _act(turn, lambda svc, actor: svc.require(actor, act.code, "close_menu"))
+    if tip is None:
         return
     await turn.notice()
     card = await _card_screen(turn, tip)
@@ -152,13 +159,8 @@ async def on_close_menu(turn: Turn, act: CloseMenu) -> None:
 
 @router.on(BackToCard)
 async def on_back(turn: Turn, act: BackToCard) -> None:
-    actor = await _actor(turn)
-    if actor is None:
-        return
-    try:
-        tip = await police(turn).require(actor, act.code, "view")
-    except PoliceError as exc:
-        await _refuse(turn, exc)
+    tip = await _act(turn, lambda svc, actor: svc.require(actor, act.code, "view"))
+    if tip is None:
         return
     await turn.notice()
     await _refresh_card(turn, tip)
@@ -166,13 +168,8 @@ async def on_back(turn: Turn, act: BackToCard) -> None:
 
 @router.on(CloseAs)
 async def on_close(turn: Turn, act: CloseAs) -> None:
-    actor = await _actor(turn)
-    if actor is None:
-        return
-    try:
-        tip = await police(turn).close(actor, act.code, act.outcome)
-    except PoliceError as exc:
-        await _refuse(turn, exc)
+    tip = await _act(turn, lambda svc, actor: svc.close(actor, act.code, act.outcome))
+    if tip is None:
         return
     await turn.notice(turn.t.gettext("Closed."))
     await _refresh_card(turn, tip)
@@ -180,15 +177,11 @@ async def on_close(turn: Turn, act: CloseAs) -> None:
 
 @router.on(Thread)
 async def on_thread(turn: Turn, act: Thread) -> None:
-    actor = await _actor(turn)
-    if actor is None:
+    found = await _act(turn, lambda svc, actor: svc.thread(actor, act.code))
+    if found is None:
         return
+    tip, items = found
     svc = police(turn)
-    try:
-        tip, items = await svc.thread(actor, act.code)
-    except PoliceError as exc:
-        await _refuse(turn, exc)
-        return
     page = act.page if act.page is not None and 0 <= act.page < 10000 else None
     screen = thread_screen(turn.t, tip, items, page)
     if not svc.details_in_card and not turn.chat.private:
@@ -201,13 +194,8 @@ async def on_thread(turn: Turn, act: Thread) -> None:
 
 @router.on(OpenDetails)
 async def on_details(turn: Turn, act: OpenDetails) -> None:
-    actor = await _actor(turn)
-    if actor is None:
-        return
-    try:
-        delivery = await police(turn).details(actor, act.code)
-    except PoliceError as exc:
-        await _refuse(turn, exc)
+    delivery = await _act(turn, lambda svc, actor: svc.details(actor, act.code))
+    if delivery is None:
         return
     await _send_private(turn, delivery)
 
@@ -265,13 +253,8 @@ def _which_ward(turn: Turn, tip: Any) -> str:
 
 @router.on(TransferMenu, TransferProvince, TransferProvinces)
 async def on_transfer_picker(turn: Turn, act: TransferMenu | TransferProvince | TransferProvinces) -> None:
-    actor = await _actor(turn)
-    if actor is None:
-        return
-    try:
-        tip = await police(turn).transfer_menu(actor, act.code)
-    except PoliceError as exc:
-        await _refuse(turn, exc)
+    tip = await _act(turn, lambda svc, actor: svc.transfer_menu(actor, act.code))
+    if tip is None:
         return
     await turn.notice()
     if isinstance(act, TransferProvinces):
@@ -290,13 +273,8 @@ async def on_transfer_picker(turn: Turn, act: TransferMenu | TransferProvince | 
 @router.on(TransferCancel)
 async def on_transfer_cancel(turn: Turn, act: TransferCancel) -> None:
     """The card as it was, or the typed search's choices dismissed."""
-    actor = await _actor(turn)
-    if actor is None:
-        return
-    try:
-        tip = await police(turn).require(actor, act.code, "transfer_cancel")
-    except PoliceError as exc:
-        await _refuse(turn, exc)
+    tip = await _act(turn, lambda svc, actor: svc.require(actor, act.code, "transfer_cancel"))
+    if tip is None:
         return
     await turn.notice()
     if await _on_card(turn, tip):
