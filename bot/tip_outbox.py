@@ -12,8 +12,8 @@ then the renderer re-routes it (the unit's officers, else the next level up) —
 refused the message itself REJECTED_ATTEMPTS times (a 400): then it is failed so the chat's later
 rows are not held back, and the renderer tells the admins (content-free).
 
-No channel here: the worker sends through the destination channel's delivery port
-(bot/engine/delivery.py; Telegram's is bot/channels/telegram/delivery.py), which maps its
+No channel here: the worker sends through the destination channel's chat port
+(bot/engine/chat_port.py; Telegram's is bot/channels/telegram/chat_port.py), which maps its
 errors to `RetryLater` / `Undeliverable` / `Rejected` / `ChatMoved`. Outbox rows name a chat
 id only: every destination is on the port the worker runs with (Telegram today).
 """
@@ -28,9 +28,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from bot.engine.delivery import (
+from bot.engine.chat_port import (
     ChatMoved,
-    DeliveryPort,
+    ChatPort,
     Destination,
     Rejected,
     RetryLater,
@@ -82,7 +82,7 @@ class Renderer(Protocol):
     async def rejected(self, row: Any) -> None: ...
 
 
-async def send_part(port: DeliveryPort, chat_id: int | str, part: Part, reply_to: int | None,
+async def send_part(port: ChatPort, chat_id: int | str, part: Part, reply_to: int | None,
                     card: int | None = None) -> int:
     """Send one part to `chat_id` on `port`'s channel; returns its message id (the card's own
     id for "unbuttons")."""
@@ -154,7 +154,7 @@ class OutboxWorker:
         self.renderer = renderer
         self.now = now
         self.base_backoff = base_backoff
-        self.sender: DeliveryPort | None = None
+        self.sender: ChatPort | None = None
         self.running: Callable[[], bool] = lambda: True
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._wake = asyncio.Event()
@@ -170,7 +170,7 @@ class OutboxWorker:
         self._generation += 1
         self._wake.set()
 
-    async def run(self, sender: DeliveryPort, running: Callable[[], bool], idle: float = 5.0) -> None:
+    async def run(self, sender: ChatPort, running: Callable[[], bool], idle: float = 5.0) -> None:
         """The long-lived loop: drain at start (restart recovery), then on every kick."""
         self.sender = sender
         self.running = running

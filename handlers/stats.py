@@ -2,7 +2,7 @@
 figures as text, charts, XLSX and PDF, CSV on a button), /tipstats (the short tip figures of the
 last six months), and the job that sends the automatic reports to administrators.
 Channel-neutral: files go out as screens (`Screen.document`), chart albums and the automatic
-reports through the channel's delivery port (bot/engine/delivery.py)."""
+reports through the channel's chat port (bot/engine/chat_port.py)."""
 
 from __future__ import annotations
 
@@ -11,15 +11,15 @@ from typing import Any
 
 from bot import stats_reports as reports
 from bot.engine.actions import Action
-from bot.engine.conversation import Turn
-from bot.engine.delivery import (
+from bot.engine.chat_port import (
     Destination,
     Rejected,
     RetryLater,
     Undeliverable,
-    port_for,
-    ports,
+    chat_port,
+    chat_ports,
 )
+from bot.engine.conversation import Turn
 from bot.engine.inputs import Command, Input, Text
 from bot.engine.router import Router
 from bot.i18n import N_, Translator, translator
@@ -211,7 +211,7 @@ async def _send_report(turn: Turn, actor_id: int, token: str, period: Any) -> No
     csv_button = [[Button(t.gettext("⬇️ CSV"), action=CsvFile(token, period.token))]]
     await turn.show(Screen(b.text, csv_button))
     pngs = [c.png for c in b.charts]
-    port = port_for(turn.runtime, turn.chat.channel)
+    port = chat_port(turn.runtime, turn.chat.channel)
     if port is not None and pngs:  # one album where the channel has albums
         await port.send_photos(Destination(port.channel, turn.chat.key), pngs)
     else:
@@ -223,8 +223,8 @@ async def _send_report(turn: Turn, actor_id: int, token: str, period: Any) -> No
 
 # -- automatic reports ---------------------------------------------------------------------------
 async def _destination(runtime: Runtime, user_id: int) -> tuple[Any, Destination] | None:
-    """A channel with a delivery port where this person can be reached."""
-    available = ports(runtime)
+    """A channel with a chat port where this person can be reached."""
+    available = chat_ports(runtime)
     for channel, external in await runtime.accounts.channels_of(user_id):
         port = available.get(channel)
         if port is not None:

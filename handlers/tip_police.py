@@ -1,7 +1,7 @@
 """Anonymous tips, the police side: the card's buttons (acknowledge, ask, thread, transfer,
 close, details in private), /ask, /transfer, /tipaudit, replies to the bot's prompts in
 groups, and the jobs (reminders, retention, the outbox safety net). Channel-neutral: cards
-reach police chats through the tip outbox (bot/tip_outbox.py) and the channel's delivery port;
+reach police chats through the tip outbox (bot/tip_outbox.py) and the channel's chat port;
 Telegram starts the worker in bot/channels/telegram/police.py.
 
 Thin: every permission is re-checked in bot.tip_police. Never logs message text or ids.
@@ -13,8 +13,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from bot import directory
+from bot.engine.chat_port import Destination, Rejected, RetryLater, Undeliverable, chat_port
 from bot.engine.conversation import Turn
-from bot.engine.delivery import Destination, Rejected, RetryLater, Undeliverable, port_for
 from bot.engine.inputs import Command, Input, Text
 from bot.engine.router import Router
 from bot.jobs import job
@@ -202,9 +202,9 @@ async def on_details(turn: Turn, act: OpenDetails) -> None:
 
 async def _send_private(turn: Turn, what: Delivery | list[Screen]) -> None:
     """The whole tip (or its thread) into the officer's private chat with the bot, through the
-    channel's delivery port (cards without details)."""
+    channel's chat port (cards without details)."""
     _ = turn.t.gettext
-    port = port_for(turn.runtime, turn.chat.channel)
+    port = chat_port(turn.runtime, turn.chat.channel)
     person = turn.person
     if port is None or person is None:
         await turn.notice(_("I cannot write to you yet: open a private chat with me, press "

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.engine.actions import parse
+from bot.engine.chat_port import Destination
 from bot.engine.conversation import Capabilities, Chat, Person, Turn
 from bot.engine.delivery import Destination
 from bot.engine.inputs import Command, File, Input, Location, Photo, Pressed, Text
@@ -33,7 +34,7 @@ class Shown:
     screen: Screen
     replaced: bool
     ref: int = 0  # the message this screen is (a replaced screen keeps the pressed one's)
-    reply_to: int | None = None  # the message it was sent under (delivery port)
+    reply_to: int | None = None  # the message it was sent under (chat port)
 
     @property
     def text(self) -> str:
@@ -160,8 +161,8 @@ class StubChat:
         return self.conv.notices
 
 
-class StubDelivery:
-    """A delivery port (bot/engine/delivery.py) into stub chats: what the bot sends on its own
+class StubChatPort:
+    """A chat port (bot/engine/chat_port.py) into stub chats: what the bot sends on its own
     (tip cards, answers under them, reports) lands in the chat's `StubConversation`, so people
     there press the buttons of what they received. `fail[key]` makes sends to a chat raise."""
 

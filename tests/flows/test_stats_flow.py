@@ -1,5 +1,5 @@
 """/report and /tipstats through the stub: period choices, the custom period flow and its bad
-inputs, files as screens and the chart album through the delivery port, and the refusals (an
+inputs, files as screens and the chart album through the chat port, and the refusals (an
 officer never sees another unit's figures, a province admin never another province's, a
 stranger none). People are Telegram accounts (ids as the units store them)."""
 
@@ -11,10 +11,10 @@ from types import SimpleNamespace
 import pytest
 
 from bot import stats_reports as reports
-from bot.engine.delivery import ports
+from bot.engine.chat_port import chat_ports
 from bot.i18n import translator
 from tests.flows.conftest import Flow
-from tests.flows.stub import StubChat, StubDelivery
+from tests.flows.stub import StubChat, StubChatPort
 from tests.stats_seed import (
     BEN_THANH,
     HOAN_KIEM,
@@ -50,8 +50,8 @@ def private(flow: Flow, user: int) -> StubChat:
 
 
 async def test_officer_picks_a_period_and_gets_text_charts_and_files(flow: Flow, data: Seed) -> None:
-    port = StubDelivery("telegram")
-    ports(flow.runtime)["telegram"] = port
+    port = StubChatPort("telegram")
+    chat_ports(flow.runtime)["telegram"] = port
     officer = private(flow, OFFICER_SG)
     [periods] = await officer.command("report")
     assert "Công an phường Sài Gòn" in periods.text

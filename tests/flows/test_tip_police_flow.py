@@ -1,5 +1,5 @@
 """The police side of tips through the stub: cards delivered by the outbox through a stub
-delivery port into a police group, every card action by the holder, refusals of strangers and
+chat port into a police group, every card action by the holder, refusals of strangers and
 of the old unit after a transfer, forged presses (and their rate-limited refusals), the
 transfer picker, ask → answer, close with each outcome, /ask, /transfer, /tipaudit.
 
@@ -14,13 +14,13 @@ from typing import Any
 import pytest
 
 from bot import directory
-from bot.engine.delivery import ports
+from bot.engine.chat_port import chat_ports
 from bot.i18n import translator
 from bot.tip_police import NO_TIP, NOT_HOLDER, REFUSALS_ANSWERED, TOO_MANY
 from bot.tips import OUTCOMES
 from bot.units import GROUP, WARD
 from tests.flows.conftest import Flow
-from tests.flows.stub import Shown, StubChat, StubDelivery
+from tests.flows.stub import Shown, StubChat, StubChatPort
 
 VI = translator("vi").gettext
 SAI_GON, BEN_THANH = 26740, 26743
@@ -33,7 +33,7 @@ TIPSTER = 123456789
 @dataclass
 class Police:
     flow: Flow
-    port: StubDelivery
+    port: StubChatPort
     code: str
     tip_id: int
 
@@ -73,8 +73,8 @@ async def submit(flow: Flow, text: str = "Điểm bán ở hẻm 5") -> tuple[st
 
 @pytest.fixture
 async def police(flow: Flow) -> Police:
-    port = StubDelivery("telegram")
-    ports(flow.runtime)["telegram"] = port
+    port = StubChatPort("telegram")
+    chat_ports(flow.runtime)["telegram"] = port
     await _bind(flow, SAI_GON, SG_GROUP, OFFICER)
     await _bind(flow, BEN_THANH, BT_GROUP, BT_OFFICER)
     code, tip_id = await submit(flow)
@@ -272,8 +272,8 @@ async def test_tipaudit_for_the_holder_and_the_admin_not_for_strangers(police: P
 
 
 async def test_details_in_private_when_cards_carry_none(flow: Flow, monkeypatch: Any) -> None:
-    port = StubDelivery("telegram")
-    ports(flow.runtime)["telegram"] = port
+    port = StubChatPort("telegram")
+    chat_ports(flow.runtime)["telegram"] = port
     police_svc = flow.runtime.services["tip_police"]
     monkeypatch.setattr(type(police_svc), "details_in_card", property(lambda self: False))
     await _bind(flow, SAI_GON, SG_GROUP, OFFICER)
@@ -291,7 +291,7 @@ async def test_details_in_private_when_cards_carry_none(flow: Flow, monkeypatch:
     await officer.press(VI("💬 Thread"), on=card)
     assert port.conv(OFFICER).shown[-1].text.startswith("💬")
     # An officer who never opened a private chat is told how.
-    from bot.engine.delivery import Undeliverable
+    from bot.engine.chat_port import Undeliverable
 
     port.fail[OFFICER] = Undeliverable()
     await officer.press(VI("📄 Open details"), on=card)

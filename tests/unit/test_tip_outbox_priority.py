@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bot.engine.delivery import Destination
+from bot.engine.chat_port import Destination
 from bot.screens import Screen
 from bot.tip_outbox import Delivery, OutboxWorker, Part, prioritised
 from storage import tips as repo
@@ -47,7 +47,7 @@ class Renderer:
 
 
 class Sender:
-    """A delivery port (bot/engine/delivery.py) that records the texts it sends."""
+    """A chat port (bot/engine/chat_port.py) that records the texts it sends."""
 
     channel = "test"
 

@@ -1,4 +1,4 @@
-"""Police groups on Telegram: the tip outbox worker runs with Telegram's delivery port, started
+"""Police groups on Telegram: the tip outbox worker runs with Telegram's chat port, started
 once the application runs (its first drain re-sends what was left unconfirmed before a crash
 or restart). Installed by bot/app.py's install_features."""
 
@@ -8,15 +8,15 @@ import asyncio
 
 from telegram.ext import Application
 
-from bot.channels.telegram.delivery import TelegramDelivery
-from bot.engine.delivery import ports
+from bot.channels.telegram.chat_port import TelegramChatPort
+from bot.engine.chat_port import chat_ports
 from bot.runtime import Runtime
 from bot.tip_outbox import OutboxWorker
 
 _boot_tasks: set[asyncio.Task[None]] = set()
 
 
-async def _start_worker(app: Application, worker: OutboxWorker, port: TelegramDelivery) -> None:
+async def _start_worker(app: Application, worker: OutboxWorker, port: TelegramChatPort) -> None:
     for _ in range(1200):
         if app.running:
             break
@@ -27,10 +27,10 @@ async def _start_worker(app: Application, worker: OutboxWorker, port: TelegramDe
 
 
 def install(app: Application, runtime: Runtime) -> None:
-    """Telegram's delivery port for every feature, and the tip outbox on it (when tips are
+    """Telegram's chat port for every feature, and the tip outbox on it (when tips are
     installed)."""
-    port = TelegramDelivery(app.bot)
-    ports(runtime)[port.channel] = port
+    port = TelegramChatPort(app.bot)
+    chat_ports(runtime)[port.channel] = port
     worker = runtime.services.get("tip_outbox")
     if isinstance(worker, OutboxWorker):
         boot = asyncio.get_running_loop().create_task(_start_worker(app, worker, port))

@@ -1,4 +1,4 @@
-"""Telegram's delivery port (bot/channels/telegram/delivery.py) against the strict fake: what
+"""Telegram's chat port (bot/channels/telegram/chat_port.py) against the strict fake: what
 the tip outbox and the report job send through it, and Telegram's errors as the port's."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from bot.channels.telegram.delivery import TelegramDelivery
-from bot.engine.delivery import Destination, Rejected, Undeliverable, port_for
+from bot.channels.telegram.chat_port import TelegramChatPort
+from bot.engine.chat_port import Destination, Rejected, Undeliverable, chat_port
 from bot.screens import Button, Screen
 from bot.tip_police import Acknowledge
 
@@ -16,8 +16,8 @@ GROUP = -1001234599001
 
 
 async def test_send_replace_and_remove_buttons_in_a_group(bot: Any, tg: Any) -> None:
-    port = port_for(bot.rt, "telegram")
-    assert isinstance(port, TelegramDelivery)  # registered when the channel started
+    port = chat_port(bot.rt, "telegram")
+    assert isinstance(port, TelegramChatPort)  # registered when the channel started
     tg.group(id=GROUP, title="CA", members=[tg.user(id=500101, first_name="O", started=True)],
              bot_status="member")
     to = Destination("telegram", GROUP)
@@ -41,7 +41,7 @@ async def test_send_replace_and_remove_buttons_in_a_group(bot: Any, tg: Any) -> 
 
 @pytest.mark.fakegram_allow_violations
 async def test_unreachable_chats_and_refused_messages(bot: Any, tg: Any) -> None:
-    port = port_for(bot.rt, "telegram")
+    port = chat_port(bot.rt, "telegram")
     assert port is not None
     with pytest.raises(Undeliverable):
         await port.send(Destination("telegram", -100999000111), Screen("x"))

@@ -1,9 +1,13 @@
-"""The delivery port: messages the bot starts itself, outside any person's turn (a tip's card
-into a police group, an answer under it, a reminder, an automatic report into an admin's
-chat).
+"""The chat port: messages the bot starts itself into a given chat, outside any person's turn
+(a tip's card into a police group, an answer under it, a reminder, an automatic report into
+an admin's chat), with replies under a message, edits and button removal.
+
+Campaigns to many people by user id go through bot/delivery.py instead (result codes, paced
+by the campaign engine); this port is for chats the caller already knows (groups included),
+one message at a time, with errors the caller's own failure handling acts on.
 
 A conversation answers through its `Turn`; work that runs on its own (the tip outbox worker,
-report jobs) sends through a `DeliveryPort` of the destination's channel instead. A
+report jobs) sends through a `ChatPort` of the destination's channel instead. A
 destination is a channel and a chat key there (Telegram: a group's or a person's chat id; a
 Zalo officer chat or the web console later). Message references are the channel's own (a
 Telegram message id); a channel without edits resends where it cannot replace.
@@ -59,7 +63,7 @@ class ChatMoved(Exception):
         self.new_chat_id = int(new_key)
 
 
-class DeliveryPort(Protocol):
+class ChatPort(Protocol):
     channel: str
 
     async def send(self, to: Destination, screen: Screen, *, reply_to: Any = None) -> Any:
@@ -82,12 +86,12 @@ class DeliveryPort(Protocol):
         """Take the buttons off a message (nothing when already without, or gone)."""
 
 
-def ports(runtime: Runtime) -> dict[str, DeliveryPort]:
-    """The delivery ports of the running channels, by channel name (each channel adds its
+def chat_ports(runtime: Runtime) -> dict[str, ChatPort]:
+    """The chat ports of the running channels, by channel name (each channel adds its
     own when it starts)."""
-    found: dict[str, DeliveryPort] = runtime.services.setdefault("delivery_ports", {})
+    found: dict[str, ChatPort] = runtime.services.setdefault("chat_ports", {})
     return found
 
 
-def port_for(runtime: Runtime, channel: str) -> DeliveryPort | None:
-    return ports(runtime).get(channel)
+def chat_port(runtime: Runtime, channel: str) -> ChatPort | None:
+    return chat_ports(runtime).get(channel)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.engine.chat_port import Destination
 from bot.engine.conversation import Capabilities, Chat, Turn
-from bot.engine.delivery import Destination
 from bot.i18n import translator
 from bot.screens import Screen
 

@@ -1,4 +1,4 @@
-"""The delivery port on Telegram (bot/engine/delivery.py): messages the bot starts itself
+"""The chat port on Telegram (bot/engine/chat_port.py): messages the bot starts itself
 (tip cards and what follows them, automatic reports). Telegram's errors become the port's:
 429 → RetryLater, migrate_to_chat_id → ChatMoved, blocked/kicked/chat gone → Undeliverable,
 any other 400 → Rejected."""
@@ -13,14 +13,14 @@ from telegram import Bot, InputFile, InputMediaPhoto, ReplyParameters
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter
 
 from bot.channels.telegram.render import markup
-from bot.engine.delivery import ChatMoved, Destination, Rejected, RetryLater, Undeliverable
+from bot.engine.chat_port import ChatMoved, Destination, Rejected, RetryLater, Undeliverable
 from bot.rate_limit import SELF_PACED
 from bot.screens import Screen
 
 CHANNEL = "telegram"
 
 
-class TelegramDelivery:
+class TelegramChatPort:
     channel = CHANNEL
 
     def __init__(self, bot: Bot, *, self_paced: bool = True) -> None:
