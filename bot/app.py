@@ -200,9 +200,9 @@ async def install_features(app: Application, runtime: Runtime) -> None:
         dispatch,
         errors,
         inline,
-        police,
         police_groups,
         quiz_polls,
+        tip_outbox,
     )
     from bot.channels.telegram.messenger import TelegramMessenger
     from handlers import build_engine, feature_modules, is_engine_feature
@@ -215,7 +215,7 @@ async def install_features(app: Application, runtime: Runtime) -> None:
             await module.setup(app, runtime)
     runtime.engine = build_engine(modules)
     runtime.messengers["telegram"] = TelegramMessenger(app.bot)
-    police.install(app, runtime)
+    tip_outbox.install(app, runtime)
     inline.register(app, runtime)
     blocking.register(app, runtime)
     broadcast.install(app, runtime)

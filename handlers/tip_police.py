@@ -2,7 +2,7 @@
 close, details in private), /ask, /transfer, /tipaudit, replies to the bot's prompts in
 groups, and the jobs (reminders, retention, the outbox safety net). Channel-neutral: cards
 reach police chats through the tip outbox (bot/tip_outbox.py) and the channel's chat port;
-Telegram starts the worker in bot/channels/telegram/police.py.
+Telegram starts the worker in bot/channels/telegram/tip_outbox.py.
 
 Thin: every permission is re-checked in bot.tip_police. Never logs message text or ids.
 """

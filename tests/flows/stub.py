@@ -20,7 +20,6 @@ from typing import Any
 from bot.engine.actions import parse
 from bot.engine.chat_port import Destination
 from bot.engine.conversation import Capabilities, Chat, Person, Turn
-from bot.engine.delivery import Destination
 from bot.engine.inputs import Command, File, Input, Location, Photo, Pressed, Text
 from bot.i18n import translator
 from bot.runtime import Runtime
