@@ -1,8 +1,9 @@
 """Reports (issue 17): /report for officers and admins (pick an area and a period; get the
 figures as text, charts, XLSX and PDF, CSV on a button), /tipstats (the short tip figures of the
 last six months), and the job that sends the automatic reports to administrators.
-Channel-neutral: files go out as screens (`Screen.document`), chart albums and the automatic
-reports through the channel's chat port (bot/engine/chat_port.py)."""
+Channel-neutral: files go out as screens (`Screen.document`), the chart album through the
+channel's chat port (bot/engine/chat_port.py), the automatic reports to each admin through
+the Messenger (bot/engine/messenger.py)."""
 
 from __future__ import annotations
 
@@ -11,16 +12,10 @@ from typing import Any
 
 from bot import stats_reports as reports
 from bot.engine.actions import Action
-from bot.engine.chat_port import (
-    Destination,
-    Rejected,
-    RetryLater,
-    Undeliverable,
-    chat_port,
-    chat_ports,
-)
+from bot.engine.chat_port import Destination, chat_port
 from bot.engine.conversation import Turn
 from bot.engine.inputs import Command, Input, Text
+from bot.engine.messenger import SendOutcome, send_to_user
 from bot.engine.router import Router
 from bot.i18n import N_, Translator, translator
 from bot.jobs import job
@@ -222,19 +217,16 @@ async def _send_report(turn: Turn, actor_id: int, token: str, period: Any) -> No
 
 
 # -- automatic reports ---------------------------------------------------------------------------
-async def _destination(runtime: Runtime, user_id: int) -> tuple[Any, Destination] | None:
-    """A channel with a chat port where this person can be reached."""
-    available = chat_ports(runtime)
-    for channel, external in await runtime.accounts.channels_of(user_id):
-        port = available.get(channel)
-        if port is not None:
-            return port, Destination(channel, int(external) if external.isdigit() else external)
-    return None
+class _NotSent(Exception):
+    def __init__(self, outcome: SendOutcome) -> None:
+        super().__init__(outcome)
+        self.outcome = outcome
 
 
 async def send_due_reports(bot: Any, runtime: Runtime) -> int:
-    """Create the reports due today (once) and send every pending one, part by part, through
-    the recipient's channel (`bot` is unused: the jobs' signature)."""
+    """Create the reports due today (once) and send every pending one, part by part, to the
+    admin on a channel of theirs (bot/engine/messenger.py; `bot` is unused: the jobs'
+    signature)."""
     svc: StatsService = runtime.services["stats"]
     today, now = reports.local_today(svc)
     await reports.create_due(svc, today, now)
@@ -245,10 +237,6 @@ async def send_due_reports(bot: Any, runtime: Runtime) -> int:
             await repo.report_attempt(runtime.db, int(row["id"]), failed=True)
             continue
         uid = int(row["recipient_id"])
-        found = await _destination(runtime, uid)
-        if found is None:  # no channel running here reaches them now: try again later
-            continue
-        port, to = found
         locale = await runtime.users.locale(uid, None)
         t = translator(locale)
         key = (str(row["scope"]), str(row["period_start"]), str(row["period_end"]), locale)
@@ -258,29 +246,35 @@ async def send_due_reports(bot: Any, runtime: Runtime) -> int:
             b = made[key]
             step = int(row["step"])
             while step < reports.PARTS:
-                await _send_part(port, to, step, b, t, str(row["kind"]))
+                for screen in _part(step, b, t, str(row["kind"])):
+                    outcome = await send_to_user(runtime, uid, screen)
+                    if outcome is not SendOutcome.SENT:
+                        raise _NotSent(outcome)
                 step += 1
                 await repo.report_step(runtime.db, int(row["id"]), step)
             await repo.report_sent(runtime.db, int(row["id"]), svc.clock.timestamp())
             sent += 1
-        except Undeliverable:  # the admin blocked the bot: nothing to retry
-            await repo.report_attempt(runtime.db, int(row["id"]), failed=True)
-        except (Rejected, RetryLater, OSError, StatsError) as exc:
+        except _NotSent as exc:
+            if exc.outcome is SendOutcome.UNREACHABLE:  # blocked the bot: nothing to retry
+                await repo.report_attempt(runtime.db, int(row["id"]), failed=True)
+            else:
+                log.warning("automatic report not sent yet")
+                await repo.report_attempt(runtime.db, int(row["id"]),
+                                          failed=int(row["attempts"]) + 1 >= MAX_ATTEMPTS)
+        except (OSError, StatsError) as exc:
             log.warning("automatic report not sent yet: %s", type(exc).__name__)
             await repo.report_attempt(runtime.db, int(row["id"]),
                                       failed=int(row["attempts"]) + 1 >= MAX_ATTEMPTS)
     return sent
 
 
-async def _send_part(port: Any, to: Destination, step: int, b: reports.Bundle, t: Translator,
-                     kind: str) -> None:
+def _part(step: int, b: reports.Bundle, t: Translator, kind: str) -> list[Screen]:
+    """The screens of one recorded step (a restart resumes at the step not yet done)."""
     if step == reports.PART_TEXT:
-        await port.send(to, Screen(f"<b>{esc(reports.report_title(t, kind))}</b>\n\n{b.text}"))
-    elif step == reports.PART_CHARTS:
-        await port.send_photos(to, [c.png for c in b.charts])
-    else:
-        name, data = b.files[step - reports.PART_XLSX]
-        await port.send(to, Screen("", document=(name, data)))
+        return [Screen(f"<b>{esc(reports.report_title(t, kind))}</b>\n\n{b.text}")]
+    if step == reports.PART_CHARTS:
+        return [Screen("", photo=c.png) for c in b.charts]
+    return [Screen("", document=b.files[step - reports.PART_XLSX])]
 
 
 @job("stats_reports", every_seconds=900, first=60)

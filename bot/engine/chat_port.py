@@ -1,13 +1,14 @@
 """The chat port: messages the bot starts itself into a given chat, outside any person's turn
-(a tip's card into a police group, an answer under it, a reminder, an automatic report into
-an admin's chat), with replies under a message, edits and button removal.
+(a tip's card into a police group, an answer or a reminder under it, the tip's details in an
+officer's chat, a chart album), with replies under a message, edits and button removal.
 
-Campaigns to many people by user id go through bot/delivery.py instead (result codes, paced
-by the campaign engine); this port is for chats the caller already knows (groups included),
-one message at a time, with errors the caller's own failure handling acts on.
+Campaigns to many people by user id go through bot/delivery.py (result codes, paced by the
+campaign engine), one screen to a person through bot/engine/messenger.py; this port is for
+chats the caller already knows (groups included), one message at a time, with errors the
+caller's own failure handling acts on (bounded retries, re-routing, moved chats).
 
-A conversation answers through its `Turn`; work that runs on its own (the tip outbox worker,
-report jobs) sends through a `ChatPort` of the destination's channel instead. A
+A conversation answers through its `Turn`; work that runs on its own (the tip outbox worker)
+sends through a `ChatPort` of the destination's channel instead. A
 destination is a channel and a chat key there (Telegram: a group's or a person's chat id; a
 Zalo officer chat or the web console later). Message references are the channel's own (a
 Telegram message id); a channel without edits resends where it cannot replace.

@@ -12,7 +12,10 @@ import pytest
 
 from bot import stats_reports as reports
 from bot.engine.chat_port import chat_ports
+from bot.engine.messenger import SendOutcome
 from bot.i18n import translator
+from bot.screens import Screen
+from handlers.stats import send_due_reports
 from tests.flows.conftest import Flow
 from tests.flows.stub import StubChat, StubChatPort
 from tests.stats_seed import (
@@ -39,10 +42,11 @@ async def data(flow: Flow) -> Seed:
 
 @pytest.fixture
 def fast_render(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Four stand-in charts and no files: the tests that only check the flow skip matplotlib
-    (the first test renders the real thing)."""
+    """Four stand-in charts and two stand-in files: the tests that only check the flow skip
+    matplotlib and the exports (the first test renders the real thing)."""
     monkeypatch.setattr(reports, "_render", lambda fig, t, with_files: (
-        [SimpleNamespace(png=b"\x89PNG%d" % i) for i in range(4)], []))
+        [SimpleNamespace(png=b"\x89PNG%d" % i) for i in range(4)],
+        [("r.xlsx", b"x"), ("r.pdf", b"y")] if with_files else []))
 
 
 def private(flow: Flow, user: int) -> StubChat:
@@ -145,3 +149,37 @@ async def test_in_the_units_group_only_that_unit_and_no_typed_period(flow: Flow,
     assert await group.press_data(f"rep:x:u{data.units[SAI_GON]}") == []  # no typed dates here
     assert await group.press_data("rep:r:p79:20260101-20260630") == []
     assert group.notices[-1] == (VI(ONLY_OWN), True)
+
+
+class _Messenger:
+    """A Messenger (bot/engine/messenger.py) for Telegram accounts that records or refuses."""
+
+    channel = "telegram"
+
+    def __init__(self, outcome: SendOutcome = SendOutcome.SENT) -> None:
+        self.outcome = outcome
+        self.shown: dict[int | str, list[Screen]] = {}
+
+    def private_chat(self, external_id: str) -> int:
+        return int(external_id)
+
+    async def send(self, chat_key: int | str, screen: Screen) -> SendOutcome:
+        if self.outcome is SendOutcome.SENT:
+            self.shown.setdefault(chat_key, []).append(screen)
+        return self.outcome
+
+
+@pytest.mark.usefixtures("fast_render")
+async def test_automatic_reports_go_to_each_admin_once_through_the_messenger(flow: Flow) -> None:
+    flow.runtime.clock._now = datetime(2026, 6, 10, 2, 0, tzinfo=UTC)  # type: ignore[attr-defined]
+    await seed(flow.runtime.db)
+    down = _Messenger(SendOutcome.FAILED)
+    flow.runtime.messengers["telegram"] = down
+    assert await send_due_reports(None, flow.runtime) == 0  # tried, kept for later
+    messenger = _Messenger()
+    flow.runtime.messengers["telegram"] = messenger
+    assert await send_due_reports(None, flow.runtime) == 2
+    assert await send_due_reports(None, flow.runtime) == 0  # once
+    hcm = messenger.shown[PROVINCE_ADMIN_HCM]
+    assert "Thành phố Hồ Chí Minh" in hcm[0].text
+    assert len([s for s in hcm if s.photo]) == 4 and [s.document is not None for s in hcm[-2:]] == [True, True]
