@@ -24,7 +24,7 @@ from bot.engine.actions import Action
 from bot.errors import UserError
 from bot.i18n import N_, Translator, translator
 from bot.screens import Button, Screen, esc
-from bot.thread_pages import page_index, paginate
+from bot.thread_pages import nav_row, page_index, paginate
 from bot.tip_outbox import Delivery, Part
 from bot.tips import (
     CATEGORIES,
@@ -742,11 +742,8 @@ def thread_screen(t: Translator, tip: Any, items: list[tuple[str, str]], page: i
     who = {"police": _("👮 Police"), "tipster": _("🙋 Tipster")}
     pages = paginate(header, [(f"{who.get(a, who['tipster'])}: ", text) for a, text in items])
     index = page_index(page, len(pages))
-    nav = []
-    if index > 0:
-        nav.append(Button(_("◀️ Older"), action=Thread(str(tip["code"]), index - 1)))
-    if index < len(pages) - 1:
-        nav.append(Button(_("Newer ▶️"), action=Thread(str(tip["code"]), index + 1)))
+    code = str(tip["code"])
+    nav = nav_row(index, len(pages), lambda p: Thread(code, p), _("◀️ Older"), _("Newer ▶️"))
     return Screen(pages[index], [nav] if nav else [])
 
 
@@ -764,11 +761,8 @@ def transfer_wards_buttons(t: Translator, tip: Any, province: Any, page: int) ->
     chunk = wards[page * WARDS_PER_PAGE:(page + 1) * WARDS_PER_PAGE]
     rows = [[Button(w.name[:40], action=TransferTo(code, str(w.code))) for w in chunk[i:i + 2]]
             for i in range(0, len(chunk), 2)]
-    nav = []
-    if page > 0:
-        nav.append(Button(_("◀️ Previous"), action=TransferProvince(code, str(int(province)), page - 1)))
-    if page < pages - 1:
-        nav.append(Button(_("Next ▶️"), action=TransferProvince(code, str(int(province)), page + 1)))
+    nav = nav_row(page, pages, lambda p: TransferProvince(code, str(int(province)), p),
+                  _("◀️ Previous"), _("Next ▶️"))
     if nav:
         rows.append(nav)
     rows.append([Button(_("🔎 Type a name"), action=TransferPrompt(code)),
