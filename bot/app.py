@@ -191,8 +191,8 @@ def build_application(runtime: Runtime, *, rate_limit: bool = True) -> Applicati
 
 async def install_features(app: Application, runtime: Runtime) -> None:
     """Create every feature's services, build the engine, and register the Telegram side:
-    the bridge into the engine first, the legacy and Telegram-only handlers after it, the
-    error handler last."""
+    the bridge into the engine first, the Telegram-only handlers after it, the error handler
+    last."""
     from bot.channels.telegram import (
         blocking,
         broadcast,
@@ -205,14 +205,11 @@ async def install_features(app: Application, runtime: Runtime) -> None:
         tip_outbox,
     )
     from bot.channels.telegram.messenger import TelegramMessenger
-    from handlers import build_engine, feature_modules, is_engine_feature
+    from handlers import build_engine, feature_modules
 
     modules = feature_modules()
     for module in modules:
-        if is_engine_feature(module):
-            await module.setup(runtime)
-        else:
-            await module.setup(app, runtime)
+        await module.setup(runtime)
     runtime.engine = build_engine(modules)
     runtime.messengers["telegram"] = TelegramMessenger(app.bot)
     tip_outbox.install(app, runtime)

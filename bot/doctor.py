@@ -165,12 +165,12 @@ async def doctor() -> int:
 
     try:
         async with Database(settings.db_path) as db:
-            applied = await db.fetchall("SELECT name FROM schema_migrations ORDER BY version")
+            applied = await db.applied_migrations()
             pending = await db.pending_migrations()
-            integrity = await db.fetchone("PRAGMA integrity_check")
-            ok = not pending and integrity is not None and integrity[0] == "ok"
+            integrity = await db.integrity()
+            ok = not pending and integrity == "ok"
             report.line("ok" if ok else "FAIL", "database", f"{settings.db_path}, {len(applied)} "
-                        f"migration(s) applied, integrity {integrity[0] if integrity else '?'}")
+                        f"migration(s) applied, integrity {integrity}")
         await check_key(report, settings)
     except Exception as exc:
         report.line("FAIL", "database", f"{type(exc).__name__}: {exc}")

@@ -1,10 +1,6 @@
 """The conversations, channel-neutral. Each feature module has a `router` (bot.engine.router)
-and `async def setup(runtime)` that creates its services; `build_engine` collects them.
-
-Features not yet moved to the engine still have `async def setup(app, runtime)` registering
-python-telegram-bot handlers; the Telegram channel installs those (see
-bot/channels/telegram/dispatch.py, LegacyBridge).
-"""
+and `async def setup(runtime)` that creates its services; `build_engine` collects the routers.
+No module here imports a channel (tests/unit/test_architecture.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +9,7 @@ from types import ModuleType
 
 from bot.engine.router import Engine
 
-# Feature modules. Order matters only for legacy handlers with overlapping patterns.
+# Feature modules, in set-up order (a service may use one set up before it).
 FEATURES: tuple[str, ...] = (
     "learn",
     "units",
@@ -33,16 +29,11 @@ def feature_modules() -> list[ModuleType]:
     return [importlib.import_module(f"handlers.{name}") for name in FEATURES]
 
 
-def is_engine_feature(module: ModuleType) -> bool:
-    return hasattr(module, "router")
-
-
 def build_engine(modules: list[ModuleType]) -> Engine:
     from handlers import start
 
     engine = Engine([start.router])
     for module in modules:
-        if is_engine_feature(module):
-            engine.add(module.router)
+        engine.add(module.router)
     engine.fallback = start.fallback
     return engine

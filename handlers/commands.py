@@ -4,8 +4,6 @@ disagree."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from bot.i18n import N_, Translator
 from bot.runtime import Runtime
 from bot.unit_types import NATIONAL_ADMIN_ROLE, OFFICER_ROLE, PROVINCE_ADMIN_ROLE
@@ -103,13 +101,3 @@ async def roles_of(runtime: Runtime, user_id: int) -> frozenset[str]:
         return frozenset()
     roles: frozenset[str] = await units.staff_roles(user_id)
     return roles
-
-
-
-
-async def sync_user(context: Any, user_id: int | None, *, force: bool = False) -> frozenset[str]:
-    """For features still on PTB handlers: `Runtime.roles_changed` from a PTB context."""
-    if user_id is None:
-        return frozenset()
-    runtime: Runtime = context.application.bot_data["rt"]
-    return await runtime.roles_changed(int(user_id), force=force)

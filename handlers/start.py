@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.engine.actions import Action
 from bot.engine.conversation import Turn
-from bot.engine.inputs import Command, Input
+from bot.engine.inputs import Command, Input, Pressed
 from bot.engine.router import Router
 from bot.i18n import Translator
 from bot.screens import Button, Screen, esc
@@ -119,11 +119,7 @@ def language_screen(t: Translator) -> Screen:
 
 def menu_keys(turn: Turn) -> set[str]:
     """Main-menu keys some installed feature serves."""
-    keys = set(turn.runtime.engine.menu)
-    bridge = turn.legacy
-    if bridge is not None:
-        keys |= {key for key, _label in MENU if bridge.has_menu(key)}
-    return keys
+    return set(turn.runtime.engine.menu)
 
 
 def home(turn: Turn) -> Screen:
@@ -147,9 +143,6 @@ async def start(turn: Turn, cmd: Command) -> None:
         if found:
             handler, arg = found
             await handler(turn, arg)
-            return
-        bridge = turn.legacy
-        if bridge is not None and await bridge.deep_link(payload):
             return
     await turn.clear_session()
     if turn.person is not None:
@@ -200,9 +193,6 @@ async def on_menu(turn: Turn, act: OpenMenu) -> None:
     entry = turn.runtime.engine.menu.get(act.key)
     if entry is not None:
         await entry(turn)
-        return
-    bridge = turn.legacy
-    if bridge is not None and await bridge.menu(act.key):
         return
     await turn.notice(t.gettext("This button is no longer available."))
 
@@ -277,9 +267,12 @@ async def on_erase(turn: Turn, act: EraseChoice) -> None:
 
 
 async def fallback(turn: Turn, inp: Input) -> None:
-    """What no route took: a flow of a feature not yet on the engine, an unknown command, or
-    a message outside any flow."""
+    """What no route took: an unknown command, a button whose action no feature serves any
+    more, or a message outside any flow."""
     t = turn.t
+    if isinstance(inp, Pressed):
+        await turn.notice(t.gettext("This button is no longer available."))
+        return
     if isinstance(inp, Command):
         if turn.chat.private:
             await turn.show(Screen(
@@ -291,15 +284,10 @@ async def fallback(turn: Turn, inp: Input) -> None:
     if not turn.chat.private:
         return  # never react to ordinary group chatter
     session = await turn.session()
-    bridge = turn.legacy
-    if session.get("flow") and bridge is not None and await bridge.flow(str(session["flow"])):
-        return
     if not session.get("flow"):
         for free in turn.runtime.engine.free_inputs:
             if await free(turn, inp):
                 return
-        if bridge is not None and await bridge.free_input():
-            return
     menu = home(turn)
     await turn.show(Screen(
         t.gettext("I did not understand that. Please choose from the menu:") + "\n\n" + menu.text,

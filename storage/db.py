@@ -152,6 +152,15 @@ class Database:
             applied.append(name)
         return applied
 
+    async def applied_migrations(self) -> list[str]:
+        rows = await self.fetchall("SELECT name FROM schema_migrations ORDER BY version")
+        return [row["name"] for row in rows]
+
+    async def integrity(self) -> str:
+        """SQLite's integrity_check verdict ("ok" when the file is sound)."""
+        row = await self.fetchone("PRAGMA integrity_check")
+        return str(row[0]) if row is not None else "?"
+
     async def pending_migrations(self) -> list[str]:
         async with self.conn.execute("SELECT version FROM schema_migrations") as cur:
             done = {row[0] for row in await cur.fetchall()}

@@ -8,7 +8,7 @@ implementation drives the handlers in flow tests.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.i18n import Translator
@@ -110,7 +110,6 @@ class Turn:
     person: Person | None
     t: Translator
     runtime: Runtime
-    extras: dict[str, Any] = field(default_factory=dict)  # channel-only data (legacy bridge)
     # The channel's reference of the message whose button was pressed (Telegram: its message
     # id), where the channel has one; None for other inputs.
     message: Any = None
@@ -148,12 +147,6 @@ class Turn:
             found: int | str | None = key(ref)
             return found
         return ref if isinstance(ref, int | str) else None
-
-    @property
-    def legacy(self) -> Any:
-        """The Telegram channel's bridge to features not yet moved to the engine, else None.
-        (Goes away with the last such feature.)"""
-        return self.extras.get("legacy")
 
     # -- flow state of this chat ----------------------------------------------------------
     async def session(self) -> dict[str, Any]:

@@ -13,7 +13,7 @@ import pytest
 from bot.clock import FrozenClock
 from bot.config import load_settings
 from bot.runtime import Runtime
-from handlers import build_engine, feature_modules, is_engine_feature
+from handlers import build_engine, feature_modules
 from tests.flows.stub import StubChat
 
 
@@ -32,7 +32,7 @@ async def open_runtime(data_dir: Path) -> Runtime:
                                    admin_ids=frozenset({900001}))
     runtime = await Runtime.open(settings, FrozenClock())
     try:
-        modules = [m for m in feature_modules() if is_engine_feature(m)]
+        modules = feature_modules()
         for module in modules:
             await module.setup(runtime)
         runtime.engine = build_engine(modules)

@@ -1,10 +1,7 @@
 """The one rule between the layers, checked on the source: conversations in handlers/ never
 reach python-telegram-bot (not even through a module they import), services in bot/ never
 import it either (only bot/channels/telegram and the process wiring do), and SQL lives only in
-storage/.
-
-Modules still waiting to move are listed by name; the test also fails when a listed module
-no longer breaks the rule, so the lists can only shrink."""
+storage/."""
 
 from __future__ import annotations
 
@@ -19,14 +16,6 @@ PROJECT = ("bot", "handlers", "storage", "content")
 # Telegram wiring outside bot/channels/telegram (moves there with the engine's last step).
 TELEGRAM_WIRING = {"bot.__main__", "bot.app", "bot.aiohttp_request", "bot.doctor", "bot.rate_limit",
                    "bot.webhook"}
-# Feature conversations not yet on the engine (issue 12); they import PTB directly.
-NOT_YET_ON_ENGINE = {
-    "handlers.common", "handlers.registry",
-}
-# Modules outside storage/ that still hold SQL (issue 12 moves it to storage/).
-SQL_NOT_YET_IN_STORAGE = {
-    "bot.doctor",
-}
 # Reads the upstream unit dataset's own SQLite file at build time, not the bot's database.
 SQL_ELSEWHERE = {"content.directory.build_data"}
 _SQL = re.compile(r"\b(SELECT\s.+\sFROM|INSERT\s+(OR\s+\w+\s+)?INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM)\b",
@@ -75,7 +64,7 @@ def _reaches_telegram(name: str, seen: set[str] | None = None) -> list[str] | No
 
 def test_conversations_never_reach_telegram() -> None:
     for name in sorted(MODULES):
-        if not name.startswith("handlers") or name in NOT_YET_ON_ENGINE:
+        if not name.startswith("handlers"):
             continue
         chain = _reaches_telegram(name)
         assert chain is None, " -> ".join(chain or [])
@@ -99,16 +88,9 @@ def _has_sql(name: str) -> bool:
 
 def test_sql_lives_in_storage() -> None:
     for name in sorted(MODULES):
-        if name.startswith("storage") or name in SQL_NOT_YET_IN_STORAGE | SQL_ELSEWHERE:
+        if name.startswith("storage") or name in SQL_ELSEWHERE:
             continue
         assert not _has_sql(name), f"{name} holds SQL: move it to storage/"
-
-
-def test_waiting_lists_only_shrink() -> None:
-    for name in NOT_YET_ON_ENGINE:
-        assert name in MODULES and _reaches_telegram(name), f"{name} moved: drop it from the list"
-    for name in SQL_NOT_YET_IN_STORAGE:
-        assert name in MODULES and _has_sql(name), f"{name} has no SQL now: drop it from the list"
 
 
 def test_fakegram_server_does_not_import_its_user_views() -> None:

@@ -7,9 +7,12 @@ import logging
 import traceback
 
 from telegram import Update
-from telegram.ext import Application
+from telegram.ext import Application, ContextTypes
 
-from handlers.common import Context, tr  # legacy plumbing until every feature is on the engine
+from bot.i18n import translator
+from bot.runtime import Runtime
+
+Context = ContextTypes.DEFAULT_TYPE
 
 log = logging.getLogger("bot.errors")
 
@@ -27,7 +30,10 @@ async def on_error(update: object, context: Context) -> None:
     log.error("unhandled %s at %s", type(error).__name__, _where(error))
     if isinstance(update, Update) and update.effective_chat:
         try:
-            t = await tr(update, context)
+            runtime: Runtime = context.application.bot_data["rt"]
+            user = update.effective_user
+            t = translator(await runtime.users.locale(
+                user.id if user else None, user.language_code if user else None))
             if update.callback_query:
                 await update.callback_query.answer()
             await context.bot.send_message(
