@@ -269,8 +269,9 @@ async def running(
             await runtime.started()  # e.g. contest questions owed since before the stop
             if jobs:
                 from bot.jobs import schedule_all
+                from bot.wiring import JOBS
 
-                schedule_all(app, runtime)
+                schedule_all(app, runtime, JOBS)
             if polling and app.updater is not None:
                 await app.updater.start_polling(
                     poll_interval=0, timeout=poll_timeout, drop_pending_updates=False

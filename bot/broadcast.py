@@ -899,23 +899,16 @@ class _Sending:
             await asyncio.sleep(self.svc.watch_interval)
 
 
-# -- jobs ---------------------------------------------------------------------------------------
-def _register_jobs() -> None:
-    from bot.jobs import job
-
-    @job("broadcast", every_seconds=5, first=3)
-    async def broadcast_tick(bot: Any, runtime: Any) -> None:
-        """Start (or resume) due campaigns; quiet hours and a running sender are respected."""
-        svc: BroadcastService | None = runtime.services.get("broadcast")
-        if svc is not None:
-            await svc.tick()
-
-    @job("broadcast_purge", every_seconds=6 * 3600, first=60)
-    async def broadcast_purge(bot: Any, runtime: Any) -> None:
-        """Forget who received campaigns that ended more than 30 days ago."""
-        svc: BroadcastService | None = runtime.services.get("broadcast")
-        if svc is not None:
-            await svc.purge(30)
+# -- jobs (listed in bot.wiring.JOBS) ---------------------------------------------------------
+async def broadcast_tick(bot: Any, runtime: Any) -> None:
+    """Start (or resume) due campaigns; quiet hours and a running sender are respected."""
+    svc: BroadcastService | None = runtime.services.get("broadcast")
+    if svc is not None:
+        await svc.tick()
 
 
-_register_jobs()
+async def broadcast_purge(bot: Any, runtime: Any) -> None:
+    """Forget who received campaigns that ended more than 30 days ago."""
+    svc: BroadcastService | None = runtime.services.get("broadcast")
+    if svc is not None:
+        await svc.purge(30)

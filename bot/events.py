@@ -809,12 +809,3 @@ async def plan_automatic_job(bot: Any, runtime: Any) -> None:
     await svc.plan_automatic()
     if svc.broadcast is not None:
         await svc.broadcast.tick()
-
-
-def _register_jobs() -> None:
-    from bot.jobs import job
-
-    job("events_automatic", every_seconds=300, first=10)(plan_automatic_job)
-
-
-_register_jobs()

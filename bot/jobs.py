@@ -1,9 +1,11 @@
-"""Background work, all as jobs of the one JobQueue. Features add theirs with `job()`."""
+"""Background work, all as jobs of the one JobQueue. The list of jobs is `bot.wiring.JOBS`:
+one place says everything that runs in the background and how often."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -13,20 +15,18 @@ from storage import updates as updates_repo
 log = logging.getLogger(__name__)
 
 JobFn = Callable[[Any, Runtime], Awaitable[None]]
-_jobs: list[tuple[str, float, float, JobFn]] = []
 
 
-def job(name: str, every_seconds: float, first: float = 1.0) -> Callable[[JobFn], JobFn]:
-    """Register `fn(bot, runtime)` to run every `every_seconds` (first run after `first`)."""
+@dataclass(frozen=True)
+class Job:
+    """`fn(bot, runtime)` every `every_seconds`, the first run `first` seconds after start."""
 
-    def deco(fn: JobFn) -> JobFn:
-        _jobs.append((name, every_seconds, first, fn))
-        return fn
+    name: str
+    every_seconds: float
+    first: float
+    fn: JobFn
 
-    return deco
 
-
-@job("housekeeping", every_seconds=3600, first=5)
 async def housekeeping(bot: Any, runtime: Runtime) -> None:
     """Forget expired drafts/sessions and update ids older than Telegram's 24 h redelivery."""
     await runtime.sessions.purge_expired()
@@ -34,10 +34,10 @@ async def housekeeping(bot: Any, runtime: Runtime) -> None:
     await runtime.db.checkpoint()
 
 
-def schedule_all(app: Any, runtime: Runtime) -> None:
+def schedule_all(app: Any, runtime: Runtime, jobs: Iterable[Job]) -> None:
     if app.job_queue is None:
         return
-    for name, every, first, fn in _jobs:
+    for name, every, first, fn in ((j.name, j.every_seconds, j.first, j.fn) for j in jobs):
 
         async def run(context: Any, fn: JobFn = fn, name: str = name) -> None:
             try:

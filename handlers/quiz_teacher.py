@@ -19,7 +19,6 @@ from bot.engine.inputs import Command, Input, Text
 from bot.engine.messenger import SendOutcome, send_to_user
 from bot.engine.router import Router
 from bot.i18n import Translator, translator
-from bot.jobs import job
 from bot.quiz import Contest, QuizError, QuizService, clean_title, parse_when
 from bot.quiz_actions import (
     Announce,
@@ -585,7 +584,6 @@ async def on_announce_to(turn: Turn, act: AnnounceTo, contest: Contest, user_id:
 # -- the final ranking, sent when a contest ends --------------------------------------------------
 
 
-@job("quiz_final_rankings", every_seconds=30, first=10)
 async def send_final_rankings(bot: Any, runtime: Runtime) -> None:
     """Send each ended contest's final ranking to its teacher, once. The contest is marked
     only after the message went out (or the teacher cannot be reached at all)."""

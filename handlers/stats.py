@@ -18,7 +18,6 @@ from bot.engine.inputs import Command, Input, Text
 from bot.engine.messenger import SendOutcome, send_to_user
 from bot.engine.router import Router
 from bot.i18n import N_, Translator, translator
-from bot.jobs import job
 from bot.runtime import Runtime
 from bot.screens import Button, Screen, esc
 from bot.stats import StatsError, StatsService, parse_period, period_for, report_text, scope_name
@@ -277,7 +276,6 @@ def _part(step: int, b: reports.Bundle, t: Translator, kind: str) -> list[Screen
     return [Screen("", document=b.files[step - reports.PART_XLSX])]
 
 
-@job("stats_reports", every_seconds=900, first=60)
 async def reports_job(bot: Any, runtime: Runtime) -> None:
     if "stats" in runtime.services:
         await send_due_reports(bot, runtime)

@@ -17,7 +17,6 @@ from bot.engine.chat_port import Destination, Rejected, RetryLater, Undeliverabl
 from bot.engine.conversation import Turn
 from bot.engine.inputs import Command, Input, Text
 from bot.engine.router import Router
-from bot.jobs import job
 from bot.runtime import Runtime
 from bot.screens import Button, Screen, esc
 from bot.tip_outbox import Delivery, send_part
@@ -70,7 +69,6 @@ async def _actor(turn: Turn) -> int | None:
 
 
 # -- jobs ------------------------------------------------------------------------------------
-@job("tips_outbox", every_seconds=30, first=3)
 async def outbox_job(bot: Any, runtime: Runtime) -> None:
     """Safety net: the worker is kicked on every change; this looks again every 30 s."""
     worker = runtime.services.get("tip_outbox")
@@ -78,14 +76,12 @@ async def outbox_job(bot: Any, runtime: Runtime) -> None:
         worker.kick()
 
 
-@job("tips_reminders", every_seconds=600, first=30)
 async def reminders_job(bot: Any, runtime: Runtime) -> None:
     svc = runtime.services.get("tip_police")
     if svc is not None:
         await svc.run_reminders()
 
 
-@job("tips_retention", every_seconds=86400, first=120)
 async def retention_job(bot: Any, runtime: Runtime) -> None:
     svc = runtime.services.get("tips")
     if svc is not None:

@@ -20,7 +20,6 @@ from bot.engine.conversation import ShowLater, ShowRefused, Turn, Unreachable
 from bot.engine.inputs import Command, File, Input, Location, Photo, Text, Unsupported
 from bot.engine.router import Router
 from bot.i18n import Translator
-from bot.jobs import job
 from bot.photos import NotAnImage, clean_image
 from bot.runtime import Runtime
 from bot.screens import Button, Screen
@@ -741,7 +740,6 @@ async def on_tip_input(turn: Turn, inp: Input) -> None:
     await _show_step(turn, session)
 
 
-@job("tips_hygiene", every_seconds=600, first=20)
 async def hygiene_job(bot: Any, runtime: Runtime) -> None:
     """Past days' abuse counters and abandoned draft photos go soon after they stop mattering,
     and so does expired flow state (a follow-up session names a tip)."""

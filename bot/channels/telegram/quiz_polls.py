@@ -18,7 +18,6 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, ContextTypes, PollAnswerHandler
 
 from bot.i18n import translator
-from bot.jobs import job
 from bot.quiz import QuizService
 from bot.runtime import Runtime
 from bot.screens import Screen
@@ -99,7 +98,6 @@ async def _send_quietly(bot: Any, chat_id: int, screen: Screen) -> None:
         log.info("group quiz message not sent: %s", type(exc).__name__)
 
 
-@job("quiz_group_rounds", every_seconds=3, first=3)
 async def group_rounds_job(bot: Any, runtime: Runtime) -> None:
     if "quiz" in runtime.services:
         await advance(bot, runtime)
