@@ -164,7 +164,7 @@ async def fake_server_path(students: int, window: float, dup_share: float) -> di
         try:
             async with running(settings, clock=clock, poll_timeout=5, jobs=False) as app:
                 runtime = app.bot_data["rt"]
-                svc: QuizService = runtime.services["quiz"]
+                svc: QuizService = runtime.services.quiz
                 contest = await _setup(svc, students)
                 t = translator("vi")
                 users = {}

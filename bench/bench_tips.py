@@ -79,7 +79,7 @@ async def main(tipsters: int, n_wards: int, concurrency: int) -> dict[str, Any]:
                 tips=dataclasses.replace(load_settings({}).tips, daily_limit=1000, burst_limit=1000),
             )
             async with running(settings, poll_timeout=5, jobs=False) as app:
-                units = app.bot_data["rt"].services["units"]
+                units = app.bot_data["rt"].services.units
                 groups = {}
                 for i, ward in enumerate(wards):
                     chat = -1009000000000 - i

@@ -902,13 +902,13 @@ class _Sending:
 # -- jobs (listed in bot.wiring.JOBS) ---------------------------------------------------------
 async def broadcast_tick(bot: Any, runtime: Any) -> None:
     """Start (or resume) due campaigns; quiet hours and a running sender are respected."""
-    svc: BroadcastService | None = runtime.services.get("broadcast")
+    svc: BroadcastService | None = runtime.services.broadcast
     if svc is not None:
         await svc.tick()
 
 
 async def broadcast_purge(bot: Any, runtime: Any) -> None:
     """Forget who received campaigns that ended more than 30 days ago."""
-    svc: BroadcastService | None = runtime.services.get("broadcast")
+    svc: BroadcastService | None = runtime.services.broadcast
     if svc is not None:
         await svc.purge(30)

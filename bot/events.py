@@ -803,7 +803,7 @@ class EventService:
 # -- jobs ---------------------------------------------------------------------------------------
 async def plan_automatic_job(bot: Any, runtime: Any) -> None:
     """Create due automatic campaigns (calendar, reminders, weekly fact), then start sending."""
-    svc: EventService | None = runtime.services.get("events")
+    svc: EventService | None = runtime.services.events
     if svc is None:
         return
     await svc.plan_automatic()

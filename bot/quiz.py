@@ -1,7 +1,7 @@
 """Quizzes: practice rounds (`bot.quiz_practice`), class contests with join codes
 (`bot.quiz_contests`) and group rounds (`bot.quiz_rounds`), over shared rules
 (`bot.quiz_rules`) and pure scoring (`bot.quiz_logic`). `QuizService` is the one service the
-conversations get (`runtime.services["quiz"]`). No `telegram` here, no SQL (storage/quiz.py).
+conversations get (`runtime.services.quiz`). No `telegram` here, no SQL (storage/quiz.py).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Everything a running bot shares: settings, database, keys, clock and the services.
 
-Built once at start-up and kept in `application.bot_data["rt"]`; handlers reach services
-through it, services never reach back.
+Built once at start-up (`Runtime.open`, which also builds the typed service container,
+bot/services.py) and kept in `application.bot_data["rt"]`; conversations and channels reach
+the services through it, services never reach back.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.accounts import AccountService
 from bot.clock import Clock
@@ -21,6 +22,9 @@ from bot.instance_lock import InstanceLock
 from bot.sessions import SessionStore
 from bot.users import UserService
 from storage.db import Database
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +48,11 @@ class Runtime:
     commands_available: set[str] = field(default_factory=set)
     # Channels that show per-role menus listen here: fn(user_id, force).
     role_listeners: list[Callable[[int, bool], Awaitable[None]]] = field(default_factory=list)
-    # Feature services, by name ("content", "directory", "tips", ...): added by their modules.
-    services: dict[str, Any] = field(default_factory=dict)
+    # The services (bot/services.py), built once the rest is open.
+    services: Services = field(init=False)
+    # Channels' chat ports (bot/engine/chat_port.py) and Telegram's published staff menus.
+    chat_ports: dict[str, Any] = field(default_factory=dict)
+    staff_menus: dict[int, frozenset[str]] = field(default_factory=dict)
     # BOT_DATA_DIR/bot.lock, held while the bot runs (bot.instance_lock).
     lock: InstanceLock | None = None
     # Channels that can show a screen to a person outside a Turn (bot/engine/messenger.py).
@@ -78,7 +85,7 @@ class Runtime:
         accounts = AccountService(db)
         users = UserService(db, settings.default_locale)
         users.register_eraser(accounts.erase, last=True)
-        return cls(
+        runtime = cls(
             lock=lock,
             settings=settings,
             db=db,
@@ -88,6 +95,14 @@ class Runtime:
             users=users,
             accounts=accounts,
         )
+        from bot.services import build_services
+
+        try:
+            runtime.services = build_services(runtime)
+        except BaseException:
+            await runtime.close()
+            raise
+        return runtime
 
     async def roles_changed(self, user_id: int, *, force: bool = True) -> frozenset[str]:
         """A person's staff roles changed (force) or may have (their /start or /help): tell

@@ -110,7 +110,7 @@ TOPIC_CHOICES = (0, TOPIC_EVENTS, TOPIC_FACTS, TOPIC_QUIZ)
 
 # -- screens -----------------------------------------------------------------------------------
 def service(turn: Turn) -> BroadcastService:
-    svc: BroadcastService = turn.runtime.services["broadcast"]
+    svc: BroadcastService = turn.runtime.services.broadcast
     return svc
 
 
@@ -637,8 +637,4 @@ async def on_input(turn: Turn, inp: Input) -> None:
 
 
 async def setup(runtime: Runtime) -> None:
-    svc = BroadcastService(
-        runtime.db, runtime.settings, runtime.clock, units=runtime.services.get("units")
-    )
-    runtime.services["broadcast"] = svc
-    runtime.users.register_eraser(svc.forget_user)
+    runtime.users.register_eraser(runtime.services.broadcast.forget_user)

@@ -96,7 +96,7 @@ def staff_help(t: Translator, roles: frozenset[str], available: set[str]) -> str
 
 
 async def roles_of(runtime: Runtime, user_id: int) -> frozenset[str]:
-    units = runtime.services.get("units")
+    units = runtime.services.units
     if units is None:  # the units feature is not installed: nobody is staff
         return frozenset()
     roles: frozenset[str] = await units.staff_roles(user_id)

@@ -107,7 +107,7 @@ SCOPES = {"w": "ward", "p": "province", "n": "national"}
 
 
 def service(turn: Turn) -> EventService:
-    svc: EventService = turn.runtime.services["events"]
+    svc: EventService = turn.runtime.services.events
     return svc
 
 
@@ -122,7 +122,7 @@ def _province_of(ward: str) -> str | None:
 
 # -- the list ---------------------------------------------------------------------------------
 async def _area_of(turn: Turn, user_id: int | None) -> tuple[str | None, str | None]:
-    subs = turn.runtime.services.get("subscriptions")
+    subs = turn.runtime.services.subscriptions
     if subs is None or user_id is None:
         return None, None
     sub = await subs.get(user_id)
@@ -702,9 +702,4 @@ async def on_new_input(turn: Turn, inp: Input) -> None:
 
 
 async def setup(runtime: Runtime) -> None:
-    svc = EventService(
-        runtime.db, runtime.settings, runtime.clock, units=runtime.services.get("units"),
-        broadcast=runtime.services.get("broadcast"), content=runtime.services.get("content"),
-    )
-    runtime.services["events"] = svc
-    runtime.users.register_eraser(svc.forget_user)
+    runtime.users.register_eraser(runtime.services.events.forget_user)

@@ -11,7 +11,6 @@ from bot.engine.router import Router
 from bot.i18n import Translator
 from bot.runtime import Runtime
 from bot.screens import Button, Screen, esc
-from content.articles import load_library
 from handlers.start import OpenMenu
 
 router = Router("learn")
@@ -118,7 +117,7 @@ def did_you_know_screen(svc: ContentService, t: Translator, index: int | None = 
 
 
 def service(turn: Turn) -> ContentService:
-    svc: ContentService = turn.runtime.services["content"]
+    svc: ContentService = turn.runtime.services.content
     return svc
 
 
@@ -217,6 +216,4 @@ async def open_article_link(turn: Turn, arg: str) -> None:
 
 
 async def setup(runtime: Runtime) -> None:
-    runtime.services["content"] = ContentService(
-        load_library(), deep_link=lambda aid: runtime.start_link(f"a_{aid}") or ""
-    )
+    """The content service is built with the others (bot/services.py)."""

@@ -7,7 +7,6 @@ Every press is re-checked by the service (existence, membership, position, timin
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 
@@ -41,7 +40,6 @@ from bot.quiz_actions import (
 from bot.quiz_logic import PracticeError
 from bot.runtime import Runtime
 from bot.screens import Button, Screen, esc
-from content.quiz_bank import QuestionBank, load_bank
 from handlers.start import OpenMenu
 
 router = Router("quiz")
@@ -53,7 +51,7 @@ _CODE_TEXT = re.compile(rf"^\s*[{CODE_ALPHABET}{CODE_ALPHABET.lower()}]{{{CODE_L
 
 
 def service(turn: Turn) -> QuizService:
-    svc: QuizService = turn.runtime.services["quiz"]
+    svc: QuizService = turn.runtime.services.quiz
     return svc
 
 
@@ -347,7 +345,7 @@ async def resend_owed_questions(runtime: Runtime) -> int:
     current screen again (its clock starts when it is delivered), so nobody is left with an
     answered question and nothing to answer. Through the channels' Messenger port: there is
     no Turn at start-up."""
-    svc: QuizService = runtime.services["quiz"]
+    svc: QuizService = runtime.services.quiz
     sent = 0
     for contest, entry in await svc.owed_questions():
         # The student's saved language, else the class's (their client's is not known here).
@@ -360,19 +358,8 @@ async def resend_owed_questions(runtime: Runtime) -> int:
     return sent
 
 
-@functools.cache
-def question_bank() -> QuestionBank:
-    """The bank, parsed and validated once per process (about 0.7 s; it is immutable and its
-    files do not change while the bot runs), not on every set-up (each flow test, each e2e
-    restart)."""
-    return load_bank()
-
-
 async def setup(runtime: Runtime) -> None:
-    svc = QuizService(runtime.db, runtime.clock, question_bank(), runtime.settings.tz,
-                      keyring=runtime.keyring)
-    runtime.services["quiz"] = svc
-    runtime.users.register_eraser(svc.erase_user)
+    runtime.users.register_eraser(runtime.services.quiz.erase_user)
 
     async def resend() -> None:
         sent = await resend_owed_questions(runtime)

@@ -23,7 +23,7 @@ DEFAULT_SECONDS = 20
 
 
 def service(turn: Turn) -> QuizService:
-    svc: QuizService = turn.runtime.services["quiz"]
+    svc: QuizService = turn.runtime.services.quiz
     return svc
 
 
@@ -83,4 +83,4 @@ async def stopquiz_command(turn: Turn, cmd: Command) -> None:
 
 
 async def setup(runtime: Runtime) -> None:
-    """The quiz service is made by handlers.quiz."""
+    """The quiz service is built with the others (bot/services.py)."""

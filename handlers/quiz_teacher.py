@@ -54,7 +54,7 @@ DIFFICULTY_KEYS = ("easy", "medium", "hard", "")
 
 
 def service(turn: Turn) -> QuizService:
-    svc: QuizService = turn.runtime.services["quiz"]
+    svc: QuizService = turn.runtime.services.quiz
     return svc
 
 
@@ -306,7 +306,7 @@ def contest_link(turn: Turn, contest: Contest) -> str | None:
 
 
 def _events(turn: Turn) -> Any:
-    return turn.runtime.services.get("events")
+    return turn.runtime.services.events
 
 
 async def contest_view(turn: Turn, contest: Contest, user_id: int) -> Screen:
@@ -576,7 +576,7 @@ async def on_announce_to(turn: Turn, act: AnnounceTo, contest: Contest, user_id:
         "the progress follows below.").format(title=esc(contest.title),
                                               n=turn.t.number(count), id=cid),
         [back]), replace=True)
-    broadcast = turn.runtime.services.get("broadcast")
+    broadcast = turn.runtime.services.broadcast
     if broadcast is not None:
         await broadcast.tick()
 
@@ -587,7 +587,7 @@ async def on_announce_to(turn: Turn, act: AnnounceTo, contest: Contest, user_id:
 async def send_final_rankings(bot: Any, runtime: Runtime) -> None:
     """Send each ended contest's final ranking to its teacher, once. The contest is marked
     only after the message went out (or the teacher cannot be reached at all)."""
-    svc: QuizService | None = runtime.services.get("quiz")
+    svc: QuizService | None = runtime.services.quiz
     if svc is None:
         return
     for contest in await svc.due_final():
@@ -601,4 +601,4 @@ async def send_final_rankings(bot: Any, runtime: Runtime) -> None:
 
 
 async def setup(runtime: Runtime) -> None:
-    """The quiz service is made by handlers.quiz."""
+    """The quiz service is built with the others (bot/services.py)."""

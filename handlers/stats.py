@@ -57,7 +57,7 @@ class CsvFile(Action, prefix="rep:c"):
 
 
 def service(turn: Turn) -> StatsService:
-    svc: StatsService = turn.runtime.services["stats"]
+    svc: StatsService = turn.runtime.services.stats
     return svc
 
 
@@ -226,7 +226,7 @@ async def send_due_reports(bot: Any, runtime: Runtime) -> int:
     """Create the reports due today (once) and send every pending one, part by part, to the
     admin on a channel of theirs (bot/engine/messenger.py; `bot` is unused: the jobs'
     signature)."""
-    svc: StatsService = runtime.services["stats"]
+    svc: StatsService = runtime.services.stats
     today, now = reports.local_today(svc)
     await reports.create_due(svc, today, now)
     sent = 0
@@ -277,21 +277,8 @@ def _part(step: int, b: reports.Bundle, t: Translator, kind: str) -> list[Screen
 
 
 async def reports_job(bot: Any, runtime: Runtime) -> None:
-    if "stats" in runtime.services:
-        await send_due_reports(bot, runtime)
+    await send_due_reports(bot, runtime)
 
 
 async def setup(runtime: Runtime) -> None:
-    quiz = runtime.services.get("quiz")
-    bank = getattr(quiz, "bank", None)
-    topic_of = question_text = None
-    if bank is not None:
-        def topic_of(qid: str) -> str | None:
-            q = bank.get(qid)
-            return q.topic if q is not None else None
-
-        def question_text(qid: str, locale: str) -> str | None:
-            q = bank.get(qid)
-            return q.text_for(locale) if q is not None else None
-    runtime.services["stats"] = StatsService(runtime.db, runtime.clock, runtime.settings,
-                                             runtime.services["units"], topic_of, question_text)
+    """The statistics service is built with the others (bot/services.py)."""

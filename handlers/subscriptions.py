@@ -37,7 +37,7 @@ FLOW = "sub_ward"
 
 
 def service(turn: Turn) -> SubscriptionService:
-    svc: SubscriptionService = turn.runtime.services["subscriptions"]
+    svc: SubscriptionService = turn.runtime.services.subscriptions
     return svc
 
 
@@ -215,6 +215,4 @@ async def on_ward_text(turn: Turn, inp: Input) -> None:
 
 
 async def setup(runtime: Runtime) -> None:
-    svc = SubscriptionService(runtime.db, runtime.clock, runtime.users)
-    runtime.services["subscriptions"] = svc
-    runtime.users.register_eraser(svc.forget)
+    runtime.users.register_eraser(runtime.services.subscriptions.forget)

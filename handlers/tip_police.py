@@ -42,7 +42,6 @@ from bot.tip_police import (
     transfer_provinces_buttons,
     transfer_wards_buttons,
 )
-from bot.tip_services import ensure_services
 
 router = Router("tip_police")
 
@@ -56,7 +55,7 @@ PROMPT_TTL = 7 * 86400
 
 
 def police(turn: Turn) -> TipPolice:
-    svc: TipPolice = turn.runtime.services["tip_police"]
+    svc: TipPolice = turn.runtime.services.tip_police
     return svc
 
 
@@ -71,19 +70,19 @@ async def _actor(turn: Turn) -> int | None:
 # -- jobs ------------------------------------------------------------------------------------
 async def outbox_job(bot: Any, runtime: Runtime) -> None:
     """Safety net: the worker is kicked on every change; this looks again every 30 s."""
-    worker = runtime.services.get("tip_outbox")
+    worker = runtime.services.tip_outbox
     if worker is not None:
         worker.kick()
 
 
 async def reminders_job(bot: Any, runtime: Runtime) -> None:
-    svc = runtime.services.get("tip_police")
+    svc = runtime.services.tip_police
     if svc is not None:
         await svc.run_reminders()
 
 
 async def retention_job(bot: Any, runtime: Runtime) -> None:
-    svc = runtime.services.get("tips")
+    svc = runtime.services.tips
     if svc is not None:
         await svc.purge()
     await runtime.db.checkpoint()  # purged tip data must not linger in the WAL
@@ -470,4 +469,4 @@ async def tipaudit_command(turn: Turn, cmd: Command) -> None:
 
 
 async def setup(runtime: Runtime) -> None:
-    ensure_services(runtime)
+    """The tip services are built with the others (bot/services.py)."""

@@ -48,7 +48,6 @@ from bot.tip_actions import (
     WatchOn,
     When,
 )
-from bot.tip_services import ensure_services
 from bot.tips import TipError, TipService
 from handlers.start import OpenMenu, privacy_screen
 
@@ -66,7 +65,7 @@ _IMAGE_NAMES = (".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff
 
 
 def service(turn: Turn) -> TipService:
-    svc: TipService = turn.runtime.services["tips"]
+    svc: TipService = turn.runtime.services.tips
     return svc
 
 
@@ -743,7 +742,7 @@ async def on_tip_input(turn: Turn, inp: Input) -> None:
 async def hygiene_job(bot: Any, runtime: Runtime) -> None:
     """Past days' abuse counters and abandoned draft photos go soon after they stop mattering,
     and so does expired flow state (a follow-up session names a tip)."""
-    svc = runtime.services.get("tips")
+    svc = runtime.services.tips
     if svc is not None:
         await svc.forget_past_days()
     if await runtime.sessions.purge_expired():
@@ -751,7 +750,7 @@ async def hygiene_job(bot: Any, runtime: Runtime) -> None:
 
 
 async def setup(runtime: Runtime) -> None:
-    tips, _police, _worker = ensure_services(runtime)
+    tips = runtime.services.tips
     # Tip drafts and follow-ups live under the in-memory session key (bot/sessions.py).
     runtime.sessions.protect(rules.FLOW, rules.FOLLOWUP_FLOW)
 

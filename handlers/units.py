@@ -70,7 +70,7 @@ _IMPORT_CAPTION = re.compile(r"^/importunits(@\w+)?(\s|$)", re.IGNORECASE)
 
 
 def service(turn: Turn) -> UnitService:
-    svc: UnitService = turn.runtime.services["units"]
+    svc: UnitService = turn.runtime.services.units
     return svc
 
 
@@ -590,6 +590,4 @@ async def invitesheet_command(turn: Turn, cmd: Command) -> None:
 
 
 async def setup(runtime: Runtime) -> None:
-    svc = UnitService(runtime.db, runtime.settings, runtime.clock, runtime.keyring)
-    runtime.services["units"] = svc
-    runtime.users.register_eraser(svc.erase_user)
+    runtime.users.register_eraser(runtime.services.units.erase_user)

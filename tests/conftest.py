@@ -61,7 +61,7 @@ class BotHarness:
         await self.start()
 
     def service(self, name: str) -> Any:
-        return self.rt.services[name]
+        return getattr(self.rt.services, name)
 
 
 @pytest.fixture
@@ -84,12 +84,12 @@ async def bot(
     outbox_pacing: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
 ) -> AsyncIterator[BotHarness]:
     if outbox_pacing:
-        # The worker is built when the tip services are created (bot/tip_services.py); give it
+        # The worker is built with the other services (bot/services.py); give it
         # these arguments there (for every start and restart of this test's bot).
-        from bot import tip_services
+        from bot import services
         from bot.tip_outbox import OutboxWorker
 
-        monkeypatch.setattr(tip_services, "OutboxWorker",
+        monkeypatch.setattr(services, "OutboxWorker",
                             functools.partial(OutboxWorker, **outbox_pacing))
     base = load_settings({})
     settings = dataclasses.replace(

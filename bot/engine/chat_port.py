@@ -90,7 +90,7 @@ class ChatPort(Protocol):
 def chat_ports(runtime: Runtime) -> dict[str, ChatPort]:
     """The chat ports of the running channels, by channel name (each channel adds its
     own when it starts)."""
-    found: dict[str, ChatPort] = runtime.services.setdefault("chat_ports", {})
+    found: dict[str, ChatPort] = runtime.chat_ports
     return found
 
 

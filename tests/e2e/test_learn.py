@@ -118,7 +118,7 @@ async def test_long_article_pages_back_and_forth(bot: Any, tg: Any, tmp_path: Pa
         extra = "".join(f"\n\nParagraph {i}: " + "lorem ipsum dolor sit amet " * 12 for i in range(40))
         path.write_text(path.read_text(encoding="utf-8") + extra, encoding="utf-8")
     svc = ContentService(load_library(root))
-    bot.rt.services["content"] = svc
+    bot.rt.services.content = svc
     count = svc.page("laughing-gas", "en").page_count
     assert count >= 3
     tom = tg.user(id=2007, first_name="Tom", language_code="en")

@@ -30,7 +30,7 @@ async def national_admin(flow: Flow, user: int) -> StubChat:
     chat = flow.chat(user, "en")
     user_id = await flow.runtime.accounts.user_id("stub", str(user))
     assert user_id is not None
-    svc: BroadcastService = flow.runtime.services["broadcast"]
+    svc: BroadcastService = flow.runtime.services.broadcast
     svc.settings = dataclasses.replace(svc.settings, admin_ids=frozenset({user_id}))
     return chat
 
@@ -39,7 +39,7 @@ async def province_admin(flow: Flow, user: int, province: str) -> tuple[StubChat
     chat = flow.chat(user, "en")
     user_id = await flow.runtime.accounts.user_id("stub", str(user))
     assert user_id is not None
-    svc: BroadcastService = flow.runtime.services["broadcast"]
+    svc: BroadcastService = flow.runtime.services.broadcast
     svc.units = ProvinceAdmins({user_id: {province}})
     return chat, user_id
 
@@ -111,7 +111,7 @@ async def test_photo_is_stored_by_value_and_previewed(flow: Flow) -> None:
     [shown] = await chat.send(Photo(fetch=fetch, size=len(picture), caption="Ngày 26/6"))
     assert "Step 2 of 7" in shown.text
     draft = await flow.runtime.sessions.get(chat.chat.key)
-    media = await flow.runtime.services["broadcast"].media.get(draft["photo"])
+    media = await flow.runtime.services.broadcast.media.get(draft["photo"])
     assert media is not None and media.data == picture  # bytes, never a channel's file id
     await to_language_step(chat)
     await chat.press("All languages")
@@ -228,7 +228,7 @@ async def test_province_admin_stays_in_their_province(flow: Flow) -> None:
 
 
 async def test_other_province_admin_cannot_see_or_cancel_a_campaign(flow: Flow) -> None:
-    svc: BroadcastService = flow.runtime.services["broadcast"]
+    svc: BroadcastService = flow.runtime.services.broadcast
     await province_admin(flow, 29, HCMC)
     from bot.broadcast import Content, Target
 

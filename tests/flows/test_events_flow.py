@@ -33,7 +33,7 @@ class Units:
 
 def setup_units(flow: Flow) -> Units:
     flow.runtime.clock._now = NOW  # type: ignore[attr-defined]
-    svc: EventService = flow.runtime.services["events"]
+    svc: EventService = flow.runtime.services.events
     if not isinstance(svc.units, Units):
         svc.units = Units()
     assert isinstance(svc.units, Units)
@@ -133,7 +133,7 @@ async def test_photo_stored_by_value_then_saved(flow: Flow) -> None:
     [saved] = await chat.press("✅ Save")
     assert chat.notices[-1] == ("Event saved.", False) and "Talk: saying no" in saved.text
     assert await chat.press_data("ev:save") == []  # pressed twice: only one event
-    svc: EventService = flow.runtime.services["events"]
+    svc: EventService = flow.runtime.services.events
     event = await svc.get(1)
     assert event is not None and await svc.get(2) is None
     media = await svc.media.get(event.photo or "")
@@ -198,7 +198,7 @@ async def test_newevent_only_in_a_private_chat(flow: Flow) -> None:
 async def test_national_admin_picks_any_ward(flow: Flow) -> None:
     setup_units(flow)
     user_id = await flow.runtime.accounts.user_id("stub", "39")
-    svc: EventService = flow.runtime.services["events"]
+    svc: EventService = flow.runtime.services.events
     svc.settings = dataclasses.replace(svc.settings, admin_ids=frozenset({user_id}))
     chat = flow.chat(39, "en")
     await through_description(chat)

@@ -68,7 +68,7 @@ async def test_did_you_know_cycles(flow: Flow) -> None:
 
 async def test_deep_link_opens_the_article_or_the_topics(flow: Flow) -> None:
     chat = flow.chat(7, "en")
-    svc = flow.runtime.services["content"]
+    svc = flow.runtime.services.content
     article_id = svc.topics("en") and svc.articles_in_topic(svc.topics("en")[0][0], "en")[0].article_id
     [shown] = await chat.command("start", f"a_{article_id}")
     assert "Page 1 of" in shown.text

@@ -25,7 +25,7 @@ GONE = "This button is no longer available."
 
 
 def svc(flow: Flow) -> QuizService:
-    service: QuizService = flow.runtime.services["quiz"]
+    service: QuizService = flow.runtime.services.quiz
     return service
 
 

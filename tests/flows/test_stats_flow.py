@@ -138,7 +138,7 @@ async def test_strangers_get_a_refusal_in_private_and_nothing_in_a_group(flow: F
 
 
 async def test_in_the_units_group_only_that_unit_and_no_typed_period(flow: Flow, data: Seed) -> None:
-    units = flow.runtime.services["units"]
+    units = flow.runtime.services.units
     from bot.units import GROUP, WARD
 
     invite = await units.issue_invite(900001, WARD, int(SAI_GON), GROUP)

@@ -34,13 +34,13 @@ async def test_opt_in_toggle_and_unsubscribe(flow: Flow) -> None:
     assert "You are subscribed" in status.text and "Quiz" not in status.text.split("Topics:")[1]
     assert chat.notices[-1] == ("Subscribed.", False)
     user_id = await flow.runtime.accounts.user_id("stub", "11", create=False)
-    sub = await flow.runtime.services["subscriptions"].get(user_id)
+    sub = await flow.runtime.services.subscriptions.get(user_id)
     assert sub is not None and sub.ward_code == "27316" and sub.province_code == HCMC
     [again] = await chat.command("subscriptions")
     assert "You are subscribed" in again.text
     [off] = await chat.press("🔕 Unsubscribe")
     assert "You are unsubscribed" in off.text
-    assert await flow.runtime.services["subscriptions"].get(user_id) is None
+    assert await flow.runtime.services.subscriptions.get(user_id) is None
 
 
 async def test_forged_choices_are_refused_and_change_nothing(flow: Flow) -> None:
@@ -61,7 +61,7 @@ async def test_forged_choices_are_refused_and_change_nothing(flow: Flow) -> None
     assert await chat.press_data("sub:t:3") == []
     assert chat.notices[-1][0] == "You are not subscribed."
     user_id = await flow.runtime.accounts.user_id("stub", "12", create=False)
-    assert user_id is None or await flow.runtime.services["subscriptions"].get(user_id) is None
+    assert user_id is None or await flow.runtime.services.subscriptions.get(user_id) is None
 
 
 async def test_ward_search_takes_only_text(flow: Flow) -> None:
@@ -80,7 +80,7 @@ async def test_subscriptions_only_in_a_private_chat(flow: Flow) -> None:
     assert shown.text == "Subscriptions work in a private chat with me."
     assert await chat.press_data(f"sub:ok:{HCMC}:-:7:en") == []
     user_id = await flow.runtime.accounts.user_id("stub", "14", create=False)
-    assert user_id is None or await flow.runtime.services["subscriptions"].get(user_id) is None
+    assert user_id is None or await flow.runtime.services.subscriptions.get(user_id) is None
 
 
 async def test_unsubscribe_button_under_a_campaign_keeps_the_message(flow: Flow) -> None:

@@ -51,23 +51,23 @@ class Police:
         return [s for s in shown if s.ref == first.ref][-1]
 
     async def deliver(self) -> None:
-        worker = self.flow.runtime.services["tip_outbox"]
+        worker = self.flow.runtime.services.tip_outbox
         worker.sender = self.port
         await worker.drain()
         await worker.wait_idle(timeout=10)
 
 
 async def _bind(flow: Flow, ward: int, group: int, officer: int) -> None:
-    units = flow.runtime.services["units"]
+    units = flow.runtime.services.units
     invite = await units.issue_invite(ADMIN, WARD, ward, GROUP)
     assert (await units.redeem(officer, invite.code, group)).status == "bound"
 
 
 async def submit(flow: Flow, text: str = "Điểm bán ở hẻm 5") -> tuple[str, int]:
-    tips = flow.runtime.services["tips"]
+    tips = flow.runtime.services.tips
     sub = await tips.submit(TIPSTER, {"category": "spot", "ward": SAI_GON, "text": text,
                                       "when": "today", "photos": []})
-    tip = await flow.runtime.services["tip_police"].tip_by_code(sub.code)
+    tip = await flow.runtime.services.tip_police.tip_by_code(sub.code)
     return sub.code, int(tip["id"])
 
 
@@ -149,7 +149,7 @@ async def test_close_with_each_outcome(police: Police, outcome: str) -> None:
     assert closed.labels == []
     assert await officer.press_data(f"tpol:co:{police.code}:{outcome}", on=closed) == []
     assert _notice(officer) == (VI("This tip is already closed."), True)
-    tip = await police.flow.runtime.services["tip_police"].tip_by_code(police.code)
+    tip = await police.flow.runtime.services.tip_police.tip_by_code(police.code)
     assert (tip["status"], tip["outcome"]) == ("closed", outcome)
 
 
@@ -164,7 +164,7 @@ async def test_ask_in_the_group_by_replying_to_the_prompt_and_the_answer_arrives
     assert await officer.text("Mấy giờ?", reply_to=card.ref) == []
     [sent] = await officer.text("Mấy giờ?", reply_to=prompt.ref)
     assert sent.text.startswith("✅") and f"#{police.code}" in sent.text
-    tips = police.flow.runtime.services["tips"]
+    tips = police.flow.runtime.services.tips
     view = await tips.view(police.tip_id)
     assert view is not None and view.thread[-1].text == "Mấy giờ?"
     await tips.add_answer(police.tip_id, "Khoảng 9 giờ tối")
@@ -256,7 +256,7 @@ async def test_transfer_command_and_cancel_of_the_choices(police: Police) -> Non
     [choices] = await private.command("transfer", f"{police.code} Bến Thành")
     [cancelled] = await private.press(VI("✖️ Cancel"), on=choices)
     assert cancelled.replaced and cancelled.text == VI("Transfer cancelled. Nothing changed.")
-    tip = await police.flow.runtime.services["tip_police"].tip_by_code(police.code)
+    tip = await police.flow.runtime.services.tip_police.tip_by_code(police.code)
     assert tip["ward_code"] == f"{SAI_GON:05d}"
 
 
@@ -274,7 +274,7 @@ async def test_tipaudit_for_the_holder_and_the_admin_not_for_strangers(police: P
 async def test_details_in_private_when_cards_carry_none(flow: Flow, monkeypatch: Any) -> None:
     port = StubChatPort("telegram")
     chat_ports(flow.runtime)["telegram"] = port
-    police_svc = flow.runtime.services["tip_police"]
+    police_svc = flow.runtime.services.tip_police
     monkeypatch.setattr(type(police_svc), "details_in_card", property(lambda self: False))
     await _bind(flow, SAI_GON, SG_GROUP, OFFICER)
     code, tip_id = await submit(flow, "Bí mật ở hẻm 7")

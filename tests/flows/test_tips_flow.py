@@ -460,13 +460,13 @@ async def test_reply_ping_opt_in_is_sealed_with_channel_and_chat(flow: Flow) -> 
     [on] = await chat.press("Turn on")
     assert on.text.startswith("🔔 On.")
     [tip] = await flow.runtime.db.fetchall("SELECT tip_id FROM tip_watchers")
-    svc = flow.runtime.services["tips"]
+    svc = flow.runtime.services.tips
     watcher = await svc.watcher(int(tip["tip_id"]))
     assert watcher == rules.Watcher("stub", "stub:33", "en")
     raw = await flow.runtime.db.fetchall("SELECT * FROM tip_watchers")
     assert all(b"stub:33" not in bytes(r["chat"]) for r in raw)
     # Only Telegram sends pings today: a ping for another channel's chat is skipped.
-    police = flow.runtime.services["tip_police"]
+    police = flow.runtime.services.tip_police
     row = {"kind": "ping", "tip_id": int(tip["tip_id"]), "chat_id": None, "role": None}
     assert await police.render(row) is None
     assert await svc.erase_watches("stub:33", channel="web") == 0

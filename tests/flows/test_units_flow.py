@@ -114,13 +114,13 @@ async def test_invite_refusals(flow: Flow) -> None:
     assert shown.text == "There is no commune/ward with code 99999."
     [shown] = await admin.command("invite", "<b>x</b>")
     assert "&lt;b&gt;x&lt;/b&gt;" in shown.text and "is not a unit code" in shown.text
-    assert await flow.runtime.services["units"].find("ward", SAI_GON) is None
+    assert await flow.runtime.services.units.find("ward", SAI_GON) is None
 
 
 # -- binding -----------------------------------------------------------------------------------
 async def test_officer_code_good_used_expired_and_wrong(flow: Flow, role_changes: list[int]) -> None:
     admin = national_admin(flow)
-    units = flow.runtime.services["units"]
+    units = flow.runtime.services.units
     officer = flow.chat(3001, "en")
     other = flow.chat(3002, "en")
 
@@ -165,7 +165,7 @@ async def test_officer_link_enrols_once(flow: Flow) -> None:
 
 async def test_group_code_binds_the_group_and_unbind(flow: Flow) -> None:
     admin = national_admin(flow)
-    units = flow.runtime.services["units"]
+    units = flow.runtime.services.units
     officer_private = flow.chat(3201, "en")
     officer = flow.chat(3201, "en", private=False, group="ca-sai-gon")
     other_group = flow.chat(3201, "en", private=False, group="other")
@@ -215,7 +215,7 @@ async def test_private_only_commands_say_nothing_in_groups(flow: Flow) -> None:
 # -- province admins ---------------------------------------------------------------------------
 async def test_provadmin_add_list_remove_and_refusals(flow: Flow, role_changes: list[int]) -> None:
     admin = national_admin(flow)
-    units = flow.runtime.services["units"]
+    units = flow.runtime.services.units
     chief = flow.chat(4001, "en")
     chief_id = await user_id(flow, chief)
 
@@ -258,7 +258,7 @@ GOOD_CSV = (
 
 async def test_csv_import_bad_then_good_then_export(flow: Flow) -> None:
     admin = national_admin(flow)
-    units = flow.runtime.services["units"]
+    units = flow.runtime.services.units
     chief = await province_admin(flow, admin, 5001)
 
     [prompt] = await chief.command("importunits")
@@ -303,7 +303,7 @@ async def test_csv_refused_to_citizens(flow: Flow) -> None:
     assert shown.text == "This is only for police administrators."
     [shown] = await citizen.command("exportunits")
     assert shown.text == "This is only for police administrators."
-    assert await flow.runtime.services["units"].find("ward", SAI_GON) is None
+    assert await flow.runtime.services.units.find("ward", SAI_GON) is None
     # A file without the caption outside any flow is not an import.
     [shown] = await citizen.file(GOOD_CSV.encode(), "units.csv", "text/csv")
     assert "I did not understand" in shown.text
@@ -312,7 +312,7 @@ async def test_csv_refused_to_citizens(flow: Flow) -> None:
 # -- the unit screen and forged presses --------------------------------------------------------
 async def test_unit_screen_buttons_and_forged_presses(flow: Flow, role_changes: list[int]) -> None:
     admin = national_admin(flow)
-    units = flow.runtime.services["units"]
+    units = flow.runtime.services.units
     officer = flow.chat(6001, "en")
     await officer.command("bind", await invite(admin, SAI_GON, "officer"))
     officer_id = await user_id(flow, officer)

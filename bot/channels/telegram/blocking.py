@@ -20,7 +20,7 @@ async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     if change is None or change.chat.type != ChatType.PRIVATE:
         return
     runtime: Runtime = context.application.bot_data["rt"]
-    subs = runtime.services.get("subscriptions")
+    subs = runtime.services.subscriptions
     if subs is None:
         return
     # The private chat's id is the person's Telegram id: their account on this channel.

@@ -155,7 +155,7 @@ def install(app: Application, runtime: Runtime) -> None:  # type: ignore[type-ar
     """Campaigns of this process go out through Telegram while the application runs."""
     from bot.broadcast import BroadcastService
 
-    svc: BroadcastService | None = runtime.services.get("broadcast")
+    svc: BroadcastService | None = runtime.services.broadcast
     if svc is None:
         return
 

@@ -54,7 +54,6 @@ async def publish(bot: Bot, available: set[str], runtime: Runtime | None = None)
             await sync_menu(bot, runtime, user_id, available)
 
 
-_SYNCED = "staff_menus"  # runtime.services key: {user_id: roles} published in this process
 
 
 async def sync_menu(bot: Bot, runtime: Runtime, user_id: int, available: set[str],
@@ -63,7 +62,7 @@ async def sync_menu(bot: Bot, runtime: Runtime, user_id: int, available: set[str
     none, so the citizens' menu shows). Skips the calls when nothing changed since the last
     sync in this process. Returns the roles."""
     roles = await roles_of(runtime, user_id)
-    synced: dict[int, frozenset[str]] = runtime.services.setdefault(_SYNCED, {})
+    synced = runtime.staff_menus  # {user_id: roles} published in this process
     if not force and synced.get(user_id, frozenset()) == roles:
         return roles
     scope = BotCommandScopeChat(user_id)

@@ -21,7 +21,7 @@ from bot.runtime import Runtime
 
 
 def register(app: Application, runtime: Runtime) -> None:
-    content: ContentService | None = runtime.services.get("content")
+    content: ContentService | None = runtime.services.content
     if content is None:
         return
 

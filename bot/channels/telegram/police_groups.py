@@ -20,7 +20,7 @@ STATUS_GROUP = 31
 
 
 def register(app: Application, runtime: Runtime) -> None:
-    units: UnitService | None = runtime.services.get("units")
+    units: UnitService | None = runtime.services.units
     if units is None:  # the units feature is not installed
         return
 

@@ -30,7 +30,7 @@ TIMER_SLACK = 2.5
 
 
 def _service(runtime: Runtime) -> QuizService:
-    svc: QuizService = runtime.services["quiz"]
+    svc: QuizService = runtime.services.quiz
     return svc
 
 
@@ -99,8 +99,7 @@ async def _send_quietly(bot: Any, chat_id: int, screen: Screen) -> None:
 
 
 async def group_rounds_job(bot: Any, runtime: Runtime) -> None:
-    if "quiz" in runtime.services:
-        await advance(bot, runtime)
+    await advance(bot, runtime)
 
 
 async def on_poll_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -113,7 +112,7 @@ async def on_poll_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 
 def register(app: Application, runtime: Runtime) -> None:
-    svc: QuizService | None = runtime.services.get("quiz")
+    svc: QuizService | None = runtime.services.quiz
     if svc is None:
         return
 

@@ -31,7 +31,7 @@ def install(app: Application, runtime: Runtime) -> None:
     installed)."""
     port = TelegramChatPort(app.bot)
     chat_ports(runtime)[port.channel] = port
-    worker = runtime.services.get("tip_outbox")
+    worker = runtime.services.tip_outbox
     if isinstance(worker, OutboxWorker):
         boot = asyncio.get_running_loop().create_task(_start_worker(app, worker, port))
         _boot_tasks.add(boot)
