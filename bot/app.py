@@ -243,6 +243,7 @@ async def running(
     poll_timeout: int = 30,
     rate_limit: bool = True,
     jobs: bool = True,
+    serve_zalo_media: bool = True,
 ) -> AsyncIterator[Application]:
     """Open storage, start the bot (polling by default) and stop everything on exit."""
     protect_token(settings.token)
@@ -276,9 +277,22 @@ async def running(
                 await app.updater.start_polling(
                     poll_interval=0, timeout=poll_timeout, drop_pending_updates=False
                 )
+            zalo, zalo_http = None, None
+            if settings.zalo.enabled:  # every configured channel is served
+                from bot.channels.zalo.run import serve, start_channel
+
+                zalo = await start_channel(runtime, webhook=not polling,
+                                           poll_timeout=poll_timeout)
+                if polling and settings.zalo.public_url and serve_zalo_media:
+                    # Signed photo URLs need a server; in webhook mode bot/webhook.py has one.
+                    zalo_http = await serve(zalo, webhook=False)
             try:
                 yield app
             finally:
+                if zalo_http is not None:
+                    await zalo_http.cleanup()
+                if zalo is not None:
+                    await zalo.stop()
                 if app.updater is not None and app.updater.running:
                     await app.updater.stop()
                 if app.job_queue is not None and app.job_queue.scheduler.running:

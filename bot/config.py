@@ -50,6 +50,31 @@ class TipSettings:
     stats_min_count: int = 3
 
 
+ZALO_API = "https://bot-api.zaloplatforms.com"
+# Zalo Bot Platform tokens look like "12345689:abc-xyz" (docs/ZALO.md); the exact alphabet is
+# not published, so only the shape is checked: digits, a colon, then no spaces or slashes.
+_ZALO_TOKEN_RE = re.compile(r"^\d{3,25}:[^\s/?#]{3,200}$")
+
+
+@dataclass(frozen=True)
+class ZaloSettings:
+    """The Zalo Bot Platform channel (bot/channels/zalo); off while `token` is empty."""
+
+    token: str = ""
+    api_base_url: str = ZALO_API
+    webhook_secret: str = ""  # required for webhook mode (8-256 characters)
+    webhook_path: str = "zalo/webhook"
+    # Where the bot is reachable over https (signed photo URLs, the webhook URL, web links).
+    public_url: str = ""
+    broadcast_rate: float = 10.0  # messages per second to Zalo subscribers (429 = back off)
+    admin_ids: frozenset[str] = frozenset()  # Zalo user ids of national admins
+    photo_max_bytes: int = 10 * 1024 * 1024
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.token)
+
+
 @dataclass(frozen=True)
 class Settings:
     token: str = ""
@@ -69,6 +94,7 @@ class Settings:
     report_dates: tuple[str, str, str] = ("07-01", "06-10", "12-10")
     report_national: bool = False
     unit_hotlines: Mapping[str, str] = field(default_factory=dict)
+    zalo: ZaloSettings = field(default_factory=ZaloSettings)
 
     @property
     def file_url(self) -> str:
@@ -202,6 +228,13 @@ _TOML_KEYS: dict[str, tuple[str, ...]] = {
     "BOT_QUIET_HOURS": ("broadcast", "quiet_hours"),
     "BOT_REPORT_DATES": ("reports", "dates"),
     "BOT_REPORT_NATIONAL": ("reports", "national"),
+    "BOT_PUBLIC_URL": ("public_url",),
+    "ZALO_BOT_TOKEN": ("zalo", "token"),
+    "ZALO_API_BASE_URL": ("zalo", "api_base_url"),
+    "ZALO_WEBHOOK_SECRET": ("zalo", "webhook_secret"),
+    "ZALO_WEBHOOK_PATH": ("zalo", "webhook_path"),
+    "ZALO_BROADCAST_RATE": ("zalo", "broadcast_rate"),
+    "ZALO_ADMIN_IDS": ("zalo", "admin_ids"),
 }
 
 
@@ -318,6 +351,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             f"({tips.escalate_after_hours:g} < {tips.remind_after_hours:g})"
         )
     hotlines = raw.get("hotlines")
+    zalo = _zalo_settings(raw)
     return Settings(
         token=token,
         api_base_url=base_url,
@@ -335,6 +369,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         report_dates=_report_dates(raw.get("BOT_REPORT_DATES", "07-01,06-10,12-10")),
         report_national=_bool("BOT_REPORT_NATIONAL", raw.get("BOT_REPORT_NATIONAL", False)),
         unit_hotlines=hotlines if isinstance(hotlines, dict) else {},
+        zalo=zalo,
     )
 
 
@@ -347,6 +382,58 @@ def require_webhook_secret(settings: Settings) -> None:
             "webhook can forge updates); make one with: "
             "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
         )
+
+
+def _zalo_settings(raw: Mapping[str, object]) -> ZaloSettings:
+    token = str(raw.get("ZALO_BOT_TOKEN", "")).strip()
+    if token and not _ZALO_TOKEN_RE.match(token):
+        # Never echo the token itself: the error may end up in a log.
+        raise ConfigError(
+            "ZALO_BOT_TOKEN is malformed: it should look like 12345689:abc-xyz "
+            "(Zalo Bot Manager shows it when the bot is created)"
+        )
+    base = str(raw.get("ZALO_API_BASE_URL", ZALO_API)).strip().rstrip("/")
+    if not re.match(r"^https?://[^\s/]+", base):
+        raise ConfigError(f"ZALO_API_BASE_URL must be an http(s) URL, got {base!r}")
+    secret = str(raw.get("ZALO_WEBHOOK_SECRET", ""))
+    if secret and not re.fullmatch(r"[A-Za-z0-9_-]{8,256}", secret):
+        raise ConfigError(
+            "ZALO_WEBHOOK_SECRET must be 8-256 characters of A-Z, a-z, 0-9, _ and -"
+        )
+    public = str(raw.get("BOT_PUBLIC_URL", "")).strip().rstrip("/")
+    if public and not re.match(r"^https?://[^\s/]+", public):
+        raise ConfigError(f"BOT_PUBLIC_URL must be an https URL, got {public!r}")
+    admins_raw = raw.get("ZALO_ADMIN_IDS", "")
+    parts = admins_raw if isinstance(admins_raw, list) else str(admins_raw).replace(";", ",").split(",")
+    admins = set()
+    for part in (str(p).strip() for p in parts):
+        if not part:
+            continue
+        if not re.fullmatch(r"[A-Za-z0-9]{1,64}", part):
+            raise ConfigError(f"ZALO_ADMIN_IDS must be comma-separated Zalo user ids, got {part!r}")
+        admins.add(part)
+    return ZaloSettings(
+        token=token,
+        api_base_url=base,
+        webhook_secret=secret,
+        webhook_path=str(raw.get("ZALO_WEBHOOK_PATH", "zalo/webhook")).strip("/ ") or "zalo/webhook",
+        public_url=public,
+        broadcast_rate=_float("ZALO_BROADCAST_RATE", raw.get("ZALO_BROADCAST_RATE", 10)),
+        admin_ids=frozenset(admins),
+    )
+
+
+def check_zalo_webhook(settings: Settings) -> None:
+    """Webhook mode needs a secret Zalo sends back (we refuse deliveries without it) and the
+    public https address Zalo posts to."""
+    zalo = settings.zalo
+    if not zalo.enabled:
+        return
+    if not zalo.webhook_secret:
+        raise ConfigError("ZALO_WEBHOOK_SECRET is required for webhook mode (8-256 characters)")
+    if not zalo.public_url.startswith("https://"):
+        raise ConfigError("BOT_PUBLIC_URL must be the bot's public https address for the "
+                          "Zalo webhook (e.g. https://bot.example.vn)")
 
 
 def ensure_data_dir(settings: Settings) -> Path:

@@ -6,8 +6,12 @@ from __future__ import annotations
 
 import importlib
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from bot.engine.router import Engine
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 # Feature modules, in set-up order (a service may use one set up before it).
 FEATURES: tuple[str, ...] = (
@@ -27,6 +31,15 @@ FEATURES: tuple[str, ...] = (
 
 def feature_modules() -> list[ModuleType]:
     return [importlib.import_module(f"handlers.{name}") for name in FEATURES]
+
+
+async def install_engine(runtime: Runtime) -> None:
+    """Every feature's services and the engine, for a process without Telegram (Zalo alone)."""
+    modules = feature_modules()
+    for module in modules:
+        await module.setup(runtime)
+    runtime.engine = build_engine(modules)
+    runtime.commands_available = set(runtime.engine.commands)
 
 
 def build_engine(modules: list[ModuleType]) -> Engine:

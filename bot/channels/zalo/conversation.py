@@ -1,0 +1,112 @@
+"""The Conversation port on Zalo: a screen is one or more plain-text messages with its buttons
+numbered; replacing a screen sends a new one; a notice with text is a message.
+
+The numbers of the last menu shown are part of the chat's flow state (a tipster mid-flow must
+not be stranded with numbers that mean nothing after a restart): inside a flow they are kept in
+the chat's sealed session itself, so a protected flow's menu is as protected as the flow;
+outside a flow under a sibling session key, so an empty session still reads as "nothing to
+cancel".
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from bot.channels.zalo.render import MAX_TEXT, Rendered, plain_text, render, split_text
+from bot.engine.conversation import Capabilities, Turn
+from bot.screens import Screen
+from bot.sessions import SessionStore
+
+if TYPE_CHECKING:
+    from bot.channels.zalo.channel import ZaloChannel
+
+CHANNEL = "zalo"
+MENU_KEY = "zalo_menu"
+
+
+def capabilities(groups: bool) -> Capabilities:
+    return Capabilities(
+        channel=CHANNEL, buttons=False, edit=False, location=False, share_inline=False,
+        native_polls=False, groups=groups, max_text=MAX_TEXT,
+    )
+
+
+def chat_key(chat_id: str) -> str:
+    return f"{CHANNEL}:{chat_id}"
+
+
+class ZaloConversation:
+    def __init__(self, channel: ZaloChannel, chat_id: str, caps: Capabilities) -> None:
+        self.channel = channel
+        self.chat_id = chat_id
+        self.capabilities = caps
+        self.turn: Turn | None = None
+        self.menu: dict[int, str] | None = None  # set when a screen was shown this turn
+        self.sent: list[str] = []  # message ids
+
+    def link(self, payload: str = "") -> str | None:
+        # Zalo has no documented deep links into a bot; the web channel is the shared door.
+        return None
+
+    async def show(self, screen: Screen, *, replace: bool = False) -> Any:
+        assert self.turn is not None
+        extra: list[str] = []
+        if screen.document is not None:
+            name, data = screen.document
+            url = self.channel.publish_media(data)
+            if url:
+                extra.append(f"{plain_text(name)}: {url}")
+        rendered = render(screen, self.turn.t, extra_links=extra)
+        self.menu = rendered.options
+        return await self._send(rendered, screen.photo)
+
+    async def _send(self, rendered: Rendered, photo: bytes | None) -> str | None:
+        client = self.channel.client
+        first: str | None = None
+        messages = list(rendered.messages)
+        if photo is not None:
+            url = self.channel.publish_media(photo)
+            if url:
+                caption = messages.pop(0) if messages else ""
+                result = await client.send_photo(self.chat_id, url, caption)
+                first = str(result.get("message_id", "")) or None
+        for text in messages:
+            result = await client.send_message(self.chat_id, text)
+            first = first or str(result.get("message_id", "")) or None
+        return first
+
+    async def notice(self, text: str | None = None, *, alert: bool = False) -> None:
+        if text:  # an empty acknowledgement means nothing on Zalo
+            for piece in split_text(plain_text(text)):
+                await self.channel.client.send_message(self.chat_id, piece)
+
+
+# -- the numbered menu, part of the flow state ------------------------------------------------
+def _side(key: str) -> str:
+    return f"{key}#menu"
+
+
+def _decode(raw: object) -> dict[int, str]:
+    if not isinstance(raw, dict):
+        return {}
+    return {int(k): v for k, v in raw.items() if str(k).isdigit() and isinstance(v, str)}
+
+
+async def load_menu(sessions: SessionStore, key: str) -> dict[int, str]:
+    session = await sessions.get(key)
+    if session.get("flow") and MENU_KEY in session:
+        return _decode(session[MENU_KEY])
+    return _decode((await sessions.get(_side(key))).get(MENU_KEY))
+
+
+async def save_menu(sessions: SessionStore, key: str, menu: dict[int, str]) -> None:
+    session = await sessions.get(key)
+    encoded = {str(k): v for k, v in menu.items()}
+    if session.get("flow"):
+        session[MENU_KEY] = encoded
+        await sessions.set(key, session)
+        await sessions.clear(_side(key))
+    elif menu:
+        await sessions.set(_side(key), {MENU_KEY: encoded})
+    else:
+        await sessions.clear(_side(key))

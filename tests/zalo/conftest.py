@@ -1,0 +1,83 @@
+"""The bot on Zalo alone, against the fake Zalo Bot Platform (fakezalo), restartable on the
+same data directory.
+
+    async def test_start(zbot, zl):
+        reply = await zl.user("u1").send("/start")
+        assert "Không Ma Túy" in reply.text
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.channels.zalo.channel import ZaloChannel
+from bot.channels.zalo.run import zalo_only
+from bot.clock import FrozenClock
+from bot.config import Settings, ZaloSettings, load_settings
+from fakezalo import FakeZalo
+
+WEBHOOK_SECRET = "s3cret-webhook-token"
+
+
+class ZaloHarness:
+    def __init__(self, settings: Settings, clock: FrozenClock, zl: FakeZalo, *,
+                 webhook: bool = False) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.zl = zl
+        self.webhook = webhook
+        self._stack: AsyncExitStack | None = None
+        self.channel: ZaloChannel | None = None
+
+    @property
+    def ch(self) -> ZaloChannel:
+        assert self.channel is not None
+        return self.channel
+
+    async def start(self) -> None:
+        self._stack = AsyncExitStack()
+        self.channel = await self._stack.enter_async_context(
+            zalo_only(self.settings, clock=self.clock, webhook=self.webhook, poll_timeout=5)
+        )
+        self.channel.on_handled = self.zl.mark_handled
+
+    async def stop(self) -> None:
+        if self._stack is not None:
+            await self._stack.aclose()
+            self._stack = None
+
+    async def restart(self) -> None:
+        await self.stop()
+        await self.start()
+
+
+@pytest.fixture
+async def zl() -> AsyncIterator[FakeZalo]:
+    async with FakeZalo() as fake:
+        yield fake
+        fake.assert_no_violations()
+
+
+def zalo_settings(zl: FakeZalo, tmp_path: Path, **zalo: Any) -> Settings:
+    base = load_settings({})
+    return dataclasses.replace(
+        base, data_dir=tmp_path / "data",
+        zalo=ZaloSettings(token=zl.token, api_base_url=zl.base_url,
+                          public_url="https://bot.example.vn", **zalo),
+    )
+
+
+@pytest.fixture
+async def zbot(zl: FakeZalo, tmp_path: Path) -> AsyncIterator[ZaloHarness]:
+    harness = ZaloHarness(zalo_settings(zl, tmp_path), FrozenClock(), zl)
+    await harness.start()
+    try:
+        yield harness
+    finally:
+        await harness.stop()
