@@ -135,6 +135,9 @@ class FakeZalo:
         self.webhook_url = ""
         self.webhook_secret = ""
         self.wrapped = True  # webhook body form: {"ok":true,"result":update} or bare
+        # The TLS proxy in front of the bot: webhook deliveries to the public https origin go
+        # to this local origin instead (e.g. "http://127.0.0.1:8443").
+        self.proxy_to = ""
         self.deliveries: list[tuple[int, float]] = []  # (status, seconds) per webhook POST
         self.pending: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.known_chats: set[str] = set()
@@ -152,13 +155,14 @@ class FakeZalo:
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._api)
         app.router.add_get("/img/{image_id}", self._image)
-        self._runner = web.AppRunner(app, access_log=None)
+        # A long poll whose client went away (a restart) must not swallow the next update.
+        self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
         server = site._server
         assert server is not None
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
         self._session = aiohttp.ClientSession()
         return self
 
@@ -234,8 +238,12 @@ class FakeZalo:
         if secret is not None:
             headers["X-Bot-Api-Secret-Token"] = secret
         assert self._session is not None
+        url = self.webhook_url
+        if self.proxy_to:
+            parsed = urlparse(url)
+            url = self.proxy_to.rstrip("/") + parsed.path + (f"?{parsed.query}" if parsed.query else "")
         started = time.perf_counter()
-        async with self._session.post(self.webhook_url, data=json.dumps(body),
+        async with self._session.post(url, data=json.dumps(body),
                                       headers=headers) as response:
             await response.read()
             self.deliveries.append((response.status, time.perf_counter() - started))
@@ -292,6 +300,8 @@ class FakeZalo:
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
             return self._error(404, "Not Found")
+        if method == "getUpdates":
+            return await self._m_getUpdates(params, request)
         result: web.Response = await handler(params)
         return result
 
@@ -303,7 +313,8 @@ class FakeZalo:
         return self._ok({"id": self.bot_id, "account_name": "bot.khongmatuy",
                          "account_type": "BASIC", "can_join_groups": self.can_join_groups})
 
-    async def _m_getUpdates(self, params: dict[str, Any]) -> web.Response:
+    async def _m_getUpdates(self, params: dict[str, Any],
+                            request: web.Request | None = None) -> web.Response:
         if self.webhook_url:
             return self._violation("getUpdates", "webhook is set; use deleteWebhook", params)
         raw = str(params.get("timeout", "30"))
@@ -311,9 +322,16 @@ class FakeZalo:
             return self._violation("getUpdates", "timeout must be a number of seconds", params)
         getter = asyncio.ensure_future(self.pending.get())
         stopping = asyncio.ensure_future(self._stopping.wait())
-        done, _ = await asyncio.wait({getter, stopping}, timeout=min(int(raw), 60),
-                                     return_when=asyncio.FIRST_COMPLETED)
-        stopping.cancel()
+        try:
+            done, _ = await asyncio.wait({getter, stopping}, timeout=min(int(raw), 60),
+                                         return_when=asyncio.FIRST_COMPLETED)
+        except asyncio.CancelledError:  # the client went away (a restart)
+            if getter.done() and not getter.cancelled():
+                self.pending.put_nowait(getter.result())  # keep it for the next poll
+            getter.cancel()
+            raise
+        finally:
+            stopping.cancel()
         if getter in done:
             return self._ok(getter.result())
         getter.cancel()

@@ -81,3 +81,29 @@ async def zbot(zl: FakeZalo, tmp_path: Path) -> AsyncIterator[ZaloHarness]:
         yield harness
     finally:
         await harness.stop()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+async def zhook(zl: FakeZalo, tmp_path: Path) -> AsyncIterator[ZaloHarness]:
+    """The bot on Zalo in webhook mode, its small server on 127.0.0.1 behind the fake's
+    stand-in for a TLS proxy."""
+    port = free_port()
+    settings = zalo_settings(zl, tmp_path, webhook_secret=WEBHOOK_SECRET)
+    settings = dataclasses.replace(
+        settings, webhook=dataclasses.replace(settings.webhook, listen="127.0.0.1", port=port))
+    zl.proxy_to = f"http://127.0.0.1:{port}"
+    harness = ZaloHarness(settings, FrozenClock(), zl, webhook=True)
+    await harness.start()
+    try:
+        yield harness
+    finally:
+        await harness.stop()

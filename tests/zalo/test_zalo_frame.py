@@ -1,17 +1,104 @@
-"""Contract transcripts on Zalo: the frame and learn through the fake Bot Platform."""
+"""Contract transcripts on Zalo: the frame and learn through the fake Bot Platform
+(numbered menus, stale numbers, receipts that look like numbers, unsupported events, a restart
+mid-flow, groups, 429s)."""
 
 from __future__ import annotations
+
+import logging
+
+import pytest
 
 from fakezalo import FakeZalo
 from tests.zalo.conftest import ZaloHarness
 
 
-async def test_start_shows_numbered_menu_and_number_chooses(zbot: ZaloHarness, zl: FakeZalo) -> None:
+async def test_numbered_menu_and_reply_forms(zbot: ZaloHarness, zl: FakeZalo) -> None:
     lan = zl.user("u1001", "Lan")
     reply = await lan.send("/start")
     assert "Không Ma Túy" in reply.text
     assert "1. 📚 Tìm hiểu" in reply.text
-    assert "Trả lời 1–" in reply.text and "0: menu chính" in reply.text
+    assert "Trả lời 1–3 · 0: menu chính" in reply.text
+    assert "<b>" not in reply.text  # formatting falls back to plain text
+    for form in ("1", "1.", " 1 "):
+        reply = await lan.send(form)
+        assert "Chọn một chủ đề" in reply.text, form
+        await lan.send("0")  # back to the main menu
+    reply = await lan.send("0")
+    assert "Không Ma Túy" in reply.text and "1. 📚 Tìm hiểu" in reply.text
+
+
+async def test_stale_number_is_reprompted_and_long_numbers_are_text(
+        zbot: ZaloHarness, zl: FakeZalo) -> None:
+    lan = zl.user("u1002", "Lan")
+    await lan.send("/start")
+    reply = await lan.send("7")
+    assert reply.texts == ["Số 7 không có trong danh sách vừa gửi. Trả lời 1–3 · 0: menu chính"]
+    reply = await lan.send("2")  # the same list still counts after the re-prompt
+    assert "Chọn ngôn ngữ" in reply.text
+    # A 16-digit receipt (or any longer number) is never read as a choice.
+    reply = await lan.send("1234567812345678")
+    assert reply.text.startswith("Bot chưa hiểu ý bạn")
+    reply = await lan.send("1 2")
+    assert reply.text.startswith("Bot chưa hiểu ý bạn")
+
+
+async def test_language_choice_by_number_and_english_hint(zbot: ZaloHarness, zl: FakeZalo) -> None:
+    tom = zl.user("u1003", "Tom")
+    await tom.send("/language")
+    reply = await tom.send("2")  # 🇬🇧 English
+    assert "Reply 1–3 · 0: main menu" in reply.text
+    assert "Learn" in reply.text
+
+
+async def test_learn_article_split_within_2000_and_search_survives_restart(
+        zbot: ZaloHarness, zl: FakeZalo) -> None:
+    lan = zl.user("u1004", "Lan")
+    await lan.send("/learn")
+    reply = await lan.send("18")  # 🔎 Tìm kiếm
+    assert reply.text
+    await zbot.restart()  # mid-flow: the flow and its numbered menu survive
+    reply = await lan.send("bóng cười")
+    assert "1." in reply.text
     reply = await lan.send("1")
-    assert "Tìm hiểu" in reply.text
-    print(reply.text)
+    assert all(len(t) <= 2000 for t in reply.texts)
+    assert "Trả lời" in reply.texts[-1]
+
+
+async def test_unsupported_sticker_and_image_outside_a_flow(zbot: ZaloHarness, zl: FakeZalo) -> None:
+    kid = zl.user("u1005", "Bé")
+    reply = await kid.send_unsupported()
+    assert "Zalo không chuyển tin nhắn này" in reply.text
+    assert "https://bot.example.vn/" in reply.text
+    reply = await kid.send_sticker()
+    assert reply.texts  # the frame answers politely, never silence
+    reply = await kid.send_image()
+    assert reply.texts
+
+
+async def test_display_name_never_stored_or_logged(
+        zbot: ZaloHarness, zl: FakeZalo, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    hoa = zl.user("u1006", "Nguyễn Thị Hoa Độc Nhất")
+    await hoa.send("/start")
+    await hoa.send("2")
+    await hoa.send("1")
+    await zbot.stop()
+    data = b"".join(p.read_bytes() for p in (zbot.settings.data_dir).glob("bot.sqlite3*"))
+    assert "Độc Nhất".encode() not in data
+    assert "Độc Nhất" not in caplog.text
+    assert zl.token not in caplog.text
+    await zbot.start()
+
+
+async def test_groups_ignored_unless_getme_allows(zbot: ZaloHarness, zl: FakeZalo) -> None:
+    lan = zl.user("u1007", "Lan")
+    reply = await lan.send_in_group("g1", "/start")
+    assert reply.sent == []
+
+
+async def test_rate_limited_get_updates_backs_off_and_recovers(
+        zbot: ZaloHarness, zl: FakeZalo) -> None:
+    zl.fail_next("getUpdates", 429)
+    lan = zl.user("u1008", "Lan")
+    reply = await lan.send("/start")
+    assert "Không Ma Túy" in reply.text
