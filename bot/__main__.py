@@ -15,9 +15,22 @@ from pathlib import Path
 
 from telegram.error import InvalidToken, NetworkError
 
-from bot.config import ConfigError, ensure_data_dir, load_settings, require_webhook_secret
+from bot.channels.zalo.client import ZaloError, ZaloUnauthorized
+from bot.config import (
+    ConfigError,
+    Settings,
+    ensure_data_dir,
+    load_settings,
+    require_webhook_secret,
+)
 from bot.crypto import KeyError_
 from bot.logging_setup import setup_logging
+
+
+def _any_channel() -> bool:
+    settings = load_settings()
+    return bool(settings.token or settings.zalo.enabled)
+
 
 NO_TOKEN = (
     "BOT_TOKEN is not set. To run the real bot, get a token from @BotFather and run:\n"
@@ -51,10 +64,16 @@ async def _run(mode: str) -> int:
 
     settings = load_settings()
     setup_logging(settings.token)
+    setup_logging(settings.zalo.token)
     ensure_data_dir(settings)
+    if not settings.token and settings.zalo.enabled:
+        return await _run_zalo_only(settings, webhook=mode == "webhook")
     if not settings.token:
         raise ConfigError("BOT_TOKEN is required for this mode (get one from @BotFather)")
     if mode == "webhook":
+        from bot.config import check_zalo_webhook
+
+        check_zalo_webhook(settings)
         if not settings.webhook.url:
             raise ConfigError("BOT_WEBHOOK_URL is required for webhook mode (https://host/path)")
         require_webhook_secret(settings)
@@ -73,12 +92,24 @@ async def _run(mode: str) -> int:
     return 0
 
 
+async def _run_zalo_only(settings: Settings, *, webhook: bool) -> int:
+    """Only ZALO_BOT_TOKEN is set: the bot on Zalo (the conversations on the engine)."""
+    from bot.channels.zalo.run import zalo_only
+
+    async with zalo_only(settings, webhook=webhook):
+        how = "webhook" if webhook else "long polling"
+        print(f"Bot is running on Zalo ({how}). Press Ctrl+C to stop.", flush=True)
+        await _wait_for_signal()
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Không Ma Túy bot")
     sub = parser.add_subparsers(dest="command")
-    sub.add_parser("run", help="run with long polling (the playground when BOT_TOKEN is unset)")
+    sub.add_parser("run", help="run every configured channel (Telegram, Zalo) with long polling; "
+                   "the playground when no token is set")
     sub.add_parser("webhook", help="run behind a webhook with a /healthz endpoint")
-    sub.add_parser("doctor", help="check settings, database, content and the token")
+    sub.add_parser("doctor", help="check settings, database, content and the tokens")
     sub.add_parser("playground", help="chat with the bot locally, no Telegram account needed")
     db = sub.add_parser("db", help="database tools")
     db_sub = db.add_subparsers(dest="db_command", required=True)
@@ -107,7 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.db_command == "restore":
                 return asyncio.run(dbtools.restore_command(settings, args.path))
             return asyncio.run(dbtools.backup_command(settings, args.path, parents=args.parents))
-        if command == "playground" or (command == "run" and not load_settings().token):
+        if command == "playground" or (command == "run" and not _any_channel()):
             from bot.playground import playground
 
             if command == "run":
@@ -130,6 +161,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except NetworkError as exc:
         print(f"error: cannot reach the Bot API ({type(exc).__name__}); check the network "
               "and BOT_API_BASE_URL", file=sys.stderr)
+        return 1
+    except ZaloUnauthorized:
+        print("error: Zalo rejected ZALO_BOT_TOKEN; check it in Zalo Bot Manager", file=sys.stderr)
+        return 2
+    except ZaloError as exc:  # never quotes the token (bot/channels/zalo/client.py)
+        print(f"error: the Zalo Bot Platform refused a call ({exc}); check the network and "
+              "ZALO_API_BASE_URL", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -134,8 +134,45 @@ async def check_telegram(report: Report, settings: Settings) -> None:
 
 
 # Every channel the bot serves people through, with its check (today only Telegram).
+async def check_zalo(report: Report, settings: Settings) -> None:
+    """The Zalo token (getMe), groups, the webhook as Zalo has it, the webhook and photo
+    settings. Never prints the token."""
+    zalo = settings.zalo
+    if not zalo.enabled:
+        report.line("ok", "zalo", "ZALO_BOT_TOKEN not set (the Zalo channel is off)")
+        return
+    from bot.channels.zalo.client import ZaloClient, ZaloNetworkError, ZaloUnauthorized
+    from bot.config import check_zalo_webhook
+
+    client = ZaloClient(zalo.token, zalo.api_base_url, timeout=10)
+    try:
+        me = await client.get_me()
+        report.line("ok", "zalo token", f"getMe answered: {me.account_name}, groups "
+                    f"{'allowed' if me.can_join_groups else 'not enabled (private chats only)'}")
+        hook = await client.get_webhook_info()
+        url = str(hook.get("url") or "")
+        report.line("ok", "zalo webhook", f"set to {url}" if url else "none (long polling)")
+    except ZaloUnauthorized:
+        report.line("FAIL", "zalo token", "Zalo rejected ZALO_BOT_TOKEN (reset in Zalo Bot Manager?)")
+    except (ZaloNetworkError, TimeoutError) as exc:
+        report.line("warn", "zalo token", f"Zalo not reachable ({type(exc).__name__}); not checked")
+    except Exception as exc:  # an unexpected answer: say which kind, never the URL
+        report.line("FAIL", "zalo token", type(exc).__name__)
+    finally:
+        await client.close()
+    try:
+        check_zalo_webhook(settings)
+        report.line("ok", "zalo webhook mode", "secret and public https URL set")
+    except ConfigError as exc:
+        report.line("ok", "zalo webhook mode", f"not possible yet: {exc} (long polling works)")
+    if not zalo.public_url.startswith("https://"):
+        report.line("warn", "zalo photos", "BOT_PUBLIC_URL (https) not set: the bot cannot send "
+                    "photos (certificates, QR codes, tip photos) on Zalo")
+
+
 CHANNELS: tuple[tuple[str, Callable[[Report, Settings], Awaitable[None]]], ...] = (
     ("telegram", check_telegram),
+    ("zalo", check_zalo),
 )
 
 
