@@ -1,0 +1,49 @@
+"""Photos both ways: the bot's photos go out as signed, expiring https URLs it serves itself;
+a person's photo is downloaded from Zalo's URL with a size cap."""
+
+from __future__ import annotations
+
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.channels.zalo.client import ZaloClient, ZaloError
+from bot.channels.zalo.webhook import make_app
+from bot.screens import Button, Screen
+from fakezalo import FakeZalo
+from fakezalo.server import PNG_1PX
+from handlers.start import SetLanguage
+from tests.zalo.conftest import ZaloHarness
+
+
+async def test_bot_photo_is_a_signed_url_it_serves(zbot: ZaloHarness, zl: FakeZalo) -> None:
+    await zl.user("p1", "Lan").send("/start")
+    ref = await zbot.ch.send_screen(
+        "p1", Screen("Giấy chứng nhận", [[Button("A", action=SetLanguage("vi"))]],
+                     photo=PNG_1PX), "vi")
+    assert ref
+    photo = zl.sent[-1]
+    assert photo.method == "sendPhoto"
+    assert photo.photo.startswith("https://bot.example.vn/zalo/media/")
+    assert photo.caption.startswith("Giấy chứng nhận") and "1. A" in photo.caption
+    path = photo.photo.removeprefix("https://bot.example.vn")
+    async with TestClient(TestServer(make_app(zbot.ch, webhook=False))) as http:
+        ok = await http.get(path)
+        assert ok.status == 200 and await ok.read() == PNG_1PX
+        assert ok.headers["Content-Type"] == "image/png"
+        assert (await http.get(path[:-4] + "0000")).status == 404  # forged signature
+        zbot.clock.advance(seconds=16 * 60)
+        assert (await http.get(path)).status == 404  # expired
+
+
+async def test_photo_download_is_capped(zl: FakeZalo) -> None:
+    client = ZaloClient(zl.token, zl.base_url)
+    try:
+        url = zl.host_image(b"x" * 5000)
+        assert await client.download(url, max_bytes=5000) == b"x" * 5000
+        try:
+            await client.download(url, max_bytes=4999)
+        except ZaloError as exc:
+            assert exc.code == 413
+        else:
+            raise AssertionError("an oversized photo was accepted")
+    finally:
+        await client.close()
