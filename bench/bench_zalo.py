@@ -12,6 +12,9 @@ previous one). The flow is the citizen flow available on the engine:
 
 Then every update is delivered a second time (Zalo retries) and must change nothing.
 
+A second, open-loop phase sends `/start` from `--rate` new people per second for `--seconds`
+(a busy evening rather than a saturated bot) and reports the same figures.
+
 Reported: webhook acknowledgement time (POST sent -> 200 received, per delivery; Zalo's limit
 is 2 s), handling latency (delivery -> the bot reports the update handled, which is after its
 last sendMessage), lost updates (delivered but never handled or never answered), duplicate
@@ -54,7 +57,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def main(users: int, steps: int, concurrency: int) -> None:
+async def main(users: int, steps: int, concurrency: int, rate: float, seconds: float) -> None:
     logging.basicConfig(level=logging.WARNING)
     async with FakeZalo(reply_timeout=60) as zl:
         with tempfile.TemporaryDirectory() as tmp:
@@ -107,6 +110,22 @@ async def main(users: int, steps: int, concurrency: int) -> None:
                       f"p99 {pct(latencies, 0.99):.1f} ms, mean "
                       f"{statistics.mean(latencies) * 1000:.1f} ms")
                 print(f"wall {wall:.1f} s, {total / wall:.0f} updates/s")
+                # Open loop: new people at a steady rate (a busy evening, not a saturated bot).
+                zl.deliveries.clear()
+                open_latencies: list[float] = []
+
+                async def newcomer(i: int) -> None:
+                    await asyncio.sleep(i / rate)
+                    started = time.perf_counter()
+                    await zl.user(f"open{i:05d}", "X").send("/start")
+                    open_latencies.append(time.perf_counter() - started)
+
+                await asyncio.gather(*(newcomer(i) for i in range(int(rate * seconds))))
+                acks = [s for _status, s in zl.deliveries]
+                print(f"open loop {rate:g} new people/s for {seconds:g} s (n={len(acks)}): "
+                      f"ack p50 {pct(acks, 0.5):.1f} ms, p99 {pct(acks, 0.99):.1f} ms; "
+                      f"handling p50 {pct(open_latencies, 0.5):.1f} ms, "
+                      f"p99 {pct(open_latencies, 0.99):.1f} ms")
                 print(f"violations {len(zl.violations)}")
 
 
@@ -115,5 +134,7 @@ if __name__ == "__main__":
     parser.add_argument("--users", type=int, default=1000)
     parser.add_argument("--steps", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--rate", type=float, default=20.0)
+    parser.add_argument("--seconds", type=float, default=20.0)
     args = parser.parse_args()
-    asyncio.run(main(args.users, args.steps, args.concurrency))
+    asyncio.run(main(args.users, args.steps, args.concurrency, args.rate, args.seconds))
