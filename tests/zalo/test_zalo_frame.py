@@ -5,6 +5,7 @@ mid-flow, groups, 429s)."""
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pytest
 
@@ -102,3 +103,54 @@ async def test_rate_limited_get_updates_backs_off_and_recovers(
     lan = zl.user("u1008", "Lan")
     reply = await lan.send("/start")
     assert "Không Ma Túy" in reply.text
+
+
+async def test_quota_on_a_reply_is_waited_out(zbot: ZaloHarness, zl: FakeZalo,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    zbot.ch.sender.delays = (0.01, 0.01, 0.01)
+    zl.fail_next("sendMessage", 429, times=2)
+    reply = await zl.user("u1009", "Lan").send("/start")
+    assert len(reply.sent) == 1 and "Không Ma Túy" in reply.text
+
+
+async def test_update_stored_before_a_crash_is_handled_at_start(
+        zbot: ZaloHarness, zl: FakeZalo) -> None:
+    from bot.channels.zalo.channel import ZaloChannel
+    from bot.channels.zalo.client import ZaloClient
+    from bot.runtime import Runtime
+
+    await zbot.stop()
+    zl.known_chats.add("u1010")
+    update = {"event_name": "message.text.received", "message": {
+        "from": {"id": "u1010", "display_name": "Lan"}, "chat": {"id": "u1010"},
+        "text": "/start", "message_id": "crash-1", "date": 1}}
+    runtime = await Runtime.open(zbot.settings, zbot.clock)
+    crashed = ZaloChannel(runtime, ZaloClient(zl.token, zl.base_url))
+    crashed._schedule = lambda key, event: None  # type: ignore[method-assign]  # died here
+    assert await crashed.submit(update)
+    await crashed.client.close()
+    await runtime.close()
+    await zbot.start()
+    sent = await zl.sent_to("u1010", 1)
+    assert sent and "Không Ma Túy" in sent[0].text
+    # and it is not handled a third time after another restart
+    await zbot.restart()
+    await zl.user("u1010", "Lan").send("/help")
+    assert len([s for s in zl.sent if s.chat_id == "u1010"]) == 2
+
+
+async def test_groups_where_zalo_allows_them(zl: FakeZalo, tmp_path: Path) -> None:
+    from bot.clock import FrozenClock
+    from tests.zalo.conftest import zalo_settings
+
+    zl.can_join_groups = True
+    harness = ZaloHarness(zalo_settings(zl, tmp_path), FrozenClock(), zl)
+    await harness.start()
+    try:
+        assert harness.ch.caps.groups
+        reply = await zl.user("u1011", "Lan").send_in_group("g2", "/start")
+        assert "trò chuyện riêng" in reply.text  # a group gets the short "open a private chat"
+        reply = await zl.user("u1011", "Lan").send_in_group("g2", "xin chào mọi người")
+        assert reply.sent == []  # ordinary group chatter is never answered
+    finally:
+        await harness.stop()

@@ -20,6 +20,7 @@ from contextlib import suppress
 
 from bot.channels.zalo import events as ev
 from bot.channels.zalo.client import (
+    PatientSender,
     ZaloClient,
     ZaloError,
     ZaloNetworkError,
@@ -66,6 +67,7 @@ class ZaloChannel:
                  max_concurrent: int = 16) -> None:
         self.runtime = runtime
         self.client = client
+        self.sender = PatientSender(client)
         settings = runtime.settings.zalo
         self.media = MediaStore(runtime.keyring, runtime.clock, settings.public_url)
         self.groups = False

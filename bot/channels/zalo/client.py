@@ -63,6 +63,32 @@ class BotInfo:
     can_join_groups: bool
 
 
+class PatientSender:
+    """Sends of a reply: a 429 (quota) is waited out a few times before the reply fails, so a
+    short burst does not turn a person's answer into an apology."""
+
+    def __init__(self, client: ZaloClient, delays: tuple[float, ...] = (1.0, 2.0, 4.0)) -> None:
+        self.client = client
+        self.delays = delays
+
+    async def _patiently(self, method: str, *args: Any) -> dict[str, Any]:
+        for delay in (*self.delays, None):
+            try:
+                result: dict[str, Any] = await getattr(self.client, method)(*args)
+                return result
+            except ZaloRateLimited:
+                if delay is None:
+                    raise
+                await asyncio.sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def send_message(self, chat_id: str, text: str) -> dict[str, Any]:
+        return await self._patiently("send_message", chat_id, text)
+
+    async def send_photo(self, chat_id: str, photo_url: str, caption: str = "") -> dict[str, Any]:
+        return await self._patiently("send_photo", chat_id, photo_url, caption)
+
+
 class ZaloClient:
     def __init__(self, token: str, base_url: str, *, timeout: float = 15.0,
                  http: httpx.AsyncClient | None = None) -> None:

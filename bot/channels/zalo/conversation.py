@@ -61,7 +61,7 @@ class ZaloConversation:
         return await self._send(rendered, screen.photo)
 
     async def _send(self, rendered: Rendered, photo: bytes | None) -> str | None:
-        client = self.channel.client
+        client = self.channel.sender
         first: str | None = None
         messages = list(rendered.messages)
         if photo is not None:
@@ -78,7 +78,7 @@ class ZaloConversation:
     async def notice(self, text: str | None = None, *, alert: bool = False) -> None:
         if text:  # an empty acknowledgement means nothing on Zalo
             for piece in split_text(plain_text(text)):
-                await self.channel.client.send_message(self.chat_id, piece)
+                await self.channel.sender.send_message(self.chat_id, piece)
 
 
 # -- the numbered menu, part of the flow state ------------------------------------------------
