@@ -182,3 +182,27 @@ def test_media_urls_are_signed_and_expire() -> None:
 def test_zalo_error_message_is_plain() -> None:
     assert str(ZaloError("sendMessage", 429, "Quota exceeded")) == \
         "Zalo sendMessage failed: 429 Quota exceeded"
+
+
+async def test_menu_is_protected_like_a_tip_flow(tmp_path: Path) -> None:
+    """A menu can carry a tip's id (the receipt's "notify me"): whoever holds the database and
+    master.key must not read it; a clean restart keeps it."""
+    from bot.channels.zalo.conversation import MENU_FLOW, load_menu, save_menu
+    from bot.sessions import SessionStore
+    from storage.db import Database
+
+    keyring = Keyring.load_or_create(tmp_path)
+    clock = FrozenClock()
+    async with Database(tmp_path / "db.sqlite3") as db:
+        sessions = SessionStore(db, keyring, clock)
+        sessions.protect(MENU_FLOW)
+        await save_menu(sessions, "zalo:u1", {1: "tip:wo:42:abc"})
+        assert await load_menu(sessions, "zalo:u1") == {1: "tip:wo:42:abc"}
+        await sessions.suspend()  # a clean stop
+        resumed = SessionStore(db, keyring, clock)
+        await resumed.resume()
+        assert await load_menu(resumed, "zalo:u1") == {1: "tip:wo:42:abc"}
+        thief = SessionStore(db, keyring, clock)  # database + master.key, no restart copy
+        assert await load_menu(thief, "zalo:u1") == {}
+        rows = await db.fetchall("SELECT * FROM sessions")
+        assert rows and all(b"tip:wo" not in bytes(r["value"]) for r in rows)

@@ -29,6 +29,7 @@ from bot.channels.zalo.client import (
 )
 from bot.channels.zalo.conversation import (
     CHANNEL,
+    MENU_FLOW,
     ZaloConversation,
     capabilities,
     chat_key,
@@ -69,6 +70,7 @@ class ZaloChannel:
         self.client = client
         self.sender = PatientSender(client)
         settings = runtime.settings.zalo
+        runtime.sessions.protect(MENU_FLOW)  # see conversation.save_menu
         self.media = MediaStore(runtime.keyring, runtime.clock, settings.public_url)
         self.groups = False
         self.caps = capabilities(False)
@@ -227,7 +229,7 @@ class ZaloChannel:
             if event.private:
                 await self._explain_unsupported(turn)
             return
-        menu = await load_menu(runtime.sessions, key)
+        menu = await load_menu(runtime.sessions, key) if event.private else {}
         settings = runtime.settings.zalo
         inp: Input | StaleChoice = to_input(
             event, menu,

@@ -2,10 +2,7 @@
 numbered; replacing a screen sends a new one; a notice with text is a message.
 
 The numbers of the last menu shown are part of the chat's flow state (a tipster mid-flow must
-not be stranded with numbers that mean nothing after a restart): inside a flow they are kept in
-the chat's sealed session itself, so a protected flow's menu is as protected as the flow;
-outside a flow under a sibling session key, so an empty session still reads as "nothing to
-cancel".
+not be stranded with numbers that mean nothing after a restart); see `save_menu`.
 """
 
 from __future__ import annotations
@@ -82,6 +79,13 @@ class ZaloConversation:
 
 
 # -- the numbered menu, part of the flow state ------------------------------------------------
+# The menu's packed actions can name a tip (the receipt's "notify me" carries its id), so a
+# chat's menu is kept like a tip flow's state: under a sibling session key whose "flow" is
+# protected (bot/sessions.py), i.e. sealed under a key held only in memory. A clean restart
+# keeps it; after a crash the numbers are forgotten and a bare number is read as text.
+MENU_FLOW = "zalo_menu"
+
+
 def _side(key: str) -> str:
     return f"{key}#menu"
 
@@ -93,20 +97,12 @@ def _decode(raw: object) -> dict[int, str]:
 
 
 async def load_menu(sessions: SessionStore, key: str) -> dict[int, str]:
-    session = await sessions.get(key)
-    if session.get("flow") and MENU_KEY in session:
-        return _decode(session[MENU_KEY])
     return _decode((await sessions.get(_side(key))).get(MENU_KEY))
 
 
 async def save_menu(sessions: SessionStore, key: str, menu: dict[int, str]) -> None:
-    session = await sessions.get(key)
-    encoded = {str(k): v for k, v in menu.items()}
-    if session.get("flow"):
-        session[MENU_KEY] = encoded
-        await sessions.set(key, session)
-        await sessions.clear(_side(key))
-    elif menu:
-        await sessions.set(_side(key), {MENU_KEY: encoded})
+    if menu:
+        await sessions.set(_side(key), {
+            "flow": MENU_FLOW, MENU_KEY: {str(k): v for k, v in menu.items()}})
     else:
         await sessions.clear(_side(key))

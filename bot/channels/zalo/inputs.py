@@ -44,7 +44,7 @@ def to_input(event: ZaloEvent, menu: dict[int, str],
             head, _, rest = stripped.partition(" ")
             name = head[1:].partition("@")[0].lower()
             return Command(name, rest.strip())
-        number = choice_number(text)
+        number = choice_number(text) if event.private else None  # groups: no menus
         if number is not None:
             if number == 0:
                 return Command("menu")
