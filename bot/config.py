@@ -418,7 +418,7 @@ def _zalo_settings(raw: Mapping[str, object]) -> ZaloSettings:
         webhook_secret=secret,
         webhook_path=str(raw.get("ZALO_WEBHOOK_PATH", "zalo/webhook")).strip("/ ") or "zalo/webhook",
         public_url=public,
-        broadcast_rate=_float("ZALO_BROADCAST_RATE", raw.get("ZALO_BROADCAST_RATE", 10)),
+        broadcast_rate=_float("ZALO_BROADCAST_RATE", raw.get("ZALO_BROADCAST_RATE", 10), 1000),
         admin_ids=frozenset(admins),
     )
 

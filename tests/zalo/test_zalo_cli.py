@@ -28,17 +28,21 @@ def _env(zl: FakeZalo, tmp_path: Path, token: str | None = None) -> dict[str, st
 
 async def test_doctor_checks_zalo(zl: FakeZalo, capsys: pytest.CaptureFixture[str]) -> None:
     # In process: the full `doctor` also validates all content, which takes seconds.
-    from bot.doctor import zalo_check
+    from bot.doctor import Report, check_zalo
 
     good = load_settings({"ZALO_BOT_TOKEN": zl.token, "ZALO_API_BASE_URL": zl.base_url})
-    assert await zalo_check(good) == 0
+    report = Report()
+    await check_zalo(report, good)
+    assert report.counts["FAIL"] == 0
     out = capsys.readouterr().out
     assert "[ok  ] zalo token: getMe answered: bot.khongmatuy, groups not enabled" in out
     assert "[ok  ] zalo webhook: none (long polling)" in out
-    assert "BOT_PUBLIC_URL (https) not set" in out
+    assert "[warn] zalo photos: BOT_PUBLIC_URL (https) not set" in out
     wrong = load_settings({"ZALO_BOT_TOKEN": "111222:wrong-zalo-token",
                            "ZALO_API_BASE_URL": zl.base_url})
-    assert await zalo_check(wrong) == 1
+    report = Report()
+    await check_zalo(report, wrong)
+    assert report.counts["FAIL"] == 1
     out += capsys.readouterr().out
     assert "[FAIL] zalo token: Zalo rejected ZALO_BOT_TOKEN" in out
     assert zl.token not in out and "wrong-zalo-token" not in out
