@@ -241,12 +241,11 @@ class ZaloChannel:
                 inp = Text(inp.text)  # a flow may take a bare number as text
             else:
                 await turn.show(Screen(stale_choice_text(turn.t, inp.number, len(menu))))
-                # the same list stays valid
-                await save_menu(runtime.sessions, key, menu)
-                return
+                return  # the same list stays valid
         await runtime.engine.dispatch(turn, inp)
         conv = turn.conv
-        if isinstance(conv, ZaloConversation) and conv.menu is not None and event.private:
+        if isinstance(conv, ZaloConversation) and conv.menu is not None and event.private \
+                and conv.menu != menu:  # unchanged (e.g. the same list again): no write
             await save_menu(runtime.sessions, key, conv.menu)
 
     async def _explain_unsupported(self, turn: Turn) -> None:
