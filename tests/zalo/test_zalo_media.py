@@ -47,3 +47,20 @@ async def test_photo_download_is_capped(zl: FakeZalo) -> None:
             raise AssertionError("an oversized photo was accepted")
     finally:
         await client.close()
+
+
+async def test_a_message_outside_a_turn_leaves_a_flow_list_alone(
+        zbot: ZaloHarness, zl: FakeZalo) -> None:
+    from bot.channels.zalo.conversation import load_menu
+
+    lan = zl.user("p2", "Lan")
+    await lan.send("/learn")
+    await lan.send("18")  # 🔎 search: the learn_search flow
+    before = await load_menu(zbot.ch.runtime.sessions, "zalo:p2")
+    await zbot.ch.send_screen("p2", Screen("Tin mới", [
+        [Button("Đổi", action=SetLanguage("en"))], [Button("Đăng ký", url="https://e.vn/r")]]),
+        "vi", keep_flow_menu=True)
+    assert zl.sent[-1].text == "Tin mới\n\nĐăng ký: https://e.vn/r"
+    assert await load_menu(zbot.ch.runtime.sessions, "zalo:p2") == before
+    reply = await lan.send("bóng cười")  # the flow goes on
+    assert "1." in reply.text

@@ -260,15 +260,23 @@ class ZaloChannel:
         return self.media.publish(data)
 
     # -- sending outside a turn (police cards, broadcasts, reminders) ------------------------
-    async def send_screen(self, chat_id: str, screen: Screen, locale: str) -> str | None:
+    async def send_screen(self, chat_id: str, screen: Screen, locale: str, *,
+                          keep_flow_menu: bool = False) -> str | None:
         """Show a screen in a chat the bot has seen, outside any incoming update; its numbered
-        options become that chat's menu."""
+        options become that chat's menu. With `keep_flow_menu`, a chat in the middle of a flow
+        keeps its menu and gets only the screen's link buttons (a campaign must not turn a
+        tipster's "2" into something else)."""
+        key = chat_key(chat_id)
+        if keep_flow_menu and (await self.runtime.sessions.get(key)).get("flow"):
+            links = [[b for b in row if b.url] for row in screen.buttons]
+            screen = Screen(screen.text, [row for row in links if row], screen.photo,
+                            screen.document)
+            keep = True
+        else:
+            keep = False
         conv = ZaloConversation(self, chat_id, self.caps)
-        conv.turn = Turn(conv, Chat(CHANNEL, chat_key(chat_id)), None, translator(locale),
-                         self.runtime)
+        conv.turn = Turn(conv, Chat(CHANNEL, key), None, translator(locale), self.runtime)
         ref = await conv.show(screen)
-        if conv.menu is not None:
-            await save_menu(self.runtime.sessions, chat_key(chat_id), conv.menu)
+        if conv.menu is not None and not keep:
+            await save_menu(self.runtime.sessions, key, conv.menu)
         return ref if isinstance(ref, str) else None
-
-

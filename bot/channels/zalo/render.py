@@ -156,7 +156,7 @@ def render(screen: Screen, t: Translator, *, limit: int = MAX_TEXT,
     tail: list[str] = []
     if link_lines:
         tail.append("\n".join(link_lines))
-    if choice_lines or screen.buttons:
+    if any(b.data is not None for row in screen.buttons for b in row):  # a choice to make
         tail.append("\n".join(choice_lines))
         tail.append(choose_hint(t, len(options)))
     tail_text = "\n\n".join(p for p in tail if p)
