@@ -7,6 +7,7 @@ the services through it, services never reach back.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -83,6 +84,12 @@ class Runtime:
             lock.release()
             raise
         accounts = AccountService(db)
+        if settings.zalo.admin_ids:
+            # National admins on Zalo (ZALO_ADMIN_IDS): their account ids join BOT_ADMIN_IDS,
+            # so every feature's permission check knows them.
+            zalo_admins = {await accounts.user_id("zalo", ext) for ext in settings.zalo.admin_ids}
+            settings = dataclasses.replace(settings, admin_ids=settings.admin_ids | {
+                uid for uid in zalo_admins if uid is not None})
         users = UserService(db, settings.default_locale)
         users.register_eraser(accounts.erase, last=True)
         runtime = cls(

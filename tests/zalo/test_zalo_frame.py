@@ -154,3 +154,19 @@ async def test_groups_where_zalo_allows_them(zl: FakeZalo, tmp_path: Path) -> No
         assert reply.sent == []  # ordinary group chatter is never answered
     finally:
         await harness.stop()
+
+
+async def test_zalo_admin_ids_are_national_admins(zl: FakeZalo, tmp_path: Path) -> None:
+    from bot.clock import FrozenClock
+    from tests.zalo.conftest import zalo_settings
+
+    harness = ZaloHarness(zalo_settings(zl, tmp_path, admin_ids=frozenset({"adm1"})),
+                          FrozenClock(), zl)
+    await harness.start()
+    try:
+        admin = await harness.ch.runtime.accounts.user_id("zalo", "adm1", create=False)
+        assert admin is not None and admin in harness.ch.runtime.settings.admin_ids
+        other = await harness.ch.runtime.accounts.user_id("zalo", "cit1")
+        assert other not in harness.ch.runtime.settings.admin_ids
+    finally:
+        await harness.stop()

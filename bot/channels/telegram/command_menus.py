@@ -51,7 +51,8 @@ async def publish(bot: Bot, available: set[str], runtime: Runtime | None = None)
                 await bot.set_my_commands(commands, scope=scope)
     if runtime is not None:
         for user_id in runtime.settings.admin_ids:
-            await sync_menu(bot, runtime, user_id, available)
+            if user_id < 2**53:  # a Telegram account (Zalo admins have no Telegram menu)
+                await sync_menu(bot, runtime, user_id, available)
 
 
 
