@@ -68,7 +68,7 @@ class ZaloSettings:
     public_url: str = ""
     broadcast_rate: float = 10.0  # messages per second to Zalo subscribers (429 = back off)
     admin_ids: frozenset[str] = frozenset()  # Zalo user ids of national admins
-    photo_max_bytes: int = 10 * 1024 * 1024
+    photo_max_bytes: int = 20 * 1024 * 1024  # as bot/photos.py takes
 
     @property
     def enabled(self) -> bool:

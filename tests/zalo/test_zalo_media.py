@@ -45,6 +45,8 @@ async def test_photo_download_is_capped(zl: FakeZalo) -> None:
             assert exc.code == 413
         else:
             raise AssertionError("an oversized photo was accepted")
+        # cut just above the cap, for the conversation's own polite size check
+        assert len(await client.download(url, max_bytes=4000, truncate=True)) == 4001
     finally:
         await client.close()
 

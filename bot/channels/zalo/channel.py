@@ -233,7 +233,9 @@ class ZaloChannel:
         settings = runtime.settings.zalo
         inp: Input | StaleChoice = to_input(
             event, menu,
-            lambda url: self.client.download(url, max_bytes=settings.photo_max_bytes),
+            # Cut just above the cap: the conversation's own size check answers politely.
+            lambda url: self.client.download(url, max_bytes=settings.photo_max_bytes,
+                                             truncate=True),
         )
         if isinstance(inp, StaleChoice):
             session = await turn.session()

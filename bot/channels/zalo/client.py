@@ -180,10 +180,12 @@ class ZaloClient:
     async def send_chat_action(self, chat_id: str, action: str = "typing") -> None:
         await self.call("sendChatAction", {"chat_id": chat_id, "action": action})
 
-    async def download(self, url: str, *, max_bytes: int, limit_seconds: float = 20.0) -> bytes:
+    async def download(self, url: str, *, max_bytes: int, limit_seconds: float = 20.0,
+                       truncate: bool = False) -> bytes:
         """A photo a person sent (a URL on Zalo's servers): streamed, refused above
-        `max_bytes`, abandoned after `limit_seconds`. Only URLs from Zalo events come here,
-        never a URL typed in a message."""
+        `max_bytes` (or, with `truncate`, cut at `max_bytes + 1` so the caller's own size check
+        answers politely), abandoned after `limit_seconds`. Only URLs from Zalo events come
+        here, never a URL typed in a message."""
         if not url.startswith(("https://", "http://")):
             raise ZaloError("download", 400, "not an http(s) URL")
         try:
@@ -192,15 +194,20 @@ class ZaloClient:
                     if response.status_code != 200:
                         raise ZaloError("download", response.status_code, "photo not available")
                     declared = response.headers.get("content-length")
+                    too_large = ZaloError("download", 413, "photo too large")
                     if declared and declared.isdigit() and int(declared) > max_bytes:
-                        raise ZaloError("download", 413, "photo too large")
+                        if not truncate:
+                            raise too_large
+                        return bytes(max_bytes + 1)
                     chunks: list[bytes] = []
                     size = 0
                     async for chunk in response.aiter_bytes():
                         size += len(chunk)
-                        if size > max_bytes:
-                            raise ZaloError("download", 413, "photo too large")
                         chunks.append(chunk)
+                        if size > max_bytes:
+                            if not truncate:
+                                raise too_large
+                            return b"".join(chunks)[:max_bytes + 1]
                     return b"".join(chunks)
         except TimeoutError:
             raise ZaloNetworkError("download", 0, "timeout") from None
