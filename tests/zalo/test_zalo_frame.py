@@ -170,3 +170,27 @@ async def test_zalo_admin_ids_are_national_admins(zl: FakeZalo, tmp_path: Path) 
         assert other not in harness.ch.runtime.settings.admin_ids
     finally:
         await harness.stop()
+
+
+async def test_housekeeping_forgets_old_dedup_keys(zbot: ZaloHarness, zl: FakeZalo) -> None:
+    import asyncio
+
+    lan = zl.user("u1012", "Lan")
+    await lan.send("/start")
+    update = zl.last_update
+    assert not await zbot.ch.submit(update)  # a duplicate within two days
+    ran: list[int] = []
+
+    async def also() -> None:
+        ran.append(1)
+
+    assert zbot.ch._housekeeper is not None
+    zbot.ch._housekeeper.cancel()
+    zbot.clock.advance(days=3)
+    zbot.ch.start_housekeeping(every=0.01, also=also)
+    for _ in range(200):
+        if ran:
+            break
+        await asyncio.sleep(0.01)
+    assert ran
+    assert await zbot.ch.submit(update)  # its key was forgotten

@@ -17,6 +17,7 @@ import traceback
 from collections import deque
 from collections.abc import Callable
 from contextlib import suppress
+from typing import Any
 
 from bot.channels.zalo import events as ev
 from bot.channels.zalo.client import (
@@ -79,6 +80,7 @@ class ZaloChannel:
         self._slots = asyncio.Semaphore(max_concurrent)
         self._tasks: set[asyncio.Task[None]] = set()
         self._poller: asyncio.Task[None] | None = None
+        self._housekeeper: asyncio.Task[None] | None = None
         self._stopping = False
         self.duplicates = 0
         self.handled = 0
@@ -107,15 +109,34 @@ class ZaloChannel:
         if leftovers:
             log.info("zalo: handling %d update(s) received before the last stop", len(leftovers))
 
+    def start_housekeeping(self, every: float = 3600, *, also: Callable[[], Any] | None = None
+                           ) -> None:
+        """Hourly: forget dedup keys older than two days (and run `also`, e.g. the session
+        purge when no Telegram JobQueue runs the bot's jobs)."""
+
+        async def loop() -> None:
+            while not self._stopping:
+                await asyncio.sleep(every)
+                try:
+                    await repo.purge(self.runtime.db,
+                                     self.runtime.clock.timestamp() - KEEP_KEYS_SECONDS)
+                    if also is not None:
+                        await also()
+                except Exception as exc:  # never stop the loop
+                    log.error("zalo: housekeeping failed: %s", type(exc).__name__)
+
+        self._housekeeper = asyncio.create_task(loop(), name="zalo-housekeeping")
+
     def start_polling(self, timeout: int = 30) -> None:
         self._poller = asyncio.create_task(self._poll(timeout), name="zalo-polling")
 
     async def stop(self) -> None:
         self._stopping = True
-        if self._poller is not None:
-            self._poller.cancel()
-            with suppress(asyncio.CancelledError):
-                await self._poller
+        for task in (self._poller, self._housekeeper):
+            if task is not None:
+                task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await task
         if self._tasks:  # let the handling in progress finish (its updates stay in the inbox)
             await asyncio.wait(self._tasks, timeout=10)
         for task in list(self._tasks):

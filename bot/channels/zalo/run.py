@@ -20,8 +20,8 @@ log = logging.getLogger(__name__)
 SERVICE = "zalo"
 
 
-async def start_channel(runtime: Runtime, *, webhook: bool, poll_timeout: int = 30
-                        ) -> ZaloChannel:
+async def start_channel(runtime: Runtime, *, webhook: bool, poll_timeout: int = 30,
+                        housekeeping_elsewhere: bool = True) -> ZaloChannel:
     """Connect (getMe), handle leftovers, and take updates by webhook or long polling."""
     settings = runtime.settings.zalo
     client = ZaloClient(settings.token, settings.api_base_url)
@@ -40,6 +40,15 @@ async def start_channel(runtime: Runtime, *, webhook: bool, poll_timeout: int = 
         await client.close()
         raise
     runtime.services[SERVICE] = channel
+    if not housekeeping_elsewhere:
+        from bot.jobs import housekeeping
+
+        # Zalo alone: no Telegram JobQueue runs the bot's jobs; at least purge expired
+        # sessions and drafts. (Feature jobs still need a scheduler of their own: see
+        # docs/ZALO.md.)
+        channel.start_housekeeping(also=lambda: housekeeping(None, runtime))
+    else:
+        channel.start_housekeeping()
     log.info("zalo: connected (%s, groups %s)", "webhook" if webhook else "long polling",
              "yes" if channel.groups else "no")
     return channel
@@ -66,7 +75,8 @@ async def zalo_only(settings: Settings, *, clock: Clock | None = None, webhook: 
     channel: ZaloChannel | None = None
     try:
         await install_engine(runtime)
-        channel = await start_channel(runtime, webhook=webhook, poll_timeout=poll_timeout)
+        channel = await start_channel(runtime, webhook=webhook, poll_timeout=poll_timeout,
+                                      housekeeping_elsewhere=False)
         if http and (webhook or settings.zalo.public_url):
             runner = await serve(channel, webhook=webhook)
         yield channel
