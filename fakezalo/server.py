@@ -28,6 +28,13 @@ import aiohttp
 from aiohttp import web
 
 MAX_TEXT = 2000
+# Parameters each method takes; anything else is a violation (the bot must not guess fields).
+FIELDS: dict[str, set[str]] = {
+    "getMe": set(), "getUpdates": {"timeout"}, "setWebhook": {"url", "secret_token"},
+    "deleteWebhook": set(), "getWebhookInfo": set(), "sendMessage": {"chat_id", "text"},
+    "sendPhoto": {"chat_id", "photo", "caption"}, "sendSticker": {"chat_id", "sticker"},
+    "sendChatAction": {"chat_id", "action"},
+}
 # The images a fake user sends are served here (Zalo's CDN in real life).
 PNG_1PX = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
@@ -299,7 +306,11 @@ class FakeZalo:
             return self._error(code, "Quota exceeded" if code == 429 else "Injected failure")
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
+            self.violations.append(Violation(method, "unknown method", params))
             return self._error(404, "Not Found")
+        unknown = set(params) - FIELDS[method]
+        if unknown:
+            return self._violation(method, f"unknown parameter(s) {sorted(unknown)}", params)
         if method == "getUpdates":
             return await self._m_getUpdates(params, request)
         result: web.Response = await handler(params)
@@ -377,8 +388,6 @@ class FakeZalo:
         text = params.get("text")
         if not isinstance(text, str) or not 1 <= len(text) <= MAX_TEXT:
             return self._violation("sendMessage", "text must be 1-2000 characters", params)
-        if "parse_mode" in params:
-            return self._violation("sendMessage", "parse_mode is not a confirmed field", params)
         return self._record(Sent("sendMessage", chat, text=text))
 
     async def _m_sendPhoto(self, params: dict[str, Any]) -> web.Response:
