@@ -206,3 +206,12 @@ async def test_menu_is_protected_like_a_tip_flow(tmp_path: Path) -> None:
         assert await load_menu(thief, "zalo:u1") == {}
         rows = await db.fetchall("SELECT * FROM sessions")
         assert rows and all(b"tip:wo" not in bytes(r["value"]) for r in rows)
+
+
+def test_what_the_inbox_keeps_has_no_display_name_and_parses_back() -> None:
+    event = _event("xin chào")
+    kept = event.to_update()
+    assert "display_name" not in str(kept) and "Ted" not in str(kept)
+    assert ev.parse_event(kept) == event
+    photo = _event(name=ev.IMAGE, photo_url="https://cdn/x.jpg", caption="c")
+    assert ev.parse_event(photo.to_update()) == photo

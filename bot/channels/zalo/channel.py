@@ -172,7 +172,8 @@ class ZaloChannel:
         if event is None:
             return False
         key = self.runtime.keyring.pseudonym(_KEY, event.dedup_key)
-        raw = json.dumps(ev.unwrap(body), ensure_ascii=False).encode()
+        # What was kept of it, never the raw body (it carries the sender's display name).
+        raw = json.dumps(event.to_update(), ensure_ascii=False).encode()
         sealed = self.runtime.keyring.seal(_INBOX, raw, aad=key)
         if not await repo.keep(self.runtime.db, key, sealed, self.runtime.clock.timestamp()):
             self.duplicates += 1

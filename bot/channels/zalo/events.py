@@ -32,6 +32,20 @@ class ZaloEvent:
     photo_url: str = ""
     caption: str = ""
 
+    def to_update(self) -> dict[str, Any]:
+        """The update again, as Zalo's JSON, with only what was kept (no display name): what
+        the inbox stores until the update is handled."""
+        message: dict[str, Any] = {
+            "from": {"id": self.user_id},
+            "chat": {"id": self.chat_id, "chat_type": "PRIVATE" if self.private else "GROUP"},
+            "message_id": self.message_id,
+        }
+        for name, value in (("text", self.text), ("photo_url", self.photo_url),
+                            ("caption", self.caption)):
+            if value:
+                message[name] = value
+        return {"event_name": self.event_name, "message": message}
+
     @property
     def dedup_key(self) -> str:
         """Zalo may deliver an update twice (a webhook retry): event + message id names it."""
