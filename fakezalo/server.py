@@ -156,6 +156,8 @@ class FakeZalo:
         self.port = 0
         self._last_update: dict[str, Any] = {}
         self._stopping = asyncio.Event()
+        self._count: dict[str, int] = {}
+        self._waiters: dict[str, asyncio.Event] = {}
 
     # -- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> FakeZalo:
@@ -255,6 +257,24 @@ class FakeZalo:
             await response.read()
             self.deliveries.append((response.status, time.perf_counter() - started))
             return response.status
+
+    def count_to(self, chat_id: str) -> int:
+        return self._count.get(chat_id, 0)
+
+    async def wait_count(self, chat_id: str, count: int, within: float = 10.0) -> bool:
+        """Wait until `count` messages in all went to a chat (a bot in another process cannot
+        report its handling; benchmarks use this)."""
+        deadline = time.monotonic() + within
+        while self._count.get(chat_id, 0) < count:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            event = self._waiters.setdefault(chat_id, asyncio.Event())
+            try:
+                await asyncio.wait_for(event.wait(), left)
+            except TimeoutError:
+                return False
+        return True
 
     async def sent_to(self, chat_id: str, count: int, within: float = 5.0) -> list[Sent]:
         """Wait until the bot has sent `count` messages to a chat it was not replying to
@@ -379,6 +399,10 @@ class FakeZalo:
     def _record(self, sent: Sent) -> web.Response:
         sent.message_id = secrets.token_hex(16)
         self.sent.append(sent)
+        self._count[sent.chat_id] = self._count.get(sent.chat_id, 0) + 1
+        waiter = self._waiters.pop(sent.chat_id, None)
+        if waiter is not None:
+            waiter.set()
         return self._ok({"message_id": sent.message_id, "date": int(time.time() * 1000)})
 
     async def _m_sendMessage(self, params: dict[str, Any]) -> web.Response:
