@@ -14,6 +14,9 @@ citizen flow available on the engine in `main`:
 
     /learn  ->  "18" (🔎 search, by number)  ->  "bóng cười" (typed query)
 
+`--flow tip`: each person files an anonymous tip (12 steps, options chosen by number, the
+ward typed); the database is then checked for exactly one tip per person and no Zalo account.
+
 Then every update is delivered a second time (a Zalo retry) and must change nothing. An open
 loop follows: `--rate` new people per second for `--seconds` send /start.
 
@@ -45,6 +48,18 @@ sys.path.insert(0, str(ROOT))
 from fakezalo import FakeZalo  # noqa: E402
 
 STEPS = ("/learn", "18", "bóng cười")
+# The anonymous tip, step by step; "#label" chooses the numbered option with that label.
+TIP_STEPS = ("/tip", "#Bắt đầu", "#Điểm, tụ điểm", "Hồ Chí Minh", "Sài Gòn", "#Phường Sài Gòn",
+             "#Đúng", "#Bỏ qua", "Bán ma túy ở hẻm 12 gần chợ", "#Không có ảnh", "#Hôm nay",
+             "#Gửi cho công an")
+
+
+def number_of(text: str, label: str) -> str:
+    for line in text.splitlines():
+        number, dot, rest = line.partition(". ")
+        if dot and number.isdigit() and label in rest:
+            return number
+    raise RuntimeError(f"no option {label!r} in the last answer")
 SECRET = "bench-secret-0123"
 PUBLIC = "https://bot.example.vn"
 
@@ -103,6 +118,9 @@ async def bot_inprocess(zl: FakeZalo, data: Path, port: int) -> AsyncIterator[No
 
 
 async def step(zl: FakeZalo, user: Any, text: str) -> tuple[float, bool]:
+    if text.startswith("#"):
+        last = [m for m in zl.sent if m.chat_id == user.id][-1]
+        text = number_of(last.text or last.caption, text[1:])
     before = zl.count_to(user.id)
     started = time.perf_counter()
     await user.send(text, wait=False)
@@ -117,6 +135,8 @@ async def main(args: argparse.Namespace) -> None:
             port = free_port()
             zl.proxy_to = f"http://127.0.0.1:{port}"
             runner = bot_inprocess if args.inprocess else bot_process
+            flow = TIP_STEPS if args.flow == "tip" else STEPS
+            args.steps = min(args.steps or len(flow), len(flow))
             async with runner(zl, Path(tmp) / "data", port):
                 latencies: list[float] = []
                 answered = 0
@@ -127,7 +147,7 @@ async def main(args: argparse.Namespace) -> None:
                     nonlocal answered
                     user = zl.user(f"bench{i:05d}", f"Người {i}")
                     async with gate:
-                        for text in STEPS[:args.steps]:
+                        for text in flow[:args.steps]:
                             seconds, ok = await step(zl, user, text)
                             latencies.append(seconds)
                             updates.append(zl.last_update)
@@ -173,12 +193,23 @@ async def main(args: argparse.Namespace) -> None:
                       f"p99 {pct(acks, 0.99):.1f} ms; answer p50 "
                       f"{pct(open_latencies, 0.5):.1f} ms, p99 {pct(open_latencies, 0.99):.1f} ms")
                 print(f"violations {len(zl.violations)}")
+            if args.flow == "tip":
+                import sqlite3
+
+                con = sqlite3.connect(Path(tmp) / "data" / "bot.sqlite3")
+                tips = con.execute("SELECT count(*) FROM tips").fetchone()[0]
+                accounts = con.execute(
+                    "SELECT count(*) FROM accounts WHERE channel = 'zalo'").fetchone()[0]
+                con.close()
+                print(f"tips stored {tips} (people {args.users}: lost {args.users - tips}, "
+                      f"extra {max(0, tips - args.users)}); zalo accounts created {accounts}")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--users", type=int, default=1000)
-    parser.add_argument("--steps", type=int, default=3)
+    parser.add_argument("--flow", choices=("learn", "tip"), default="learn")
+    parser.add_argument("--steps", type=int, default=0, help="0: the whole flow")
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--rate", type=float, default=20.0)
     parser.add_argument("--seconds", type=float, default=20.0)
