@@ -107,3 +107,12 @@ async def zhook(zl: FakeZalo, tmp_path: Path) -> AsyncIterator[ZaloHarness]:
         yield harness
     finally:
         await harness.stop()
+
+
+def number_of(text: str, label: str) -> str:
+    """The number the bot gave the option whose label contains `label`."""
+    for line in text.splitlines():
+        number, dot, rest = line.partition(". ")
+        if dot and number.isdigit() and label in rest:
+            return number
+    raise AssertionError(f"no option {label!r} in:\n{text}")
