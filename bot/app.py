@@ -291,13 +291,15 @@ async def running(
             finally:
                 if zalo_http is not None:
                     await zalo_http.cleanup()
-                if zalo is not None:
-                    await zalo.stop()
+                if zalo is not None:  # no more Zalo updates; its client stays for the sends
+                    await zalo.stop(close_client=False)
                 if app.updater is not None and app.updater.running:
                     await app.updater.stop()
                 if app.job_queue is not None and app.job_queue.scheduler.running:
                     with suppress(Exception):
                         await app.job_queue.stop(wait=False)
-                await app.stop()
+                await app.stop()  # campaigns in flight finish (some through Zalo)
+                if zalo is not None:
+                    await zalo.client.close()
     finally:
         await runtime.close()

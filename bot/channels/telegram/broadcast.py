@@ -148,7 +148,11 @@ def _paid(message: OutMessage) -> bool | None:
 async def open_delivery(runtime: Runtime, pool: int = 64) -> Delivery:
     """The campaign engine's transport on a Telegram-only bot (Zalo/web add their senders)."""
     sender = await TelegramSender.open(runtime, pool=pool)
-    return Delivery(runtime.accounts, {CHANNEL: sender}, progress=sender)
+    senders: dict[str, Any] = {CHANNEL: sender}
+    # Other channels running in this process (Zalo) add their senders by name.
+    for name, make in runtime.services.get("channel_senders", {}).items():
+        senders.setdefault(name, make())
+    return Delivery(runtime.accounts, senders, progress=sender)
 
 
 def install(app: Application, runtime: Runtime) -> None:  # type: ignore[type-arg,unused-ignore]

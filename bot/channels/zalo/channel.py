@@ -72,6 +72,8 @@ class ZaloChannel:
         self.sender = PatientSender(client)
         settings = runtime.settings.zalo
         runtime.sessions.protect(MENU_FLOW)  # see conversation.save_menu
+        # Campaigns reach Zalo subscribers through this channel (bot/delivery.py).
+        runtime.services.setdefault("channel_senders", {})[CHANNEL] = self.broadcast_sender
         self.media = MediaStore(runtime.keyring, runtime.clock, settings.public_url)
         self.groups = False
         self.caps = capabilities(False)
@@ -130,7 +132,7 @@ class ZaloChannel:
     def start_polling(self, timeout: int = 30) -> None:
         self._poller = asyncio.create_task(self._poll(timeout), name="zalo-polling")
 
-    async def stop(self) -> None:
+    async def stop(self, *, close_client: bool = True) -> None:
         self._stopping = True
         for task in (self._poller, self._housekeeper):
             if task is not None:
@@ -141,7 +143,8 @@ class ZaloChannel:
             await asyncio.wait(self._tasks, timeout=10)
         for task in list(self._tasks):
             task.cancel()
-        await self.client.close()
+        if close_client:
+            await self.client.close()
 
     async def _poll(self, poll_seconds: int) -> None:
         backoff = 1.0
@@ -285,7 +288,7 @@ class ZaloChannel:
 
     # -- sending outside a turn (police cards, broadcasts, reminders) ------------------------
     async def send_screen(self, chat_id: str, screen: Screen, locale: str, *,
-                          keep_flow_menu: bool = False) -> str | None:
+                          keep_flow_menu: bool = False, patient: bool = True) -> str | None:
         """Show a screen in a chat the bot has seen, outside any incoming update; its numbered
         options become that chat's menu. With `keep_flow_menu`, a chat in the middle of a flow
         keeps its menu and gets only the screen's link buttons (a campaign must not turn a
@@ -298,9 +301,15 @@ class ZaloChannel:
             keep = True
         else:
             keep = False
-        conv = ZaloConversation(self, chat_id, self.caps)
+        conv = ZaloConversation(self, chat_id, self.caps, patient=patient)
         conv.turn = Turn(conv, Chat(CHANNEL, key), None, translator(locale), self.runtime)
         ref = await conv.show(screen)
         if conv.menu is not None and not keep:
             await save_menu(self.runtime.sessions, key, conv.menu)
         return ref if isinstance(ref, str) else None
+
+    def broadcast_sender(self) -> Any:
+        """The campaign engine's sender for Zalo accounts (bot/delivery.py)."""
+        from bot.channels.zalo.broadcast import ZaloSender
+
+        return ZaloSender(self, self.runtime.settings.zalo.broadcast_rate)

@@ -99,16 +99,20 @@ class ZaloClient:
         self.base_url = base_url.rstrip("/")
         self._http = http or httpx.AsyncClient(timeout=timeout)
         self._own_http = http is None
+        self._closed = False
 
     def __repr__(self) -> str:  # never the token
         return f"ZaloClient({self.base_url!r})"
 
     async def close(self) -> None:
+        self._closed = True
         if self._own_http:
             await self._http.aclose()
 
     async def call(self, method: str, params: dict[str, Any] | None = None, *,
                    wait: float | None = None) -> Any:
+        if self._closed:  # e.g. a campaign send during shutdown: a transient failure
+            raise ZaloNetworkError(method, 0, "client closed")
         url = f"{self.base_url}/bot{self._token}/{method}"
         try:
             response = await self._http.post(

@@ -33,8 +33,11 @@ def chat_key(chat_id: str) -> str:
 
 
 class ZaloConversation:
-    def __init__(self, channel: ZaloChannel, chat_id: str, caps: Capabilities) -> None:
+    def __init__(self, channel: ZaloChannel, chat_id: str, caps: Capabilities, *,
+                 patient: bool = True) -> None:
         self.channel = channel
+        # Replies wait out a short 429; campaigns report it to their pacer instead.
+        self.sender: Any = channel.sender if patient else channel.client
         self.chat_id = chat_id
         self.capabilities = caps
         self.turn: Turn | None = None
@@ -58,7 +61,7 @@ class ZaloConversation:
         return await self._send(rendered, screen.photo)
 
     async def _send(self, rendered: Rendered, photo: bytes | None) -> str | None:
-        client = self.channel.sender
+        client = self.sender
         first: str | None = None
         messages = list(rendered.messages)
         if photo is not None:
@@ -75,7 +78,7 @@ class ZaloConversation:
     async def notice(self, text: str | None = None, *, alert: bool = False) -> None:
         if text:  # an empty acknowledgement means nothing on Zalo
             for piece in split_text(plain_text(text)):
-                await self.channel.sender.send_message(self.chat_id, piece)
+                await self.sender.send_message(self.chat_id, piece)
 
 
 # -- the numbered menu, part of the flow state ------------------------------------------------
