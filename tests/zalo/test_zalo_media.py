@@ -66,3 +66,30 @@ async def test_a_message_outside_a_turn_leaves_a_flow_list_alone(
     assert await load_menu(zbot.ch.runtime.sessions, "zalo:p2") == before
     reply = await lan.send("bóng cười")  # the flow goes on
     assert "1." in reply.text
+
+
+async def test_failed_screens_raise_the_ports_errors(zbot: ZaloHarness, zl: FakeZalo) -> None:
+    import pytest
+
+    from bot.channels.zalo.conversation import ZaloConversation
+    from bot.engine.conversation import ShowLater, ShowRefused, Turn, Unreachable
+    from bot.i18n import translator
+
+    ch = zbot.ch
+    ch.sender.delays = (0.01,)
+    zl.known_chats.add("e1")
+
+    def conv(chat_id: str) -> ZaloConversation:
+        c = ZaloConversation(ch, chat_id, ch.caps)
+        c.turn = Turn(c, None, None, translator("vi"), ch.runtime)  # type: ignore[arg-type]
+        return c
+
+    with pytest.raises(Unreachable):
+        await conv("never-wrote").show(Screen("x"))
+    zl.fail_next("sendMessage", 429, times=2)
+    with pytest.raises(ShowLater) as later:
+        await conv("e1").show(Screen("x"))
+    assert later.value.retry_after
+    zl.fail_next("sendMessage", 400)
+    with pytest.raises(ShowRefused):
+        await conv("e1").show(Screen("x"))

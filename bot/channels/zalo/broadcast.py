@@ -14,20 +14,15 @@ import asyncio
 import time
 from typing import TYPE_CHECKING
 
-from bot.channels.zalo.client import (
-    ZaloError,
-    ZaloNetworkError,
-    ZaloRateLimited,
-    ZaloUnauthorized,
-)
-from bot.delivery import BLOCKED, FAILED, GONE, RETRY, SENT, TRANSIENT, OutMessage, SendResult
+from bot.channels.zalo.conversation import QUOTA_PAUSE
+from bot.delivery import BLOCKED, FAILED, RETRY, SENT, TRANSIENT, OutMessage, SendResult
+from bot.engine.conversation import ShowLater, ShowRefused, Unreachable
 from bot.screens import Screen
 
 if TYPE_CHECKING:
     from bot.channels.zalo.channel import ZaloChannel
 
 CHANNEL = "zalo"
-QUOTA_PAUSE = 5.0  # seconds; Zalo's 429 says nothing about how long to wait
 
 
 class ZaloSender:
@@ -57,18 +52,14 @@ class ZaloSender:
         try:
             await channel.send_screen(external_id, screen, locale, keep_flow_menu=True,
                                       patient=False)
-        except ZaloRateLimited:
-            return SendResult(RETRY, retry_after=self.quota_pause)
-        except (ZaloNetworkError, ZaloUnauthorized) as exc:
-            return SendResult(TRANSIENT, detail=type(exc).__name__)
-        except ZaloError as exc:
-            if exc.code == 403:
-                return SendResult(BLOCKED)
-            if "chat" in exc.description.lower() and "not found" in exc.description.lower():
-                return SendResult(GONE)
-            if exc.code >= 500:
-                return SendResult(TRANSIENT, detail=str(exc.code))
-            return SendResult(FAILED, detail=str(exc.code))
+        except ShowLater as exc:
+            if exc.retry_after is not None:  # 429: everyone pauses, this one goes again
+                return SendResult(RETRY, retry_after=self.quota_pause)
+            return SendResult(TRANSIENT, detail="network")
+        except Unreachable:
+            return SendResult(BLOCKED)
+        except ShowRefused:
+            return SendResult(FAILED, detail="refused")
         return SendResult(SENT)
 
     async def close(self) -> None:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from bot.channels.zalo.client import ZaloError, ZaloNetworkError, ZaloRateLimited
 from bot.channels.zalo.render import MAX_TEXT, Rendered, plain_text, render, split_text
-from bot.engine.conversation import Capabilities, Turn
+from bot.engine.conversation import Capabilities, ShowLater, ShowRefused, Turn, Unreachable
 from bot.screens import Screen
 from bot.sessions import SessionStore
 
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from bot.channels.zalo.channel import ZaloChannel
 
 CHANNEL = "zalo"
+QUOTA_PAUSE = 5.0  # seconds; Zalo's 429 says nothing about how long to wait
 MENU_KEY = "zalo_menu"
 
 
@@ -58,7 +60,16 @@ class ZaloConversation:
                 extra.append(f"{plain_text(name)}: {url}")
         rendered = render(screen, self.turn.t, extra_links=extra)
         self.menu = rendered.options
-        return await self._send(rendered, screen.photo)
+        try:
+            return await self._send(rendered, screen.photo)
+        except ZaloRateLimited:
+            raise ShowLater(QUOTA_PAUSE) from None
+        except ZaloNetworkError:
+            raise ShowLater() from None
+        except ZaloError as exc:  # the port's errors, never the client's (engine contract)
+            if exc.code == 403 or "not found" in exc.description.lower():
+                raise Unreachable() from None
+            raise ShowRefused() from None
 
     async def _send(self, rendered: Rendered, photo: bytes | None) -> str | None:
         client = self.sender

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from bot.channels.zalo.channel import ZaloChannel
 from bot.channels.zalo.client import ZaloClient
+from bot.channels.zalo.conversation import CHANNEL
 from bot.channels.zalo.webhook import make_app
 from bot.clock import Clock
 from bot.config import Settings, check_zalo_webhook
@@ -40,6 +41,9 @@ async def start_channel(runtime: Runtime, *, webhook: bool, poll_timeout: int = 
         await client.close()
         raise
     runtime.services[SERVICE] = channel
+    from bot.channels.zalo.messenger import ZaloMessenger
+
+    runtime.messengers[CHANNEL] = ZaloMessenger(channel)  # jobs and start-up reach Zalo chats
     if not housekeeping_elsewhere:
         from bot.jobs import housekeeping
 
@@ -79,6 +83,7 @@ async def zalo_only(settings: Settings, *, clock: Clock | None = None, webhook: 
                                       housekeeping_elsewhere=False)
         if http and (webhook or settings.zalo.public_url):
             runner = await serve(channel, webhook=webhook)
+        await runtime.started()  # e.g. contest questions owed since before the stop
         yield channel
     finally:
         if runner is not None:
