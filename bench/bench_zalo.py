@@ -12,7 +12,7 @@ Closed loop: `--users` people, `--concurrency` at a time, each doing `--steps` o
 after another (the next step when the bot's answer has reached the fake). The flow is the
 citizen flow available on the engine in `main`:
 
-    /learn  ->  "18" (🔎 search, by number)  ->  "bóng cười" (typed query)
+    /learn  ->  the number of 🔎 search  ->  "bóng cười" (typed query)
 
 `--flow tip`: each person files an anonymous tip (12 steps, options chosen by number, the
 ward typed); the database is then checked for exactly one tip per person and no Zalo account.
@@ -45,21 +45,16 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from fakezalo import FakeZalo  # noqa: E402
+from fakezalo import FakeZalo, free_port  # noqa: E402
+from fakezalo import option_number as number_of  # noqa: E402
 
-STEPS = ("/learn", "18", "bóng cười")
+STEPS = ("/learn", "#Tìm kiếm", "bóng cười")
 # The anonymous tip, step by step; "#label" chooses the numbered option with that label.
 TIP_STEPS = ("/tip", "#Bắt đầu", "#Điểm, tụ điểm", "Hồ Chí Minh", "Sài Gòn", "#Phường Sài Gòn",
              "#Đúng", "#Bỏ qua", "Bán ma túy ở hẻm 12 gần chợ", "#Không có ảnh", "#Hôm nay",
              "#Gửi cho công an")
 
 
-def number_of(text: str, label: str) -> str:
-    for line in text.splitlines():
-        number, dot, rest = line.partition(". ")
-        if dot and number.isdigit() and label in rest:
-            return number
-    raise RuntimeError(f"no option {label!r} in the last answer")
 SECRET = "bench-secret-0123"
 PUBLIC = "https://bot.example.vn"
 
@@ -67,14 +62,6 @@ PUBLIC = "https://bot.example.vn"
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextlib.asynccontextmanager

@@ -42,6 +42,25 @@ PNG_1PX = bytes.fromhex(
 )
 
 
+def option_number(text: str, label: str) -> str:
+    """The number the bot gave the option whose label contains `label` ("3. 📅 Events")."""
+    for line in text.splitlines():
+        number, dot, rest = line.partition(". ")
+        if dot and number.isdigit() and label in rest:
+            return number
+    raise AssertionError(f"no option {label!r} in:\n{text}")
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1 (for the bot's own webhook server in tests)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
 @dataclass
 class Violation:
     method: str

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,14 +27,39 @@ pytest_plugins = ["fakegram.pytest_plugin"]
 NATIONAL_ADMIN_ID = 900001
 
 
-class BotHarness:
+class Restartable:
+    """A bot started into `_stack` by `start()`; stopped and restarted on the same data."""
+
+    _stack: AsyncExitStack | None = None
+
+    async def start(self) -> None:
+        raise NotImplementedError
+
+    async def stop(self) -> None:
+        if self._stack is not None:
+            await self._stack.aclose()
+            self._stack = None
+
+    async def restart(self) -> None:
+        await self.stop()
+        await self.start()
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[Restartable]:
+        await self.start()
+        try:
+            yield self
+        finally:
+            await self.stop()
+
+
+class BotHarness(Restartable):
     """The real application on the fake server, restartable on the same data directory."""
 
     def __init__(self, settings: Settings, clock: FrozenClock, tg: Any = None) -> None:
         self.settings = settings
         self.clock = clock
         self.tg = tg
-        self._stack: AsyncExitStack | None = None
         self.app: Any = None
 
     @property
@@ -50,15 +75,6 @@ class BotHarness:
         if self.tg is not None:  # replies end when the bot says it is done, not after silence
             self.app.update_processor.on_handled = self.tg.mark_handled
             self.tg.reports_handling = True
-
-    async def stop(self) -> None:
-        if self._stack is not None:
-            await self._stack.aclose()
-            self._stack = None
-
-    async def restart(self) -> None:
-        await self.stop()
-        await self.start()
 
     def service(self, name: str) -> Any:
         return getattr(self.rt.services, name)
@@ -102,11 +118,8 @@ async def bot(
         **settings_overrides,
     )
     harness = BotHarness(settings, FrozenClock(), fake_telegram)
-    await harness.start()
-    try:
+    async with harness.running():
         yield harness
-    finally:
-        await harness.stop()
 
 
 @pytest.fixture

@@ -20,19 +20,19 @@ from bot.channels.zalo.channel import ZaloChannel
 from bot.channels.zalo.run import zalo_only
 from bot.clock import FrozenClock
 from bot.config import Settings, ZaloSettings, load_settings
-from fakezalo import FakeZalo
+from fakezalo import FakeZalo, free_port
+from tests.conftest import Restartable
 
 WEBHOOK_SECRET = "s3cret-webhook-token"
 
 
-class ZaloHarness:
+class ZaloHarness(Restartable):
     def __init__(self, settings: Settings, clock: FrozenClock, zl: FakeZalo, *,
                  webhook: bool = False) -> None:
         self.settings = settings
         self.clock = clock
         self.zl = zl
         self.webhook = webhook
-        self._stack: AsyncExitStack | None = None
         self.channel: ZaloChannel | None = None
 
     @property
@@ -46,15 +46,6 @@ class ZaloHarness:
             zalo_only(self.settings, clock=self.clock, webhook=self.webhook, poll_timeout=5)
         )
         self.channel.on_handled = self.zl.mark_handled
-
-    async def stop(self) -> None:
-        if self._stack is not None:
-            await self._stack.aclose()
-            self._stack = None
-
-    async def restart(self) -> None:
-        await self.stop()
-        await self.start()
 
 
 @pytest.fixture
@@ -76,20 +67,8 @@ def zalo_settings(zl: FakeZalo, tmp_path: Path, **zalo: Any) -> Settings:
 @pytest.fixture
 async def zbot(zl: FakeZalo, tmp_path: Path) -> AsyncIterator[ZaloHarness]:
     harness = ZaloHarness(zalo_settings(zl, tmp_path), FrozenClock(), zl)
-    await harness.start()
-    try:
+    async with harness.running():
         yield harness
-    finally:
-        await harness.stop()
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @pytest.fixture
@@ -102,17 +81,6 @@ async def zhook(zl: FakeZalo, tmp_path: Path) -> AsyncIterator[ZaloHarness]:
         settings, webhook=dataclasses.replace(settings.webhook, listen="127.0.0.1", port=port))
     zl.proxy_to = f"http://127.0.0.1:{port}"
     harness = ZaloHarness(settings, FrozenClock(), zl, webhook=True)
-    await harness.start()
-    try:
+    async with harness.running():
         yield harness
-    finally:
-        await harness.stop()
 
-
-def number_of(text: str, label: str) -> str:
-    """The number the bot gave the option whose label contains `label`."""
-    for line in text.splitlines():
-        number, dot, rest = line.partition(". ")
-        if dot and number.isdigit() and label in rest:
-            return number
-    raise AssertionError(f"no option {label!r} in:\n{text}")

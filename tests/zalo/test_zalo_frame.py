@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from fakezalo import FakeZalo
-from tests.zalo.conftest import ZaloHarness, number_of
+from fakezalo import option_number as number_of
+from tests.zalo.conftest import ZaloHarness
 
 
 async def test_numbered_menu_and_reply_forms(zbot: ZaloHarness, zl: FakeZalo) -> None:
@@ -149,15 +150,12 @@ async def test_groups_where_zalo_allows_them(zl: FakeZalo, tmp_path: Path) -> No
 
     zl.can_join_groups = True
     harness = ZaloHarness(zalo_settings(zl, tmp_path), FrozenClock(), zl)
-    await harness.start()
-    try:
+    async with harness.running():
         assert harness.ch.caps.groups
         reply = await zl.user("u1011", "Lan").send_in_group("g2", "/start")
         assert "trò chuyện riêng" in reply.text  # a group gets the short "open a private chat"
         reply = await zl.user("u1011", "Lan").send_in_group("g2", "xin chào mọi người")
         assert reply.sent == []  # ordinary group chatter is never answered
-    finally:
-        await harness.stop()
 
 
 async def test_zalo_admin_ids_are_national_admins(zl: FakeZalo, tmp_path: Path) -> None:
@@ -166,14 +164,11 @@ async def test_zalo_admin_ids_are_national_admins(zl: FakeZalo, tmp_path: Path) 
 
     harness = ZaloHarness(zalo_settings(zl, tmp_path, admin_ids=frozenset({"adm1"})),
                           FrozenClock(), zl)
-    await harness.start()
-    try:
+    async with harness.running():
         admin = await harness.ch.runtime.accounts.user_id("zalo", "adm1", create=False)
         assert admin is not None and admin in harness.ch.runtime.settings.admin_ids
         other = await harness.ch.runtime.accounts.user_id("zalo", "cit1")
         assert other not in harness.ch.runtime.settings.admin_ids
-    finally:
-        await harness.stop()
 
 
 async def test_housekeeping_forgets_old_dedup_keys(zbot: ZaloHarness, zl: FakeZalo) -> None:

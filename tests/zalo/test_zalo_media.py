@@ -9,9 +9,10 @@ from bot.channels.zalo.client import ZaloClient, ZaloError
 from bot.channels.zalo.webhook import make_app
 from bot.screens import Button, Screen
 from fakezalo import FakeZalo
+from fakezalo import option_number as number_of
 from fakezalo.server import PNG_1PX
 from handlers.start import SetLanguage
-from tests.zalo.conftest import ZaloHarness, number_of
+from tests.zalo.conftest import ZaloHarness
 
 
 async def test_bot_photo_is_a_signed_url_it_serves(zbot: ZaloHarness, zl: FakeZalo) -> None:

@@ -10,7 +10,8 @@ import re
 from PIL import Image
 
 from fakezalo import FakeZalo
-from tests.zalo.conftest import ZaloHarness, number_of
+from fakezalo import option_number as number_of
+from tests.zalo.conftest import ZaloHarness
 
 RECEIPT = re.compile(r"(\d{4} \d{4} \d{4} \d{4})")
 

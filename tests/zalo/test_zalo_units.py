@@ -14,8 +14,7 @@ from tests.zalo.conftest import ZaloHarness, zalo_settings
 async def test_officer_binds_their_zalo_chat_with_a_code(zl: FakeZalo, tmp_path: Path) -> None:
     harness = ZaloHarness(zalo_settings(zl, tmp_path, admin_ids=frozenset({"adm1"})),
                           FrozenClock(), zl)
-    await harness.start()
-    try:
+    async with harness.running():
         admin = zl.user("adm1", "Quản trị")
         reply = await admin.send("/invite 26740 o")  # Phường Sài Gòn, an officer code
         assert "Mã cán bộ cho Công an phường Sài Gòn" in reply.text
@@ -30,5 +29,3 @@ async def test_officer_binds_their_zalo_chat_with_a_code(zl: FakeZalo, tmp_path:
         assert "Cán bộ công an" not in citizen_help
         again = await zl.user("off2", "Người khác").send(f"/bind {code.group(1)}")
         assert "Bạn đã là cán bộ" not in again.text  # a code works once
-    finally:
-        await harness.stop()
