@@ -24,6 +24,7 @@ COPY handlers ./handlers
 COPY storage ./storage
 COPY content ./content
 COPY fakegram ./fakegram
+COPY fakezalo ./fakezalo
 RUN pip install . && rm -rf /root/.cache
 
 USER bot
