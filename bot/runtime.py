@@ -53,6 +53,10 @@ class Runtime:
     services: Services = field(init=False)
     # Channels' chat ports (bot/engine/chat_port.py) and Telegram's published staff menus.
     chat_ports: dict[str, Any] = field(default_factory=dict)
+    # Channels running beside Telegram, by name ("zalo"), and their campaign senders
+    # (bot/delivery.py ChannelSender factories), by channel name.
+    channels: dict[str, Any] = field(default_factory=dict)
+    channel_senders: dict[str, Callable[[], Any]] = field(default_factory=dict)
     staff_menus: dict[int, frozenset[str]] = field(default_factory=dict)
     # BOT_DATA_DIR/bot.lock, held while the bot runs (bot.instance_lock).
     lock: InstanceLock | None = None

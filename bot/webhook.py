@@ -50,7 +50,7 @@ def make_web_app(app: Any, runtime: Runtime) -> web.Application:
     web_app = web.Application(client_max_size=2 * 1024 * 1024)
     web_app.router.add_post(f"/{settings.path}", receive)
     web_app.router.add_get("/healthz", health)
-    zalo = runtime.services.get("zalo")
+    zalo = runtime.channels.get("zalo")
     if zalo is not None:  # the Zalo webhook and its signed photo URLs on the same server
         from bot.channels.zalo.webhook import routes
 

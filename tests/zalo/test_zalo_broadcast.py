@@ -42,7 +42,7 @@ async def campaign(bot: BotHarness, text: str) -> int:
 
 async def test_campaign_reaches_zalo_and_one_number_unsubscribes(
         bot: BotHarness, tg: Any, zl: FakeZalo) -> None:
-    bot.rt.services["zalo"].on_handled = zl.mark_handled
+    bot.rt.channels["zalo"].on_handled = zl.mark_handled
     bot.clock._now = DAY  # type: ignore[attr-defined]
     user = await zalo_subscriber(bot, zl, "zb1")
     await campaign(bot, "đi bộ vì cộng đồng")
@@ -60,7 +60,7 @@ async def test_quota_pauses_the_campaign_and_nobody_gets_it_twice(
     import bot.channels.zalo.broadcast as zalo_broadcast
 
     monkeypatch.setattr(zalo_broadcast, "QUOTA_PAUSE", 0.05)
-    bot.rt.services["zalo"].on_handled = zl.mark_handled
+    bot.rt.channels["zalo"].on_handled = zl.mark_handled
     bot.clock._now = DAY  # type: ignore[attr-defined]
     people = [f"zq{i}" for i in range(4)]
     for ext in people:

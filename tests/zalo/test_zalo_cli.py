@@ -77,7 +77,7 @@ def settings_overrides(zl: FakeZalo) -> dict[str, Any]:
 
 
 async def test_telegram_and_zalo_in_one_process(bot: BotHarness, tg: Any, zl: FakeZalo) -> None:
-    bot.rt.services["zalo"].on_handled = zl.mark_handled
+    bot.rt.channels["zalo"].on_handled = zl.mark_handled
     reply = await tg.user(id=5001, first_name="Lan", language_code="vi").send("/start")
     assert "Không Ma Túy" in reply.text
     zreply = await zl.user("z5001", "Lan").send("/start")

@@ -150,7 +150,7 @@ async def open_delivery(runtime: Runtime, pool: int = 64) -> Delivery:
     sender = await TelegramSender.open(runtime, pool=pool)
     senders: dict[str, Any] = {CHANNEL: sender}
     # Other channels running in this process (Zalo) add their senders by name.
-    for name, make in runtime.services.get("channel_senders", {}).items():
+    for name, make in runtime.channel_senders.items():
         senders.setdefault(name, make())
     return Delivery(runtime.accounts, senders, progress=sender)
 

@@ -73,7 +73,7 @@ class ZaloChannel:
         settings = runtime.settings.zalo
         runtime.sessions.protect(MENU_FLOW)  # see conversation.save_menu
         # Campaigns reach Zalo subscribers through this channel (bot/delivery.py).
-        runtime.services.setdefault("channel_senders", {})[CHANNEL] = self.broadcast_sender
+        runtime.channel_senders[CHANNEL] = self.broadcast_sender
         self.media = MediaStore(runtime.keyring, runtime.clock, settings.public_url)
         self.groups = False
         self.caps = capabilities(False)

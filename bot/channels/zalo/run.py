@@ -40,7 +40,7 @@ async def start_channel(runtime: Runtime, *, webhook: bool, poll_timeout: int = 
     except BaseException:
         await client.close()
         raise
-    runtime.services[SERVICE] = channel
+    runtime.channels[SERVICE] = channel
     from bot.channels.zalo.messenger import ZaloMessenger
 
     runtime.messengers[CHANNEL] = ZaloMessenger(channel)  # jobs and start-up reach Zalo chats
