@@ -59,6 +59,9 @@ def zalo_settings(zl: FakeZalo, tmp_path: Path, **zalo: Any) -> Settings:
     base = load_settings({})
     return dataclasses.replace(
         base, data_dir=tmp_path / "data",
+        # the bot's own server (signed photo URLs, the webhook): a free port, tests run in
+        # parallel
+        webhook=dataclasses.replace(base.webhook, listen="127.0.0.1", port=free_port()),
         zalo=ZaloSettings(token=zl.token, api_base_url=zl.base_url,
                           public_url="https://bot.example.vn", **zalo),
     )

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from bot.broadcast import Content, Target
-from bot.config import ZaloSettings
-from fakezalo import FakeZalo
+from bot.config import WebhookSettings, ZaloSettings
+from fakezalo import FakeZalo, free_port
 from tests.conftest import BotHarness
 
 HCM = "79"
@@ -21,7 +21,9 @@ DAY = datetime(2026, 6, 10, 3, 0, tzinfo=UTC)  # 10:00 in Hồ Chí Minh
 @pytest.fixture
 def settings_overrides(zl: FakeZalo) -> dict[str, Any]:
     return {"zalo": ZaloSettings(token=zl.token, api_base_url=zl.base_url,
-                                 public_url="https://bot.example.vn", broadcast_rate=200)}
+                                 public_url="https://bot.example.vn", broadcast_rate=200),
+            # the Zalo photo route's server: a free port (tests run in parallel)
+            "webhook": WebhookSettings(listen="127.0.0.1", port=free_port())}
 
 
 async def zalo_subscriber(bot: BotHarness, zl: FakeZalo, ext: str) -> Any:
