@@ -1,4 +1,4 @@
-"""Command line: `python -m bot run|webhook|doctor|db backup PATH|db restore PATH|playground`.
+"""Command line: `python -m bot run|web|webhook|doctor|db backup PATH|db restore PATH|playground`.
 
 Exit codes: 0 stopped normally, 1 a check failed or the Bot API is unreachable, 2 the bot cannot
 run as configured (a setting, the key file, the data directory, another bot on the same data).
@@ -12,6 +12,7 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from telegram.error import InvalidToken, NetworkError
 
@@ -67,9 +68,18 @@ async def _run(mode: str) -> int:
             finally:
                 await runner.cleanup()
         return 0
-    async with running(settings):
+    async with running(settings) as app:
+        runner: Any = None
+        if settings.web.enabled:  # the web channel beside polling, same process and runtime
+            from bot.channels.web.app import serve
+
+            runner = await serve(app.bot_data["rt"])
         print("Bot is running (long polling). Press Ctrl+C to stop.", flush=True)
-        await _wait_for_signal()
+        try:
+            await _wait_for_signal()
+        finally:
+            if runner is not None:
+                await runner.cleanup()
     return 0
 
 
@@ -78,6 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="run with long polling (the playground when BOT_TOKEN is unset)")
     sub.add_parser("webhook", help="run behind a webhook with a /healthz endpoint")
+    sub.add_parser("web", help="run only the web channel (BOT_WEB_PORT), no Telegram")
     sub.add_parser("doctor", help="check settings, database, content and the token")
     sub.add_parser("playground", help="chat with the bot locally, no Telegram account needed")
     db = sub.add_parser("db", help="database tools")
@@ -107,6 +118,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.db_command == "restore":
                 return asyncio.run(dbtools.restore_command(settings, args.path))
             return asyncio.run(dbtools.backup_command(settings, args.path, parents=args.parents))
+        if command == "web":
+            from bot.channels.web.serve import run_alone
+
+            return asyncio.run(run_alone())
         if command == "playground" or (command == "run" and not load_settings().token):
             from bot.playground import playground
 

@@ -1,0 +1,63 @@
+"""Running the web channel: beside Telegram polling in `python -m bot run` (when BOT_WEB_PORT
+is set) or alone with `python -m bot web` (no Telegram at all: the engine's conversations and
+the services the officer console needs)."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+async def install_services(runtime: Runtime) -> None:
+    """Without Telegram: every conversation on the engine, and the unit and tip services
+    (created here when no Telegram application created them)."""
+    from bot.channels.web.app import web_start_link
+    from handlers import build_engine, feature_modules, is_engine_feature
+
+    modules = feature_modules()
+    for module in modules:
+        if is_engine_feature(module):
+            await module.setup(runtime)
+    if "units" not in runtime.services:
+        from bot.units import UnitService
+
+        units = UnitService(runtime.db, runtime.settings, runtime.clock, runtime.keyring)
+        runtime.services["units"] = units
+        runtime.users.register_eraser(units.erase_user)
+    if "tips" not in runtime.services:
+        from handlers.tip_police import ensure_services
+
+        ensure_services(runtime)
+    runtime.engine = build_engine(modules)
+    runtime.commands_available = set(runtime.engine.commands)
+    runtime.start_link = web_start_link(runtime)
+
+
+async def run_alone(*, demo: bool = False) -> int:
+    """`python -m bot web`: the web channel without Telegram, until SIGINT/SIGTERM."""
+    from bot.__main__ import _wait_for_signal
+    from bot.channels.web.app import serve
+    from bot.config import ConfigError, load_settings
+
+    settings = load_settings()
+    if not settings.web.enabled:
+        raise ConfigError("BOT_WEB_PORT is required for `python -m bot web` (e.g. 8080)")
+    runtime = await Runtime.open(settings)
+    try:
+        await install_services(runtime)
+        if demo:
+            from bot.channels.web.demo import seed
+
+            await seed(runtime)
+        runner = await serve(runtime, demo=demo)
+        print(f"Web channel at {settings.web.public_url}/ — press Ctrl+C to stop.", flush=True)
+        try:
+            await _wait_for_signal()
+        finally:
+            await runner.cleanup()
+    finally:
+        await runtime.close()
+    return 0

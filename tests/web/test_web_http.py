@@ -1,0 +1,133 @@
+"""The web channel over HTTP: what a browser gets, and what a forged or oversized request
+changes (nothing)."""
+
+from __future__ import annotations
+
+import re
+
+from aiohttp.test_utils import TestClient
+
+from bot.channels.web.sessions import COOKIE
+from bot.runtime import Runtime
+from tests.web.conftest import Browser
+
+
+async def test_first_page_is_the_menu_small_and_safe(browser: Browser, client: TestClient) -> None:
+    resp = await client.get("/")
+    page = await resp.text()
+    assert resp.status == 200
+    assert "Không Ma Túy" in page and "113" in page
+    assert '<html lang="vi">' in page
+    assert len(page.encode()) < 50_000
+    csp = resp.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert resp.headers["X-Content-Type-Options"] == "nosniff"
+    assert resp.headers["Referrer-Policy"] == "no-referrer"
+    cookie = resp.headers["Set-Cookie"]
+    assert cookie.startswith(f"{COOKIE}=")
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    assert "Secure" not in cookie  # on localhost only
+    # no third-party anything, no inline script or style
+    assert not re.search(r'(src|href)="(https?:)?//', page)
+    assert "<script>" not in page and "style=" not in page
+
+
+async def test_secure_cookie_off_localhost(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from bot.channels.web.app import make_app
+    from tests.web.conftest import open_runtime, started
+
+    runtime = await open_runtime(tmp_path, public_url="https://bot.example.vn")
+    try:
+        async with TestClient(await started(make_app(runtime))) as client:
+            resp = await client.get("/")
+            assert "Secure" in resp.headers["Set-Cookie"]
+    finally:
+        await runtime.close()
+
+
+async def test_learn_articles_paging_and_sources(browser: Browser) -> None:
+    await browser.get("/")
+    page = await browser.press("📚")
+    assert "Learn" in page or "Tìm hiểu" in page
+    await browser.say("/learn")
+    assert browser.status == 200
+
+
+async def test_typed_command_and_unknown_command(browser: Browser) -> None:
+    await browser.get("/")
+    page = await browser.say("/nosuchcommand")
+    assert "/nosuchcommand" in page
+
+
+async def test_user_text_is_escaped(browser: Browser) -> None:
+    await browser.get("/")
+    page = await browser.say("<script>alert(1)</script>")
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+async def test_post_without_csrf_changes_nothing(browser: Browser, client: TestClient) -> None:
+    await browser.get("/")
+    before = browser.page.count('class="b ')
+    resp = await client.post("/say", data={"text": "/help"})
+    assert resp.status == 403
+    resp = await client.post("/say", data={"csrf": "forged", "text": "/help"})
+    assert resp.status == 403
+    page = await browser.get("/")
+    assert page.count('class="b ') == before
+
+
+async def test_forged_action_is_refused(browser: Browser, client: TestClient) -> None:
+    await browser.get("/")
+    bubble = re.findall(r'name="b" value="(\d+)"', browser.page)[-1]
+    # a well-formed action this page never offered
+    resp = await client.post("/act", data={"csrf": browser.csrf, "b": bubble, "a": "del:yes"})
+    assert resp.status == 200
+    page = await resp.text()
+    assert "no longer available" in page or "không còn" in page
+    # garbage action, unknown bubble
+    resp = await client.post("/act", data={"csrf": browser.csrf, "b": "999", "a": "x" * 70})
+    assert resp.status == 200
+
+
+async def test_oversized_bodies_are_refused(browser: Browser, client: TestClient) -> None:
+    await browser.get("/")
+    resp = await client.post("/say", data={"csrf": browser.csrf, "text": "x" * 100_000})
+    assert resp.status == 413
+    from aiohttp import FormData
+
+    form = FormData()
+    form.add_field("csrf", browser.csrf)
+    form.add_field("text", "")
+    form.add_field("photo", b"\xff" * (11 * 1024 * 1024), filename="big.jpg",
+                   content_type="image/jpeg")
+    resp = await client.post("/say", data=form)
+    assert resp.status == 413
+
+
+async def test_expired_session_is_a_new_visitor(browser: Browser, client: TestClient,
+                                                runtime: Runtime) -> None:
+    await browser.get("/")
+    old = browser.csrf
+    runtime.clock.advance(hours=25)  # type: ignore[attr-defined]
+    resp = await client.post("/say", data={"csrf": old, "text": "/help"})
+    assert resp.status == 403
+    page = await browser.get("/")
+    assert browser.csrf != old and "Không Ma Túy" in page
+
+
+async def test_tampered_cookie_is_ignored(client: TestClient) -> None:
+    client.session.cookie_jar.update_cookies({COOKIE: "AAAA" * 20})
+    resp = await client.get("/")
+    assert resp.status == 200 and COOKIE in resp.headers.get("Set-Cookie", "")
+
+
+async def test_no_address_or_agent_is_logged(browser: Browser, caplog) -> None:  # type: ignore[no-untyped-def]
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    await browser.client.get("/", headers={"User-Agent": "Agent-7c1d", "X-Forwarded-For": "203.0.113.77"})
+    await browser.get("/")
+    await browser.say("/help")
+    text = caplog.text
+    assert "127.0.0.1" not in text and "Agent-7c1d" not in text and "203.0.113.77" not in text
