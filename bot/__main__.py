@@ -69,17 +69,17 @@ async def _run(mode: str) -> int:
                 await runner.cleanup()
         return 0
     async with running(settings) as app:
-        runner: Any = None
+        web_runner: Any = None
         if settings.web.enabled:  # the web channel beside polling, same process and runtime
             from bot.channels.web.app import serve
 
-            runner = await serve(app.bot_data["rt"])
+            web_runner = await serve(app.bot_data["rt"])
         print("Bot is running (long polling). Press Ctrl+C to stop.", flush=True)
         try:
             await _wait_for_signal()
         finally:
-            if runner is not None:
-                await runner.cleanup()
+            if web_runner is not None:
+                await web_runner.cleanup()
     return 0
 
 
