@@ -54,7 +54,8 @@ SESSIONS = web.AppKey("sessions", WebSessions)
 RUNTIME = web.AppKey("runtime", Runtime)
 NEW_SESSION = web.RequestKey("new_session", WebSession)
 # How the server is started, here and in the tests: no access log (it would hold addresses).
-RUNNER_OPTIONS: dict[str, object] = {"access_log": None, "handle_signals": False}
+RUNNER_OPTIONS: dict[str, object] = {"access_log": None, "handle_signals": False,
+                                     "shutdown_timeout": 2.0}
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 

@@ -9,10 +9,11 @@ from bot.channels.web.sessions import Bubble, WebSession
 from bot.i18n import Translator
 
 
-def shell(t: Translator, title: str, body: str, *, live: str = "") -> str:
-    """A whole page. `live` names the event stream the small script follows (JS only)."""
+def shell(t: Translator, title: str, body: str, *, live: str = "", version: int = -1) -> str:
+    """A whole page. `live` names the event stream the small script follows (JS only), and
+    `version` the state the page shows (no reload for the same one)."""
     _ = t.gettext
-    data = f' data-live="{esc(live)}"' if live else ""
+    data = f' data-live="{esc(live)}" data-version="{version}"' if live else ""
     return (
         "<!doctype html>"
         f'<html lang="{esc(t.locale)}"><head><meta charset="utf-8">'
@@ -78,7 +79,7 @@ def chat_page(session: WebSession, t: Translator, *, location: bool = True) -> s
         '<input type="file" id="photo" name="photo" accept="image/jpeg,image/png,image/webp">'
         f'<button type="submit">{esc(_("Send"))}</button></form>{geo}'
     )
-    return shell(t, "Không Ma Túy", body, live="/events")
+    return shell(t, "Không Ma Túy", body, live="/events", version=session.version)
 
 
 def message_page(t: Translator, title: str, text: str, *, status_link: str = "/") -> str:

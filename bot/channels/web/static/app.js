@@ -6,9 +6,12 @@
   if (live && window.EventSource) {
     var chat = document.getElementById("chat");
     var source = new EventSource(live);
-    var first = true;
-    source.onmessage = function () {
-      if (first) { first = false; return; }
+    var seen = document.body.getAttribute("data-version");
+    source.onmessage = function (ev) {
+      if (ev.data === seen) return;
+      var first = seen === "-1";
+      seen = ev.data;
+      if (first) return;
       if (!chat) { window.location.reload(); return; }
       fetch("/transcript", { credentials: "same-origin" }).then(function (r) {
         return r.ok ? r.text() : null;

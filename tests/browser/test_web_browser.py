@@ -1,0 +1,103 @@
+"""Journeys in a real browser (Chromium), with JavaScript on and off.
+
+The tip is filed through the tip service here (a stand-in): the tip conversation is being
+moved onto the engine on another branch; once it is, the citizen files it through the page."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from PIL import Image
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
+
+from tests.browser.conftest import Personas, Server
+
+
+def _photo() -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(buf, "JPEG")
+    return buf.getvalue()
+
+
+async def _file_tip(server: Server, text: str) -> str:
+    from bot.photos import clean_image
+
+    tips = server.runtime.services["tips"]
+    draft: dict[str, Any] = {"category": "spot", "ward": server.demo.ward_code, "when": "today",
+                             "text": text}
+    await tips.add_draft_photo(draft, clean_image(_photo()))
+    return str((await tips.submit(424242, draft)).code)
+
+
+def _click(driver: Any, element: Any) -> None:
+    """Click and wait for the next page (every button is a form submit)."""
+    old = driver.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(driver, 10).until(expected_conditions.staleness_of(old))
+
+
+def _press(driver: Any, label: str) -> None:
+    buttons = [b for b in driver.find_elements(By.CSS_SELECTOR, "button, a.button")
+               if b.text.strip().startswith(label)]
+    assert buttons, f"no button {label!r} in {[b.text for b in driver.find_elements(By.TAG_NAME, 'button')]}"
+    _click(driver, buttons[-1])
+
+
+def _text(driver: Any) -> str:
+    return str(driver.find_element(By.TAG_NAME, "body").text)
+
+
+def _citizen_learns(personas: Personas, name: str) -> None:
+    d = personas.driver
+    personas.be(name)
+    assert "113" in _text(d)
+    _press(d, "📚")
+    topics = d.find_elements(By.CSS_SELECTOR, "article.b.bot:last-of-type button")
+    assert len(topics) > 3
+    _click(d, topics[0])
+    articles = d.find_elements(By.CSS_SELECTOR, "article.b.bot:last-of-type button")
+    _click(d, articles[0])
+    body = _text(d)
+    assert "1/" in body or "Trang 1" in body or "Page 1" in body
+    if d.find_elements(By.XPATH, "//button[normalize-space()='▶']"):
+        _press(d, "▶")
+        assert "Trang 2" in _text(d) or "Page 2" in _text(d)
+
+
+def _officer_acknowledges(personas: Personas, server: Server, code: str, name: str) -> None:
+    from bot.channels.web.console import officer_link
+
+    d = personas.driver
+    link = officer_link(server.runtime, server.demo.officer_id)
+    assert link is not None
+    personas.be(name, link[len(server.url):])
+    _press(d, "Đăng nhập") if "Đăng nhập" in _text(d) else _press(d, "Sign in")
+    assert f"#{code}" in _text(d)
+    _click(d, d.find_element(By.LINK_TEXT, f"#{code}"))
+    body = _text(d)
+    assert "Ba Đình" in body and "đang bán" in body
+    images = d.find_elements(By.CSS_SELECTOR, "main img")
+    assert images and d.execute_script("return arguments[0].naturalWidth", images[0]) > 0
+    _press(d, "✅")
+    status = d.find_element(By.CSS_SELECTOR, "[role=status]").text
+    assert status
+    assert not d.find_elements(By.XPATH, "//button[contains(., '✅')]")
+
+
+def test_journeys_with_javascript(personas: Personas, server: Server) -> None:
+    personas.javascript(True)
+    _citizen_learns(personas, "citizen")
+    code = server.run(_file_tip(server, "Có người đang bán ma túy ở quán nước cuối ngõ."))
+    _officer_acknowledges(personas, server, code, "police")
+
+
+def test_journeys_without_javascript(personas: Personas, server: Server) -> None:
+    personas.javascript(False)
+    _citizen_learns(personas, "citizen without JS")
+    # The location button needs JavaScript: without it, it stays hidden and nothing needs it.
+    assert not personas.driver.find_element(By.CSS_SELECTOR, "form.geo").is_displayed()
+    code = server.run(_file_tip(server, "Nhóm thanh niên đang bán bóng cười ở công viên."))
+    _officer_acknowledges(personas, server, code, "police without JS")
