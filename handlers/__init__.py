@@ -22,6 +22,7 @@ FEATURES: tuple[str, ...] = (
     "quiz_teacher",
     "quiz_group",
     "stats",
+    "web_console",
 )
 
 

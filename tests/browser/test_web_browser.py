@@ -68,7 +68,7 @@ def _citizen_learns(personas: Personas, name: str) -> None:
 
 
 def _officer_acknowledges(personas: Personas, server: Server, code: str, name: str) -> None:
-    from bot.channels.web.console import officer_link
+    from bot.channels.web.links import officer_link
 
     d = personas.driver
     link = officer_link(server.runtime, server.demo.officer_id)

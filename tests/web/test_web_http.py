@@ -131,3 +131,59 @@ async def test_no_address_or_agent_is_logged(browser: Browser, caplog) -> None: 
     await browser.say("/help")
     text = caplog.text
     assert "127.0.0.1" not in text and "Agent-7c1d" not in text and "203.0.113.77" not in text
+
+
+async def test_officer_signs_in_with_a_code_and_a_citizen_cannot(browser: Browser, client: TestClient,
+                                                                 runtime: Runtime) -> None:
+    from bot.units import OFFICER, WARD
+
+    page = await browser.get("/officer")
+    assert 'name="code"' in page
+    resp = await client.post("/officer/bind", data={"csrf": browser.csrf, "code": "WRONG123"})
+    assert resp.status == 403
+    resp = await client.get("/officer/tip/ABCDEF")  # not signed in: back to the sign-in page
+    assert 'name="code"' in await resp.text()
+    invite = await runtime.services["units"].issue_invite(900001, WARD, 4, OFFICER)
+    resp = await client.post("/officer/bind", data={"csrf": browser.csrf, "code": invite.code})
+    page = await resp.text()
+    assert resp.status == 200 and "/officer/stats" in page
+    # the code works once
+    await browser.get("/")
+    other = Browser(client)
+    client.session.cookie_jar.clear()
+    await other.get("/officer")
+    resp = await client.post("/officer/bind", data={"csrf": other.csrf, "code": invite.code})
+    assert resp.status == 403
+
+
+async def test_signed_link_works_once_and_expires(browser: Browser, client: TestClient,
+                                                  runtime: Runtime) -> None:
+    from bot.channels.web.links import officer_link
+    from bot.units import OFFICER, WARD
+
+    officer = await runtime.accounts.user_id("web", "test-officer")
+    assert officer is not None
+    invite = await runtime.services["units"].issue_invite(900001, WARD, 4, OFFICER)
+    await runtime.services["units"].redeem(officer, invite.code, None)
+    link = officer_link(runtime, officer)
+    assert link is not None
+    path = link[len(runtime.settings.web.public_url):]
+    await browser.get(path)  # a GET (a link preview) signs nobody in
+    token = path.rsplit("/", 1)[1]
+    resp = await client.post("/officer/link", data={"csrf": browser.csrf, "token": token})
+    assert "/officer/stats" in await resp.text()
+    resp = await client.post("/officer/link", data={"csrf": browser.csrf, "token": token})
+    assert resp.status == 403  # used
+    late = officer_link(runtime, officer)
+    assert late is not None
+    runtime.clock.advance(minutes=11)  # type: ignore[attr-defined]
+    await browser.get("/officer")
+    resp = await client.post("/officer/link", data={"csrf": browser.csrf,
+                                                    "token": late.rsplit("/", 1)[1]})
+    assert resp.status == 403
+
+
+async def test_console_command_refuses_citizens(browser: Browser) -> None:
+    await browser.get("/")
+    page = await browser.say("/console")
+    assert "công an" in page or "police officers" in page

@@ -14,12 +14,9 @@ Sign-in binds this browser session to an officer account, for OFFICER_TTL at mos
 from __future__ import annotations
 
 import base64
-import json
-import secrets
 from typing import Any
 
 from aiohttp import web
-from cryptography.exceptions import InvalidTag
 
 from bot.channels.web import pages
 from bot.channels.web.app import (
@@ -35,43 +32,17 @@ from bot.channels.web.app import (
     session_of,
     translator_of,
 )
+from bot.channels.web.links import LINK_TTL, open_link
 from bot.channels.web.render import esc, text_html
 from bot.channels.web.sessions import OFFICER_TTL, WebSession
 from bot.errors import UserError
-from bot.i18n import Translator
+from bot.i18n import N_, Translator
 from bot.runtime import Runtime
 from bot.tip_police import Silenced, stats_text
 from bot.tips import CATEGORIES, OUTCOMES, label
 from storage import tip_inbox
 
-LINK_TTL = 10 * 60
-_LINK_PURPOSE = "web/officer-link/v1"
 USED_LINKS = web.AppKey("used_officer_links", dict)
-
-
-# -- signed links -------------------------------------------------------------------------
-def officer_link(runtime: Runtime, user_id: int) -> str | None:
-    """A signed, expiring, single-use sign-in link for this officer account, or None when the
-    web channel has no public address."""
-    base = runtime.settings.web.public_url
-    if not base:
-        return None
-    plain = json.dumps({"u": user_id, "e": runtime.clock.timestamp() + LINK_TTL,
-                        "n": secrets.token_urlsafe(9)}).encode()
-    token = base64.urlsafe_b64encode(runtime.keyring.seal(_LINK_PURPOSE, plain)).decode().rstrip("=")
-    return f"{base}/officer/link/{token}"
-
-
-def _open_link(runtime: Runtime, token: str) -> tuple[int, str] | None:
-    try:
-        blob = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        data = json.loads(runtime.keyring.open(_LINK_PURPOSE, blob))
-        user_id, expires, nonce = int(data["u"]), int(data["e"]), str(data["n"])
-    except (ValueError, InvalidTag, KeyError, TypeError):
-        return None
-    if expires <= runtime.clock.timestamp():
-        return None
-    return user_id, nonce
 
 
 async def is_staff(runtime: Runtime, user_id: int) -> bool:
@@ -303,7 +274,7 @@ async def link_page(request: web.Request) -> web.Response:
     t = await translator_of(runtime, session)
     _ = t.gettext
     token = request.match_info["token"]
-    if _open_link(runtime, token) is None:
+    if open_link(runtime, token) is None:
         return html_response(_sign_in_page(t, session, _("This sign-in link has expired. Ask the bot for a new one with /console.")), status=403)
     body = (f"<main><h1>{esc(_('Police console'))}</h1>"
             + _form("/officer/link", session.csrf,
@@ -318,7 +289,7 @@ async def use_link(request: web.Request) -> web.Response:
     session, fields = await read_form(request)
     t = await translator_of(runtime, session)
     _ = t.gettext
-    opened = _open_link(runtime, fields.get("token", ""))
+    opened = open_link(runtime, fields.get("token", ""))
     used: dict[str, int] = request.app[USED_LINKS]
     now = runtime.clock.timestamp()
     for nonce in [n for n, exp in used.items() if exp <= now]:
@@ -380,3 +351,32 @@ def install(app: web.Application) -> None:
     r.add_get("/officer/stats", stats)
     r.add_get("/officer/events", events)
 
+
+# Babel cannot look inside f-strings (Python 3.11): these marks put the strings used in
+# them into the catalog.
+_IN_F_STRINGS = (
+    N_('Tip'),
+    N_('Status'),
+    N_('Category'),
+    N_('Ward'),
+    N_('Received'),
+    N_('No tips for your unit yet.'),
+    N_('Console'),
+    N_('Inbox'),
+    N_('Statistics'),
+    N_('Police console'),
+    N_('Sign in with a one-time officer code from /invite, or open the sign-in link the bot sends you with /console.'),
+    N_('Conversation with the tipster'),
+    N_('Sign out'),
+    N_('Officer code'),
+    N_('Sign in'),
+    N_('Ask the tipster a question'),
+    N_('Send question'),
+    N_('Close with outcome'),
+    N_('Close the tip'),
+    N_('Transfer to another commune or ward (its 5-digit code)'),
+    N_('Transfer'),
+    N_('Sign in to the console'),
+    N_('✅ Acknowledge'),
+    N_('Photo {n} of the tip'),
+)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from bot.channels.web.render import buttons_html, esc
 from bot.channels.web.sessions import Bubble, WebSession
-from bot.i18n import Translator
+from bot.i18n import N_, Translator
 
 
 def shell(t: Translator, title: str, body: str, *, live: str = "", version: int = -1) -> str:
@@ -117,3 +117,17 @@ def server_error(t: Translator) -> str:
 def not_found(t: Translator) -> str:
     _ = t.gettext
     return message_page(t, _("Not found"), _("This page does not exist."))
+
+
+# Babel cannot look inside f-strings (Python 3.11): these marks put the strings used in
+# them into the catalog.
+_IN_F_STRINGS = (
+    N_('Skip to the message box'),
+    N_('Shortcuts'),
+    N_('Your message (or a command such as /learn)'),
+    N_('Photo (optional; location data and camera details are removed)'),
+    N_('Send'),
+    N_('Back'),
+    N_('📍 Share my location (optional)'),
+    N_('Picture'),
+)
