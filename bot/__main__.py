@@ -88,7 +88,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="run with long polling (the playground when BOT_TOKEN is unset)")
     sub.add_parser("webhook", help="run behind a webhook with a /healthz endpoint")
-    sub.add_parser("web", help="run only the web channel (BOT_WEB_PORT), no Telegram")
+    web_cmd = sub.add_parser("web", help="run only the web channel (BOT_WEB_PORT), no Telegram")
+    web_cmd.add_argument("--demo", action="store_true", help="seeded demo data and a /demo page")
     sub.add_parser("doctor", help="check settings, database, content and the token")
     sub.add_parser("playground", help="chat with the bot locally, no Telegram account needed")
     db = sub.add_parser("db", help="database tools")
@@ -121,7 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "web":
             from bot.channels.web.serve import run_alone
 
-            return asyncio.run(run_alone())
+            return asyncio.run(run_alone(demo=args.demo))
         if command == "playground" or (command == "run" and not load_settings().token):
             from bot.playground import playground
 

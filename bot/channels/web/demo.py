@@ -54,10 +54,20 @@ async def seed(runtime: Runtime) -> Demo:
 def install(app: web.Application) -> None:
     async def page(request: web.Request) -> web.Response:
         from bot.channels.web.app import runtime_of, translator_of
+        from bot.channels.web.links import officer_link
 
-        t = await translator_of(runtime_of(request), None)
+        runtime = runtime_of(request)
+        t = await translator_of(runtime, None)
         _ = t.gettext
-        body = f"<main><h1>{esc(_('Demo'))}</h1></main>"
+        demo = await seed(runtime)
+        link = officer_link(runtime, demo.officer_id) or "/officer"
+        body = (
+            f"<main><h1>{esc(_('Demo'))}</h1>"
+            f"<p>{esc(_('Open the citizen in one window and the ward police in another (a private window keeps the two sessions apart). File a tip as the citizen, then see it in the police console.'))}</p>"
+            f'<p><a class="button" href="/">{esc(_("Citizen"))}</a> '
+            f'<a class="button" href="{esc(link)}">{esc(_("Ward police (sign-in link, 10 minutes)"))}</a></p>'
+            "</main>"
+        )
         return web.Response(text=pages.shell(t, _("Demo"), body), content_type="text/html")
 
     app.router.add_get("/demo", page)
@@ -67,4 +77,7 @@ def install(app: web.Application) -> None:
 # them into the catalog.
 _IN_F_STRINGS = (
     N_('Demo'),
+    N_('Open the citizen in one window and the ward police in another (a private window keeps the two sessions apart). File a tip as the citizen, then see it in the police console.'),
+    N_('Citizen'),
+    N_('Ward police (sign-in link, 10 minutes)'),
 )

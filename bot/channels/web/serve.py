@@ -43,6 +43,13 @@ async def run_alone(*, demo: bool = False) -> int:
     from bot.config import ConfigError, load_settings
 
     settings = load_settings()
+    if demo and not settings.web.enabled:  # scripts/run without a token: a local demo
+        from dataclasses import replace
+
+        from bot.config import WebSettings
+
+        settings = replace(settings, data_dir=settings.data_dir / "web-demo",
+                           web=WebSettings("127.0.0.1", 8080, "http://127.0.0.1:8080"))
     if not settings.web.enabled:
         raise ConfigError("BOT_WEB_PORT is required for `python -m bot web` (e.g. 8080)")
     runtime = await Runtime.open(settings)
@@ -53,7 +60,8 @@ async def run_alone(*, demo: bool = False) -> int:
 
             await seed(runtime)
         runner = await serve(runtime, demo=demo)
-        print(f"Web channel at {settings.web.public_url}/ — press Ctrl+C to stop.", flush=True)
+        where = f"{settings.web.public_url}/demo" if demo else f"{settings.web.public_url}/"
+        print(f"Web channel at {where} — press Ctrl+C to stop.", flush=True)
         try:
             await _wait_for_signal()
         finally:
