@@ -127,13 +127,21 @@ async def inbox(request: web.Request) -> web.Response:
     return html_response(_console(t, _("Tip inbox"), table, session, live="/officer/events"))
 
 
-async def tip_page(request: web.Request, message: str = "") -> web.Response:
+async def _officer(request: web.Request) -> tuple[Runtime, WebSession, int, Translator] | None:
+    """The signed-in officer of this request, or None (the page then sends them to sign in)."""
     runtime = runtime_of(request)
     session = session_of(request)
     user_id = signed_in(runtime, session)
     if session is None or user_id is None:
+        return None
+    return runtime, session, user_id, await translator_of(runtime, session)
+
+
+async def tip_page(request: web.Request, message: str = "") -> web.Response:
+    officer = await _officer(request)
+    if officer is None:
         return redirect("/officer")
-    t = await translator_of(runtime, session)
+    runtime, session, user_id, t = officer
     _ = t.gettext
     code = request.match_info["code"]
     police = runtime.services["tip_police"]
@@ -229,12 +237,10 @@ def _strip_tags(text: str) -> str:
 
 
 async def stats(request: web.Request) -> web.Response:
-    runtime = runtime_of(request)
-    session = session_of(request)
-    user_id = signed_in(runtime, session)
-    if session is None or user_id is None:
+    officer = await _officer(request)
+    if officer is None:
         return redirect("/officer")
-    t = await translator_of(runtime, session)
+    runtime, session, user_id, t = officer
     police = runtime.services["tip_police"]
     try:
         scopes = await police.stats_scopes(user_id, 0, False)
