@@ -46,13 +46,18 @@ STATIC = Path(__file__).resolve().parent / "static"
 FORM_LIMIT = 64 * 1024
 PHOTO_LIMIT = 10 * 1024 * 1024
 MAX_TEXT = 4000
-CSP = ("default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+CSP = ("default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
        "form-action 'self'; frame-ancestors 'none'")
+# The demo's persona pages are shown side by side in frames of the same site.
+CSP_FRAMEABLE = CSP.replace("frame-ancestors 'none'", "frame-ancestors 'self'")
 _COMMAND_RE = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@\w+)?(?:\s+(.*))?$", re.DOTALL)
 _PAYLOAD_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 SESSIONS = web.AppKey("sessions", WebSessions)
 RUNTIME = web.AppKey("runtime", Runtime)
 NEW_SESSION = web.RequestKey("new_session", WebSession)
+BASE = web.AppKey("base", str)  # "" or the demo persona's prefix "/p/<name>"
+COOKIE_NAME = web.AppKey("cookie_name", str)
+FRAMEABLE = web.AppKey("frameable", bool)
 # How the server is started, here and in the tests: no access log (it would hold addresses).
 RUNNER_OPTIONS: dict[str, object] = {"access_log": None, "handle_signals": False,
                                      "shutdown_timeout": 2.0}
@@ -78,7 +83,11 @@ def secure_cookies(runtime: Runtime) -> bool:
 
 
 def session_of(request: web.Request) -> WebSession | None:
-    return request.app[SESSIONS].find(request.cookies.get(COOKIE))
+    return request.app[SESSIONS].find(request.cookies.get(request.app[COOKIE_NAME]))
+
+
+def base_of(request: web.Request) -> str:
+    return request.app[BASE]
 
 
 def new_session(request: web.Request, ttl: int = CITIZEN_TTL) -> WebSession:
@@ -106,8 +115,9 @@ def html_response(body: str, status: int = 200) -> web.Response:
     return web.Response(text=body, status=status, content_type="text/html", charset="utf-8")
 
 
-def redirect(location: str) -> web.Response:
-    return web.Response(status=303, headers={"Location": location})
+def redirect(request: web.Request, path: str) -> web.Response:
+    """303 to a path of this app ("/officer"), under the demo persona's prefix if any."""
+    return web.Response(status=303, headers={"Location": base_of(request) + path})
 
 
 def check_csrf(session: WebSession | None, token: object) -> WebSession:
@@ -214,25 +224,27 @@ async def run_input(runtime: Runtime, session: WebSession, inp: Input,
 async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Security headers, the session cookie, polite errors; never logs who asked."""
     runtime = runtime_of(request)
+    base = base_of(request)
     try:
         response = await handler(request)
     except web.HTTPException as exc:
         if exc.status in (404, 405):
             t = await translator_of(runtime, session_of(request))
-            response = html_response(pages.not_found(t), status=exc.status)
+            response = html_response(pages.not_found(t, base), status=exc.status)
         elif exc.status == 413:
             t = await translator_of(runtime, session_of(request))
-            response = html_response(pages.too_large(t), status=413)
+            response = html_response(pages.too_large(t, base), status=413)
         else:
             raise
     except BadForm:
         t = await translator_of(runtime, session_of(request))
-        response = html_response(pages.bad_request(t), status=403)
+        response = html_response(pages.bad_request(t, base), status=403)
     except TooLarge:
         t = await translator_of(runtime, session_of(request))
-        response = html_response(pages.too_large(t), status=413)
+        response = html_response(pages.too_large(t, base), status=413)
     except SessionLimit:
-        response = html_response(pages.too_busy(translator(runtime.settings.default_locale)), 503)
+        response = html_response(
+            pages.too_busy(translator(runtime.settings.default_locale), base), 503)
         response.headers["Retry-After"] = "60"
     except (asyncio.CancelledError, ConnectionResetError):
         raise
@@ -240,21 +252,22 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         frames = traceback.extract_tb(exc.__traceback__)[-3:]
         log.error("web request failed: %s at %s", type(exc).__name__,
                   " <- ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}" for f in frames))
-        response = html_response(pages.server_error(translator(runtime.settings.default_locale)),
-                                 status=500)
+        response = html_response(
+            pages.server_error(translator(runtime.settings.default_locale), base), status=500)
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CSP)
+    frameable = request.app[FRAMEABLE]
+    headers.setdefault("Content-Security-Policy", CSP_FRAMEABLE if frameable else CSP)
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "no-referrer")
-    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("X-Frame-Options", "SAMEORIGIN" if frameable else "DENY")
     headers.setdefault("Permissions-Policy", "geolocation=(self), camera=(), microphone=()")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     headers.setdefault("Cache-Control", "no-store")
     created = request.get(NEW_SESSION)
     if created is not None and not response.prepared:
         response.set_cookie(
-            COOKIE, request.app[SESSIONS].cookie_value(created), httponly=True,
-            samesite="Strict", secure=secure_cookies(runtime), path="/",
+            request.app[COOKIE_NAME], request.app[SESSIONS].cookie_value(created), httponly=True,
+            samesite="Strict", secure=secure_cookies(runtime), path=base or "/",
             max_age=int(created.expires - runtime.clock.timestamp()),
         )
     return response
@@ -267,7 +280,7 @@ async def chat(request: web.Request) -> web.Response:
     if not session.bubbles:
         await run_input(runtime, session, Command("start"))
     t = await translator_of(runtime, session)
-    return html_response(pages.chat_page(session, t))
+    return html_response(pages.chat_page(session, t, base=base_of(request)))
 
 
 async def start_link(request: web.Request) -> web.Response:
@@ -286,7 +299,7 @@ async def start_link(request: web.Request) -> web.Response:
     elif not session.bubbles:
         await run_input(runtime, session, Command("start"))
     t = await translator_of(runtime, session)
-    return html_response(pages.chat_page(session, t))
+    return html_response(pages.chat_page(session, t, base=base_of(request)))
 
 
 async def say(request: web.Request) -> web.Response:
@@ -298,7 +311,7 @@ async def say(request: web.Request) -> web.Response:
         text, photo = fields.get("text", ""), None
     if not request.app[SESSIONS].allow_input(session):
         t = await translator_of(runtime, session)
-        return html_response(pages.too_busy(t), status=429)
+        return html_response(pages.too_busy(t, base_of(request)), status=429)
     text = text.strip()[:MAX_TEXT]
     if photo is not None:
         data = photo
@@ -312,7 +325,7 @@ async def say(request: web.Request) -> web.Response:
         inp = to_input(text)
         if inp is not None:
             await run_input(runtime, session, inp, echo=text)
-    return redirect("/#end")
+    return redirect(request, "/#end")
 
 
 async def press(request: web.Request) -> web.Response:
@@ -320,7 +333,7 @@ async def press(request: web.Request) -> web.Response:
     session, fields = await read_form(request)
     if not request.app[SESSIONS].allow_input(session):
         t = await translator_of(runtime, session)
-        return html_response(pages.too_busy(t), status=429)
+        return html_response(pages.too_busy(t, base_of(request)), status=429)
     data = fields.get("a", "")
     bubble_id = int(fields["b"]) if fields.get("b", "").isdigit() else -1
     bubble = session.bubble(bubble_id)
@@ -332,9 +345,9 @@ async def press(request: web.Request) -> web.Response:
         t = await translator_of(runtime, session)
         async with session.lock:
             session.add(text_html(t.gettext("This button is no longer available.")))
-        return redirect("/#end")
+        return redirect(request, "/#end")
     await run_input(runtime, session, Pressed(action))
-    return redirect("/#end")
+    return redirect(request, "/#end")
 
 
 async def locate(request: web.Request) -> web.Response:
@@ -347,7 +360,7 @@ async def locate(request: web.Request) -> web.Response:
     if not (-90 <= lat <= 90 and -180 <= lon <= 180) or not request.app[SESSIONS].allow_input(session):
         raise BadForm()
     await run_input(runtime, session, Location(lat, lon), echo="📍")
-    return redirect("/#end")
+    return redirect(request, "/#end")
 
 
 async def transcript(request: web.Request) -> web.Response:
@@ -430,12 +443,17 @@ async def health(request: web.Request) -> web.Response:
     return web.json_response({"ok": True})
 
 
-def make_app(runtime: Runtime, *, demo: bool = False) -> web.Application:
-    """The web channel over a running runtime (features installed, engine built)."""
+def make_app(runtime: Runtime, *, demo: bool = False, base: str = "", cookie: str = COOKIE,
+             frameable: bool = False) -> web.Application:
+    """The web channel over a running runtime (features installed, engine built). `base`,
+    `cookie` and `frameable` serve the demo's personas (bot/channels/web/demo.py)."""
     from bot.channels.web import console
 
     app = web.Application(middlewares=[guard], client_max_size=FORM_LIMIT)
     app[RUNTIME] = runtime
+    app[BASE] = base
+    app[COOKIE_NAME] = cookie
+    app[FRAMEABLE] = frameable
     app[SESSIONS] = WebSessions(runtime.keyring, runtime.clock)
     r = app.router
     r.add_get("/", chat)

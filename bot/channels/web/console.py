@@ -24,6 +24,7 @@ from bot.channels.web.app import (
     SESSIONS,
     BadForm,
     SessionLimit,
+    base_of,
     ensure_session,
     html_response,
     read_form,
@@ -65,31 +66,33 @@ def _form(action: str, csrf: str, inner: str, *, cls: str = "panel") -> str:
             f'<input type="hidden" name="csrf" value="{esc(csrf)}">{inner}</form>')
 
 
-def _console(t: Translator, title: str, body: str, session: WebSession, *, live: str = "") -> str:
+def _console(t: Translator, title: str, body: str, session: WebSession, *, live: str = "",
+             base: str = "") -> str:
     _ = t.gettext
     nav = (f'<nav class="nav" aria-label="{esc(_("Console"))}">'
-           f'<a class="button" href="/officer">{esc(_("Inbox"))}</a>'
-           f'<a class="button" href="/officer/stats">{esc(_("Statistics"))}</a>'
-           + _form("/officer/signout", session.csrf,
+           f'<a class="button" href="officer">{esc(_("Inbox"))}</a>'
+           f'<a class="button" href="officer/stats">{esc(_("Statistics"))}</a>'
+           + _form("officer/signout", session.csrf,
                    f'<button type="submit">{esc(_("Sign out"))}</button>', cls="")
            + "</nav>")
-    return pages.shell(t, title, nav + f"<main><h1>{esc(title)}</h1>{body}</main>", live=live)
+    return pages.shell(t, title, nav + f"<main><h1>{esc(title)}</h1>{body}</main>", live=live,
+                       base=base)
 
 
-def _sign_in_page(t: Translator, session: WebSession, message: str = "") -> str:
+def _sign_in_page(t: Translator, session: WebSession, message: str = "", *, base: str = "") -> str:
     _ = t.gettext
     note = f'<p class="notice" role="alert">{esc(message)}</p>' if message else ""
     body = (
         f"<main><h1>{esc(_('Police console'))}</h1>{note}"
         f"<p>{esc(_('Sign in with a one-time officer code from /invite, or open the sign-in link the bot sends you with /console.'))}</p>"
-        + _form("/officer/bind", session.csrf,
+        + _form("officer/bind", session.csrf,
                 f'<label for="code">{esc(_("Officer code"))}</label>'
                 '<input type="text" id="code" name="code" autocomplete="one-time-code" '
                 'maxlength="32" required>'
                 f'<button type="submit">{esc(_("Sign in"))}</button>')
         + "</main>"
     )
-    return pages.shell(t, _("Police console"), body)
+    return pages.shell(t, _("Police console"), body, base=base)
 
 
 async def _inbox(runtime: Runtime, user_id: int) -> list[Any]:
@@ -104,7 +107,7 @@ async def inbox(request: web.Request) -> web.Response:
     t = await translator_of(runtime, session)
     user_id = signed_in(runtime, session)
     if user_id is None:
-        return html_response(_sign_in_page(t, session))
+        return html_response(_sign_in_page(t, session, base=base_of(request)))
     _ = t.gettext
     from bot.tip_police import _ward
 
@@ -114,7 +117,7 @@ async def inbox(request: web.Request) -> web.Response:
             str(tip["status"]), str(tip["status"]))
         when = t.datetime(runtime.clock.now().fromtimestamp(int(tip["routed_at"]), t.tz))
         rows.append(
-            f'<tr><td><a href="/officer/tip/{esc(tip["code"])}">#{esc(tip["code"])}</a></td>'
+            f'<tr><td><a href="officer/tip/{esc(tip["code"])}">#{esc(tip["code"])}</a></td>'
             f"<td>{esc(status)}</td><td>{esc(label(CATEGORIES, tip['category'], t))}</td>"
             f"<td>{esc(_ward(tip['ward_code']))}</td><td>{esc(when)}</td></tr>"
         )
@@ -124,7 +127,7 @@ async def inbox(request: web.Request) -> web.Response:
         f"</tr></thead><tbody>{''.join(rows)}</tbody></table>"
         if rows else f"<p>{esc(_('No tips for your unit yet.'))}</p>"
     )
-    return html_response(_console(t, _("Tip inbox"), table, session, live="/officer/events"))
+    return html_response(_console(t, _("Tip inbox"), table, session, live="officer/events", base=base_of(request)))
 
 
 async def _officer(request: web.Request) -> tuple[Runtime, WebSession, int, Translator] | None:
@@ -140,7 +143,7 @@ async def _officer(request: web.Request) -> tuple[Runtime, WebSession, int, Tran
 async def tip_page(request: web.Request, message: str = "") -> web.Response:
     officer = await _officer(request)
     if officer is None:
-        return redirect("/officer")
+        return redirect(request, "/officer")
     runtime, session, user_id, t = officer
     _ = t.gettext
     code = request.match_info["code"]
@@ -148,10 +151,10 @@ async def tip_page(request: web.Request, message: str = "") -> web.Response:
     try:
         delivery = await police.details(user_id, code)
     except Silenced:
-        return redirect("/officer")
+        return redirect(request, "/officer")
     except UserError as exc:
         return html_response(_console(t, _("Tip"), f'<p role="alert">{text_html(exc.text(t))}</p>',
-                                      session), status=403)
+                                      session, base=base_of(request)), status=403)
     tip = await police.tip_by_code(code)
     code = str(tip["code"])
     parts = []
@@ -176,7 +179,7 @@ async def tip_page(request: web.Request, message: str = "") -> web.Response:
         parts += [f'<article class="b {"bot" if a == "police" else "me"}"><b>{esc(who.get(a, a))}:</b> '
                   f"{esc(text)}</article>" for a, text in items]
     if tip["status"] != "closed" and await police.can_act(user_id, tip):
-        base = f"/officer/tip/{code}"
+        base = f"officer/tip/{code}"
         if tip["status"] == "new":
             parts.append(_form(base + "/ack", session.csrf,
                                f'<button type="submit">{esc(_("✅ Acknowledge"))}</button>'))
@@ -193,7 +196,7 @@ async def tip_page(request: web.Request, message: str = "") -> web.Response:
                            f'<label for="w">{esc(_("Transfer to another commune or ward (its 5-digit code)"))}</label>'
                            '<input type="text" id="w" name="ward" inputmode="numeric" maxlength="5" required>'
                            f'<button type="submit">{esc(_("Transfer"))}</button>'))
-    return html_response(_console(t, _("Tip #{code}").format(code=code), "".join(parts), session))
+    return html_response(_console(t, _("Tip #{code}").format(code=code), "".join(parts), session, base=base_of(request)))
 
 
 async def act(request: web.Request) -> web.Response:
@@ -201,7 +204,7 @@ async def act(request: web.Request) -> web.Response:
     session, fields = await read_form(request)
     user_id = signed_in(runtime, session)
     if user_id is None:
-        return redirect("/officer")
+        return redirect(request, "/officer")
     if not request.app[SESSIONS].allow_input(session):
         raise SessionLimit()
     t = await translator_of(runtime, session)
@@ -224,7 +227,7 @@ async def act(request: web.Request) -> web.Response:
         else:
             raise BadForm()
     except Silenced:
-        return redirect("/officer")
+        return redirect(request, "/officer")
     except UserError as exc:
         done = exc.text(t)
     return await tip_page(request, message=_strip_tags(done))
@@ -239,7 +242,7 @@ def _strip_tags(text: str) -> str:
 async def stats(request: web.Request) -> web.Response:
     officer = await _officer(request)
     if officer is None:
-        return redirect("/officer")
+        return redirect(request, "/officer")
     runtime, session, user_id, t = officer
     police = runtime.services["tip_police"]
     try:
@@ -248,7 +251,7 @@ async def stats(request: web.Request) -> web.Response:
                   for s in scopes[:5]]
     except (UserError, Silenced) as exc:
         blocks = [f"<p>{text_html(exc.text(t))}</p>" if isinstance(exc, UserError) else ""]
-    return html_response(_console(t, t.gettext("Statistics"), "".join(blocks), session))
+    return html_response(_console(t, t.gettext("Statistics"), "".join(blocks), session, base=base_of(request)))
 
 
 async def bind(request: web.Request) -> web.Response:
@@ -262,7 +265,7 @@ async def bind(request: web.Request) -> web.Response:
     if result.status == "enrolled":
         sign_in(runtime, session, user_id)
         await runtime.roles_changed(user_id)
-        return redirect("/officer")
+        return redirect(request, "/officer")
     messages = {
         "limited": _("Too many wrong codes. Please wait and try again later."),
         "used": _("This code was already used. Ask for a new one."),
@@ -271,7 +274,7 @@ async def bind(request: web.Request) -> web.Response:
         "group_code_in_private": _("This is a code for a police group, not for an officer."),
     }
     message = messages.get(result.status, _("This code is not valid. Check it and try again."))
-    return html_response(_sign_in_page(t, session, message), status=403)
+    return html_response(_sign_in_page(t, session, message, base=base_of(request)), status=403)
 
 
 async def link_page(request: web.Request) -> web.Response:
@@ -281,13 +284,13 @@ async def link_page(request: web.Request) -> web.Response:
     _ = t.gettext
     token = request.match_info["token"]
     if open_link(runtime, token) is None:
-        return html_response(_sign_in_page(t, session, _("This sign-in link has expired. Ask the bot for a new one with /console.")), status=403)
+        return html_response(_sign_in_page(t, session, _("This sign-in link has expired. Ask the bot for a new one with /console."), base=base_of(request)), status=403)
     body = (f"<main><h1>{esc(_('Police console'))}</h1>"
-            + _form("/officer/link", session.csrf,
+            + _form("officer/link", session.csrf,
                     f'<input type="hidden" name="token" value="{esc(token)}">'
                     f'<button type="submit" class="big">{esc(_("Sign in to the console"))}</button>')
             + "</main>")
-    return html_response(pages.shell(t, _("Police console"), body))
+    return html_response(pages.shell(t, _("Police console"), body, base=base_of(request)))
 
 
 async def use_link(request: web.Request) -> web.Response:
@@ -301,10 +304,10 @@ async def use_link(request: web.Request) -> web.Response:
     for nonce in [n for n, exp in used.items() if exp <= now]:
         del used[nonce]
     if opened is None or opened[1] in used or not await is_staff(runtime, opened[0]):
-        return html_response(_sign_in_page(t, session, _("This sign-in link has expired. Ask the bot for a new one with /console.")), status=403)
+        return html_response(_sign_in_page(t, session, _("This sign-in link has expired. Ask the bot for a new one with /console."), base=base_of(request)), status=403)
     used[opened[1]] = now + LINK_TTL
     sign_in(runtime, session, opened[0])
-    return redirect("/officer")
+    return redirect(request, "/officer")
 
 
 async def sign_out(request: web.Request) -> web.Response:
@@ -312,7 +315,7 @@ async def sign_out(request: web.Request) -> web.Response:
     session, _fields = await read_form(request)
     session.officer_id = None
     session.officer_expires = 0
-    return redirect("/officer")
+    return redirect(request, "/officer")
 
 
 async def events(request: web.Request) -> web.StreamResponse:

@@ -9,9 +9,11 @@ from bot.channels.web.sessions import Bubble, WebSession
 from bot.i18n import N_, Translator
 
 
-def shell(t: Translator, title: str, body: str, *, live: str = "", version: int = -1) -> str:
+def shell(t: Translator, title: str, body: str, *, live: str = "", version: int = -1,
+          base: str = "") -> str:
     """A whole page. `live` names the event stream the small script follows (JS only), and
-    `version` the state the page shows (no reload for the same one)."""
+    `version` the state the page shows (no reload for the same one). Links and forms in pages
+    are relative to `base` (the demo serves one copy of the app per persona under /p/<name>)."""
     _ = t.gettext
     data = f' data-live="{esc(live)}" data-version="{version}"' if live else ""
     return (
@@ -19,12 +21,13 @@ def shell(t: Translator, title: str, body: str, *, live: str = "", version: int 
         f'<html lang="{esc(t.locale)}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<meta name="referrer" content="no-referrer">'
+        f'<base href="{esc(base)}/">'
         f"<title>{esc(title)}</title>"
         '<link rel="stylesheet" href="/static/app.css">'
         '<script src="/static/app.js" defer></script></head>'
         f"<body{data}>"
         f'<a class="skip" href="#end">{esc(_("Skip to the message box"))}</a>'
-        f'<header><a class="brand" href="/">Không Ma Túy</a></header>'
+        f'<header><a class="brand" href="./">Không Ma Túy</a></header>'
         f"{body}</body></html>"
     )
 
@@ -34,11 +37,11 @@ def bubble_html(bubble: Bubble, csrf: str, t: Translator) -> str:
     who = "me" if bubble.mine else "bot"
     parts = [f'<article class="b {who}" id="b{bubble.id}">']
     if bubble.photo is not None:
-        parts.append(f'<img src="/media/{bubble.id}" alt="{esc(_("Picture"))}">')
+        parts.append(f'<img src="media/{bubble.id}" alt="{esc(_("Picture"))}">')
     parts.append(f'<div class="t">{bubble.html}</div>')
     if bubble.document is not None:
         name = bubble.document[0]
-        parts.append(f'<p><a class="button" href="/media/{bubble.id}" download>'
+        parts.append(f'<p><a class="button" href="media/{bubble.id}" download>'
                      f'⬇ {esc(name)}</a></p>')
     parts.append(buttons_html(bubble.buttons, csrf=csrf, bubble_id=bubble.id))
     parts.append("</article>")
@@ -49,7 +52,7 @@ def transcript_html(session: WebSession, t: Translator) -> str:
     return "".join(bubble_html(b, session.csrf, t) for b in session.bubbles)
 
 
-def chat_page(session: WebSession, t: Translator, *, location: bool = True) -> str:
+def chat_page(session: WebSession, t: Translator, *, location: bool = True, base: str = "") -> str:
     _ = t.gettext
     csrf = esc(session.csrf)
     shortcuts = "".join(
@@ -62,16 +65,16 @@ def chat_page(session: WebSession, t: Translator, *, location: bool = True) -> s
         # Shown by the script only (geolocation needs JavaScript); never required: a typed
         # ward always works.
         geo = (
-            f'<form method="post" action="/loc" class="geo" hidden>'
+            f'<form method="post" action="loc" class="geo" hidden>'
             f'<input type="hidden" name="csrf" value="{csrf}">'
             '<input type="hidden" name="lat"><input type="hidden" name="lon">'
             f'<button type="submit">{esc(_("📍 Share my location (optional)"))}</button></form>'
         )
     body = (
-        f'<nav aria-label="{esc(_("Shortcuts"))}"><form method="post" action="/say" class="nav">'
+        f'<nav aria-label="{esc(_("Shortcuts"))}"><form method="post" action="say" class="nav">'
         f'<input type="hidden" name="csrf" value="{csrf}">{shortcuts}</form></nav>'
         f'<main id="chat" aria-live="polite">{transcript_html(session, t)}</main>'
-        f'<form method="post" action="/say" enctype="multipart/form-data" class="composer" id="end">'
+        f'<form method="post" action="say" enctype="multipart/form-data" class="composer" id="end">'
         f'<input type="hidden" name="csrf" value="{csrf}">'
         f'<label for="msg">{esc(_("Your message (or a command such as /learn)"))}</label>'
         '<textarea id="msg" name="text" rows="2" maxlength="4000"></textarea>'
@@ -79,44 +82,44 @@ def chat_page(session: WebSession, t: Translator, *, location: bool = True) -> s
         '<input type="file" id="photo" name="photo" accept="image/jpeg,image/png,image/webp">'
         f'<button type="submit">{esc(_("Send"))}</button></form>{geo}'
     )
-    return shell(t, "Không Ma Túy", body, live="/events", version=session.version)
+    return shell(t, "Không Ma Túy", body, live="events", version=session.version, base=base)
 
 
-def message_page(t: Translator, title: str, text: str, *, status_link: str = "/") -> str:
+def message_page(t: Translator, title: str, text: str, *, base: str = "") -> str:
     _ = t.gettext
     body = (f'<main><h1>{esc(title)}</h1><p>{esc(text)}</p>'
-            f'<p><a class="button" href="{esc(status_link)}">{esc(_("Back"))}</a></p></main>')
-    return shell(t, title, body)
+            f'<p><a class="button" href="./">{esc(_("Back"))}</a></p></main>')
+    return shell(t, title, body, base=base)
 
 
-def too_busy(t: Translator) -> str:
+def too_busy(t: Translator, base: str = "") -> str:
     _ = t.gettext
     return message_page(t, _("Please wait a moment"),
-                        _("Too many requests right now. Please try again in a minute."))
+                        _("Too many requests right now. Please try again in a minute."), base=base)
 
 
-def bad_request(t: Translator) -> str:
+def bad_request(t: Translator, base: str = "") -> str:
     _ = t.gettext
     return message_page(t, _("That did not work"),
                         _("This form has expired or was not sent from this page. Nothing was "
-                          "changed. Please go back and try again."))
+                          "changed. Please go back and try again."), base=base)
 
 
-def too_large(t: Translator) -> str:
+def too_large(t: Translator, base: str = "") -> str:
     _ = t.gettext
     return message_page(t, _("Too large"),
                         _("That was too large to send. Photos may be at most 10 MB. Nothing "
-                          "was changed."))
+                          "was changed."), base=base)
 
 
-def server_error(t: Translator) -> str:
+def server_error(t: Translator, base: str = "") -> str:
     _ = t.gettext
-    return message_page(t, _("Sorry"), _("Sorry, something went wrong on our side. Please try again."))
+    return message_page(t, _("Sorry"), _("Sorry, something went wrong on our side. Please try again."), base=base)
 
 
-def not_found(t: Translator) -> str:
+def not_found(t: Translator, base: str = "") -> str:
     _ = t.gettext
-    return message_page(t, _("Not found"), _("This page does not exist."))
+    return message_page(t, _("Not found"), _("This page does not exist."), base=base)
 
 
 # Babel cannot look inside f-strings (Python 3.11): these marks put the strings used in

@@ -10,6 +10,7 @@ or same-site `href` are dropped, and links open with `rel="noopener noreferrer"`
 from __future__ import annotations
 
 import html
+import re
 from html.parser import HTMLParser
 
 from bot.screens import Button
@@ -31,6 +32,8 @@ def _safe_href(href: str, public_url: str) -> str | None:
     if href.startswith(("https://", "http://")):
         return href
     if href.startswith("/") and not href.startswith("//"):
+        return href
+    if re.fullmatch(r"[a-z][a-z0-9/_-]*", href):  # relative to the page's <base>
         return href
     if public_url and href.startswith(public_url):
         return href
@@ -102,7 +105,7 @@ def plain_html(text: str) -> str:
 
 
 def buttons_html(rows: list[list[Button]], *, csrf: str, bubble_id: int,
-                 action: str = "/act") -> str:
+                 action: str = "act") -> str:
     """Button rows as one form: each action button submits its packed action; URL buttons are
     links; Telegram-only buttons (inline sharing) are left out."""
     if not rows:

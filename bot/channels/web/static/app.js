@@ -13,7 +13,7 @@
       seen = ev.data;
       if (first) return;
       if (!chat) { window.location.reload(); return; }
-      fetch("/transcript", { credentials: "same-origin" }).then(function (r) {
+      fetch("transcript", { credentials: "same-origin" }).then(function (r) {
         return r.ok ? r.text() : null;
       }).then(function (html) {
         if (html === null) return;
