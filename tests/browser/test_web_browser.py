@@ -29,7 +29,9 @@ async def _file_tip(server: Server, text: str) -> str:
     draft: dict[str, Any] = {"category": "spot", "ward": server.demo.ward_code, "when": "today",
                              "text": text}
     await tips.add_draft_photo(draft, clean_image(_photo()))
-    return str((await tips.submit(424242, draft)).code)
+    import secrets
+
+    return str((await tips.submit(secrets.randbelow(10**9) + 10**6, draft)).code)
 
 
 def _click(driver: Any, element: Any) -> None:
@@ -101,3 +103,24 @@ def test_journeys_without_javascript(personas: Personas, server: Server) -> None
     assert not personas.driver.find_element(By.CSS_SELECTOR, "form.geo").is_displayed()
     code = server.run(_file_tip(server, "Nhóm thanh niên đang bán bóng cười ở công viên."))
     _officer_acknowledges(personas, server, code, "police without JS")
+
+
+def test_demo_page_shows_personas_as_separate_sessions(personas: Personas, server: Server) -> None:
+    personas.javascript(True)
+    d = personas.driver
+    code = server.run(_file_tip(server, "Demo: có người đang bán ma túy gần trường."))
+    personas.be("chief", "/demo")
+    frames = d.find_elements(By.TAG_NAME, "iframe")
+    assert len(frames) == 5
+    seen = {}
+    for frame in frames:
+        name = frame.get_attribute("src").split("/p/")[1].split("/")[0]
+        d.switch_to.frame(frame)
+        WebDriverWait(d, 10).until(lambda drv: drv.find_elements(By.CSS_SELECTOR, "main"))
+        seen[name] = _text(d)
+        d.switch_to.default_content()
+    assert "113" in seen["citizen"]
+    assert f"#{code}" in seen["police"]  # the ward police console, signed in as the demo officer
+    assert "113" in seen["student"] and "#" not in seen["student"]
+    _press(d, "Đặt lại") if "Đặt lại" in _text(d) else _press(d, "Reset")
+    assert len(d.find_elements(By.TAG_NAME, "iframe")) == 5

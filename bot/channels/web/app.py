@@ -54,7 +54,7 @@ _COMMAND_RE = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@\w+)?(?:\s+(.*))?$", re.DOT
 _PAYLOAD_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 SESSIONS = web.AppKey("sessions", WebSessions)
 RUNTIME = web.AppKey("runtime", Runtime)
-NEW_SESSION = web.RequestKey("new_session", WebSession)
+NEW_SESSION = web.RequestKey("new_session", tuple)  # (the app that made it, the session)
 BASE = web.AppKey("base", str)  # "" or the demo persona's prefix "/p/<name>"
 COOKIE_NAME = web.AppKey("cookie_name", str)
 FRAMEABLE = web.AppKey("frameable", bool)
@@ -95,7 +95,7 @@ def new_session(request: web.Request, ttl: int = CITIZEN_TTL) -> WebSession:
     # Only to pick the first page's language; never stored or logged.
     accept = request.headers.get("Accept-Language", "")[:64]
     session.locale = "en" if accept.lower().startswith("en") else None
-    request[NEW_SESSION] = session
+    request[NEW_SESSION] = (request.app, session)
     return session
 
 
@@ -263,7 +263,8 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     headers.setdefault("Permissions-Policy", "geolocation=(self), camera=(), microphone=()")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     headers.setdefault("Cache-Control", "no-store")
-    created = request.get(NEW_SESSION)
+    made = request.get(NEW_SESSION)
+    created: WebSession | None = made[1] if made is not None and made[0] is request.app else None
     if created is not None and not response.prepared:
         response.set_cookie(
             request.app[COOKIE_NAME], request.app[SESSIONS].cookie_value(created), httponly=True,
@@ -443,6 +444,10 @@ async def health(request: web.Request) -> web.Response:
     return web.json_response({"ok": True})
 
 
+async def _no_content(_request: web.Request) -> web.Response:
+    return web.Response(status=204, headers={"Cache-Control": "public, max-age=86400"})
+
+
 def make_app(runtime: Runtime, *, demo: bool = False, base: str = "", cookie: str = COOKIE,
              frameable: bool = False) -> web.Application:
     """The web channel over a running runtime (features installed, engine built). `base`,
@@ -468,6 +473,7 @@ def make_app(runtime: Runtime, *, demo: bool = False, base: str = "", cookie: st
     r.add_get("/static/app.css", _static("app.css", "text/css"))
     r.add_get("/static/app.js", _static("app.js", "text/javascript"))
     r.add_get("/healthz", health)
+    r.add_get("/favicon.ico", _no_content)
     console.install(app)
     if demo:
         from bot.channels.web import demo as demo_pages

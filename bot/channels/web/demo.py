@@ -11,7 +11,7 @@ from aiohttp import web
 
 from bot.channels.web import pages
 from bot.channels.web.render import esc
-from bot.i18n import N_
+from bot.i18n import N_, Translator
 from bot.runtime import Runtime
 
 DEMO_WARD = 4  # Phường Ba Đình, Hà Nội
@@ -27,7 +27,6 @@ class Demo:
     admin_id: int
 
 
-DEMO = web.AppKey("demo", Demo)
 
 
 async def seed(runtime: Runtime) -> Demo:
@@ -51,33 +50,78 @@ async def seed(runtime: Runtime) -> Demo:
     return Demo(DEMO_WARD, current[0].id, officer, DEMO_ADMIN_ID)
 
 
-def install(app: web.Application) -> None:
-    async def page(request: web.Request) -> web.Response:
-        from bot.channels.web.app import runtime_of, translator_of
-        from bot.channels.web.links import officer_link
+# Where each persona's frame opens (paths of its own copy of the app under /p/<name>).
+START = {"citizen": "/", "student": "/", "teacher": "/", "police": "/officer", "admin": "/officer"}
+APPS = web.AppKey("persona_apps", dict)
 
-        runtime = runtime_of(request)
-        t = await translator_of(runtime, None)
+
+def _labels(t: Translator) -> dict[str, str]:
+    _ = t.gettext
+    return {"citizen": _("Citizen"), "student": _("Student"), "teacher": _("Teacher"),
+            "police": _("Ward police"), "admin": _("Admin")}
+
+
+def install(app: web.Application) -> None:
+    """The demo page and one copy of the web app per persona, each with its own cookie (so
+    each frame is its own real session) under /p/<persona>/."""
+    from bot.channels.web.app import RUNTIME, make_app
+    from bot.channels.web.console import DEMO_SIGN_IN
+
+    runtime = app[RUNTIME]
+    apps: dict[str, web.Application] = {}
+    accounts: dict[str, dict[str, int]] = {"police": {}, "admin": {"user": DEMO_ADMIN_ID}}
+    for name in PERSONAS:
+        sub = make_app(runtime, base=f"/p/{name}", cookie=f"kmt_{name}", frameable=True)
+        if name in accounts:
+            sub[DEMO_SIGN_IN] = accounts[name]  # filled at start-up, once the demo is seeded
+        apps[name] = sub
+        app.add_subapp(f"/p/{name}", sub)
+    app[APPS] = apps
+
+    async def on_startup(_app: web.Application) -> None:
+        accounts["police"]["user"] = (await seed(runtime)).officer_id
+
+    app.on_startup.append(on_startup)
+
+    async def page(request: web.Request) -> web.Response:
+        from bot.channels.web.app import ensure_session, runtime_of, translator_of
+
+        session = ensure_session(request)
+        t = await translator_of(runtime_of(request), session)
         _ = t.gettext
-        demo = await seed(runtime)
-        link = officer_link(runtime, demo.officer_id) or "/officer"
+        labels = _labels(t)
+        frames = "".join(
+            f'<section><h2>{esc(labels[name])}</h2>'
+            f'<iframe src="p/{name}{START[name]}" title="{esc(labels[name])}"></iframe></section>'
+            for name in PERSONAS
+        )
         body = (
             f"<main><h1>{esc(_('Demo'))}</h1>"
-            f"<p>{esc(_('Open the citizen in one window and the ward police in another (a private window keeps the two sessions apart). File a tip as the citizen, then see it in the police console.'))}</p>"
-            f'<p><a class="button" href="/">{esc(_("Citizen"))}</a> '
-            f'<a class="button" href="{esc(link)}">{esc(_("Ward police (sign-in link, 10 minutes)"))}</a></p>'
-            "</main>"
+            f"<p>{esc(_('Each frame is a separate person with their own session. File a tip as the citizen and watch it arrive in the ward police console; a question from the police reaches the citizen through /followup and their receipt.'))}</p>"
+            f'<form method="post" action="demo/reset"><input type="hidden" name="csrf" value="{esc(session.csrf)}">'
+            f'<button type="submit">{esc(_("Reset demo"))}</button></form>'
+            f'<div class="personas">{frames}</div></main>'
         )
-        return web.Response(text=pages.shell(t, _("Demo"), body), content_type="text/html")
+        html = pages.shell(t, _("Demo"), body).replace("<body>", '<body class="wide">', 1)
+        return web.Response(text=html, content_type="text/html")
+
+    async def reset(request: web.Request) -> web.Response:
+        from bot.channels.web.app import SESSIONS, read_form, redirect
+
+        await read_form(request)
+        for sub in apps.values():
+            for session in sub[SESSIONS].forget_all():
+                await runtime.sessions.clear(session.chat_key)
+        return redirect(request, "/demo")
 
     app.router.add_get("/demo", page)
+    app.router.add_post("/demo/reset", reset)
 
 
 # Babel cannot look inside f-strings (Python 3.11): these marks put the strings used in
 # them into the catalog.
 _IN_F_STRINGS = (
     N_('Demo'),
-    N_('Open the citizen in one window and the ward police in another (a private window keeps the two sessions apart). File a tip as the citizen, then see it in the police console.'),
-    N_('Citizen'),
-    N_('Ward police (sign-in link, 10 minutes)'),
+    N_('Each frame is a separate person with their own session. File a tip as the citizen and watch it arrive in the ward police console; a question from the police reaches the citizen through /followup and their receipt.'),
+    N_('Reset demo'),
 )

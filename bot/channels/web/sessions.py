@@ -148,6 +148,15 @@ class WebSessions:
         self._live[session.sid] = session
         return session
 
+    def forget_all(self) -> list[WebSession]:
+        """Every live session, forgotten (the demo's reset); returns them so their flow state
+        can be cleared too."""
+        gone = list(self._live.values())
+        self._live.clear()
+        for session in gone:
+            session.touch()
+        return gone
+
     def end(self, session: WebSession) -> None:
         self._live.pop(session.sid, None)
         session.touch()  # wakes live streams, which then end
@@ -158,9 +167,7 @@ class WebSessions:
             sid, oldest = next(iter(self._live.items()))
             if oldest.expires > now and len(self._live) < MAX_SESSIONS:
                 break
-            if oldest.expires > now:  # full: the least recently used goes
-                pass
-            del self._live[sid]
+            del self._live[sid]  # expired, or the store is full: the least recently used goes
 
     def allow_input(self, session: WebSession) -> bool:
         if session.limiter.delay() > 0:
