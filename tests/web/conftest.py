@@ -4,7 +4,6 @@ conversations) behind the aiohttp app, driven by aiohttp's test client."""
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from bot.clock import FrozenClock
 from bot.config import WebSettings, load_settings
 from bot.runtime import Runtime
 from handlers import build_engine, feature_modules, is_engine_feature
+from tests.web.browser import WebBrowser
 
 
 async def open_runtime(tmp_path: Path, public_url: str = "http://127.0.0.1:8080") -> Runtime:
@@ -30,47 +30,11 @@ async def open_runtime(tmp_path: Path, public_url: str = "http://127.0.0.1:8080"
     return runtime
 
 
-class Browser:
-    """One browser (one cookie jar) against the app: GETs, form posts with the page's CSRF."""
+class Browser(WebBrowser):
+    """One browser (one cookie jar) against the test server."""
 
     def __init__(self, client: TestClient) -> None:
-        self.client = client
-        self.page = ""
-
-    async def get(self, path: str = "/") -> str:
-        resp = await self.client.get(path)
-        self.page = await resp.text()
-        self.status = resp.status
-        return self.page
-
-    @property
-    def csrf(self) -> str:
-        found = re.search(r'name="csrf" value="([^"]+)"', self.page)
-        assert found, "no CSRF token on the page"
-        return found.group(1)
-
-    async def say(self, text: str) -> str:
-        resp = await self.client.post("/say", data={"csrf": self.csrf, "text": text})
-        self.page = await resp.text()
-        self.status = resp.status
-        return self.page
-
-    async def press(self, label: str) -> str:
-        found = None
-        for bubble in re.finditer(r'<input type="hidden" name="b" value="(\d+)">(.*?)</form>',
-                                  self.page, re.S):
-            for button in re.finditer(r'<button type="submit" name="a" value="([^"]+)">([^<]*)</button>',
-                                      bubble.group(2)):
-                if button.group(2).startswith(label):
-                    found = (bubble.group(1), button.group(1))
-        assert found, f"no button {label!r}"
-        import html as _html
-
-        resp = await self.client.post("/act", data={"csrf": self.csrf, "b": found[0],
-                                                    "a": _html.unescape(found[1])})
-        self.page = await resp.text()
-        self.status = resp.status
-        return self.page
+        super().__init__(client)
 
 
 @pytest.fixture
