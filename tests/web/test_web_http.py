@@ -187,3 +187,43 @@ async def test_console_command_refuses_citizens(browser: Browser) -> None:
     await browser.get("/")
     page = await browser.say("/console")
     assert "công an" in page or "police officers" in page
+
+
+async def test_a_restart_keeps_the_flow_of_a_session(runtime: Runtime) -> None:
+    """The sealed cookie names the session: after a restart (a new app, sessions forgotten)
+    the person continues the flow they were in instead of starting again."""
+    from bot.channels.web.app import make_app
+    from tests.web.conftest import started
+
+    async with TestClient(await started(make_app(runtime)), headers={"Accept-Language": "en"}) as before:
+        b = Browser(before)
+        await b.get("/")
+        await b.press("📚")
+        await b.press("🔎")  # the search flow waits for a query
+        jar = before.session.cookie_jar.filter_cookies(before.make_url("/"))
+        cookie = {name: morsel.value for name, morsel in jar.items()}
+    async with TestClient(await started(make_app(runtime)), headers={"Accept-Language": "en"}) as after:
+        after.session.cookie_jar.update_cookies(cookie)
+        b = Browser(after)
+        page = await b.get("/")
+        assert "restarted" in page
+        page = await b.say("bóng cười")
+        assert "bóng cười" in page and "did not understand" not in page
+
+
+async def test_live_updates_stream_the_transcript_version(browser: Browser, client: TestClient) -> None:
+    page = await browser.get("/")
+    version = re.search(r'data-version="(\d+)"', page)
+    assert version
+    async with client.get("/events") as resp:
+        assert resp.headers["Content-Type"].startswith("text/event-stream")
+        first = await resp.content.readline()
+        assert first.decode().strip() == f"data: {version.group(1)}"
+        await browser.say("/help")  # another request of the same session changes the transcript
+        await resp.content.readline()  # the blank line ending the first event
+        second = await resp.content.readline()
+        assert second.decode().startswith("data: ") and second.decode().strip() != first.decode().strip()
+    fragment = await (await client.get("/transcript")).text()
+    assert "<article" in fragment and "<html" not in fragment
+    resp = await client.get("/officer/events")  # not signed in: no stream
+    assert resp.status == 404

@@ -278,7 +278,13 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
 async def chat(request: web.Request) -> web.Response:
     runtime = runtime_of(request)
     session = ensure_session(request)
-    if not session.bubbles:
+    if session.restored and not session.bubbles and await runtime.sessions.get(session.chat_key):
+        # Back after a restart in the middle of a flow: /start would end it.
+        t = await translator_of(runtime, session)
+        session.add(text_html(t.gettext(
+            "The service was restarted. What you were doing is kept: please send your last "
+            "answer again, or /cancel.")))
+    elif not session.bubbles:
         await run_input(runtime, session, Command("start"))
     t = await translator_of(runtime, session)
     return html_response(pages.chat_page(session, t, base=base_of(request)))

@@ -63,6 +63,7 @@ class WebSession:
     changed: asyncio.Event = field(default_factory=asyncio.Event)
     limiter: SlidingWindow = field(default_factory=lambda: SlidingWindow(PER_SESSION, 60.0))
     data: dict[str, Any] = field(default_factory=dict)  # channel-only extras (demo persona)
+    restored: bool = False  # recreated from its cookie after a restart
 
     @property
     def chat_key(self) -> str:
@@ -105,13 +106,17 @@ class WebSessions:
         self.keyring = keyring
         self.clock = clock  # bot.clock.Clock: timestamp()
         self._live: OrderedDict[str, WebSession] = OrderedDict()
+        # Sessions ended on purpose (demo reset, sign-out of everything): their cookies must not
+        # bring them back. Bounded by the cookie lifetime.
+        self._ended: set[str] = set()
         self._new = SlidingWindow(NEW_PER_MINUTE, 60.0)
 
     def __len__(self) -> int:
         return len(self._live)
 
     def cookie_value(self, session: WebSession) -> str:
-        plain = json.dumps({"s": session.sid, "e": int(session.expires)}).encode()
+        plain = json.dumps({"s": session.sid, "p": session.person_id,
+                            "e": int(session.expires)}).encode()
         return base64.urlsafe_b64encode(self.keyring.seal(_PURPOSE, plain)).decode().rstrip("=")
 
     def find(self, cookie: str | None) -> WebSession | None:
@@ -121,7 +126,7 @@ class WebSessions:
         try:
             blob = base64.urlsafe_b64decode(cookie + "=" * (-len(cookie) % 4))
             data = json.loads(self.keyring.open(_PURPOSE, blob))
-            sid, expires = str(data["s"]), float(data["e"])
+            sid, person, expires = str(data["s"]), str(data["p"]), float(data["e"])
         except (ValueError, InvalidTag, KeyError, TypeError):
             return None
         now = self.clock.timestamp()
@@ -129,6 +134,12 @@ class WebSessions:
             self._live.pop(sid, None)
             return None
         session = self._live.get(sid)
+        if session is None and sid not in self._ended:
+            # The process restarted (or forgot it): the sealed cookie still names the session,
+            # so its flow state (a tip draft after a clean restart) and account come back.
+            session = WebSession(sid=sid, person_id=person, csrf=secrets.token_urlsafe(24),
+                                 expires=expires, restored=True)
+            self._live[sid] = session
         if session is None or session.expires <= now:
             return None
         self._live.move_to_end(sid)
@@ -152,12 +163,14 @@ class WebSessions:
         """Every live session, forgotten (the demo's reset); returns them so their flow state
         can be cleared too."""
         gone = list(self._live.values())
+        self._ended.update(self._live)
         self._live.clear()
         for session in gone:
             session.touch()
         return gone
 
     def end(self, session: WebSession) -> None:
+        self._ended.add(session.sid)
         self._live.pop(session.sid, None)
         session.touch()  # wakes live streams, which then end
 
