@@ -83,7 +83,16 @@ def secure_cookies(runtime: Runtime) -> bool:
 
 
 def session_of(request: web.Request) -> WebSession | None:
-    return request.app[SESSIONS].find(request.cookies.get(request.app[COOKIE_NAME]))
+    session = request.app[SESSIONS].find(request.cookies.get(request.app[COOKIE_NAME]))
+    if session is not None and session.restored and session.locale is None:
+        session.locale = _first_language(request)
+    return session
+
+
+def _first_language(request: web.Request) -> str | None:
+    """Only to pick the first page's language; never stored or logged."""
+    accept = request.headers.get("Accept-Language", "")[:64]
+    return "en" if accept.lower().startswith("en") else None
 
 
 def base_of(request: web.Request) -> str:
@@ -92,9 +101,7 @@ def base_of(request: web.Request) -> str:
 
 def new_session(request: web.Request, ttl: int = CITIZEN_TTL) -> WebSession:
     session = request.app[SESSIONS].create(ttl)
-    # Only to pick the first page's language; never stored or logged.
-    accept = request.headers.get("Accept-Language", "")[:64]
-    session.locale = "en" if accept.lower().startswith("en") else None
+    session.locale = _first_language(request)
     request[NEW_SESSION] = (request.app, session)
     return session
 
