@@ -227,3 +227,11 @@ async def test_live_updates_stream_the_transcript_version(browser: Browser, clie
     assert "<article" in fragment and "<html" not in fragment
     resp = await client.get("/officer/events")  # not signed in: no stream
     assert resp.status == 404
+
+
+async def test_subscriptions_are_refused_where_nothing_could_reach_the_person(
+        browser: Browser, client: TestClient, runtime: Runtime) -> None:
+    await browser.get("/")
+    page = await browser.say("/subscribe")
+    assert "Telegram" in page and "/events" in page
+    assert await runtime.db.fetchall("SELECT * FROM subscriptions") == []

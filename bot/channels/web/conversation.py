@@ -21,6 +21,7 @@ CAPABILITIES = Capabilities(
     native_polls=False,
     groups=False,
     max_text=100_000,
+    reach_later=False,
 )
 
 
