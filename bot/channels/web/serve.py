@@ -21,13 +21,7 @@ async def install_services(runtime: Runtime) -> None:
     for module in modules:
         if is_engine_feature(module):
             await module.setup(runtime)
-    if "units" not in runtime.services:
-        from bot.units import UnitService
-
-        units = UnitService(runtime.db, runtime.settings, runtime.clock, runtime.keyring)
-        runtime.services["units"] = units
-        runtime.users.register_eraser(units.erase_user)
-    if "tips" not in runtime.services:
+    if "tips" not in runtime.services:  # the console's services while tips are not on the engine
         from handlers.tip_police import ensure_services
 
         ensure_services(runtime)
