@@ -71,6 +71,7 @@ from bot.unit_types import (
     WardStatus,
 )
 from storage import units as repo
+from storage.accounts import FIRST_ALLOCATED_ID
 from storage.db import Database
 
 __all__ = [
@@ -200,7 +201,9 @@ class UnitService:
             return []
         if unit.group_chat_id is not None:
             return [unit.group_chat_id]
-        return await repo.officers(self.db, unit.id)
+        # Officers bound through the web console read tips there: a Telegram chat exists only
+        # for Telegram accounts (ids below FIRST_ALLOCATED_ID; see bot/accounts.py).
+        return [u for u in await repo.officers(self.db, unit.id) if u < FIRST_ALLOCATED_ID]
 
     async def is_officer(self, user_id: int, unit_id: int) -> bool:
         return await repo.is_officer(self.db, int(user_id), int(unit_id))

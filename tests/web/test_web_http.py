@@ -235,3 +235,19 @@ async def test_subscriptions_are_refused_where_nothing_could_reach_the_person(
     page = await browser.say("/subscribe")
     assert "Telegram" in page and "/events" in page
     assert await runtime.db.fetchall("SELECT * FROM subscriptions") == []
+
+
+async def test_an_officer_bound_on_the_web_gets_tips_in_the_console_not_on_telegram(
+        runtime: Runtime) -> None:
+    """The unit is reachable (its tips go to it, read in the console), but no Telegram message
+    is ever addressed to a web account's id."""
+    from bot.units import OFFICER, WARD
+
+    units = runtime.services["units"]
+    officer = await runtime.accounts.user_id("web", "some-browser")
+    assert officer is not None
+    invite = await units.issue_invite(900001, WARD, 4, OFFICER)
+    assert (await units.redeem(officer, invite.code, None)).status == "enrolled"
+    route = await units.route_for_ward(4)
+    assert route.primary is not None and route.primary.id == invite.unit.id
+    assert await units.destinations(invite.unit.id) == []
