@@ -124,3 +124,33 @@ def test_demo_page_shows_personas_as_separate_sessions(personas: Personas, serve
     assert "113" in seen["student"] and "#" not in seen["student"]
     _press(d, "Đặt lại") if "Đặt lại" in _text(d) else _press(d, "Reset")
     assert len(d.find_elements(By.TAG_NAME, "iframe")) == 5
+
+
+def _type(driver: Any, text: str) -> None:
+    box = driver.find_element(By.ID, "msg")
+    box.clear()
+    box.send_keys(text)
+    _click(driver, driver.find_element(By.CSS_SELECTOR, "form.composer button[type=submit]"))
+
+
+def test_events_with_ics_download(personas: Personas, server: Server) -> None:
+    """An event of the national calendar opens, and its calendar file downloads from the page."""
+    personas.javascript(False)
+    d = personas.driver
+    personas.be("events reader")
+    _type(d, "/events")
+    _press(d, "World AIDS Day")
+    links = d.find_elements(By.CSS_SELECTOR, "main a.button[download]")
+    if not links:  # the calendar file is one button away
+        _press(d, "📅")
+        links = d.find_elements(By.CSS_SELECTOR, "main a.button[download]")
+    assert links, _text(d)[-400:]
+    href = links[-1].get_attribute("href")
+    cookies = {c["name"]: c["value"] for c in d.get_cookies()}
+    import urllib.request
+
+    request = urllib.request.Request(href, headers={
+        "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())})
+    with urllib.request.urlopen(request) as resp:  # noqa: S310 (127.0.0.1)
+        body = resp.read().decode()
+    assert "BEGIN:VCALENDAR" in body and "AIDS" in body

@@ -47,7 +47,33 @@ async def seed(runtime: Runtime) -> Demo:
         invite = await units.issue_invite(DEMO_ADMIN_ID, WARD, DEMO_WARD, OFFICER)
         await units.redeem(officer, invite.code, None)
         current = await units.officer_units(officer)
+    await _seed_event(runtime, officer)
     return Demo(DEMO_WARD, current[0].id, officer, DEMO_ADMIN_ID)
+
+
+DEMO_EVENT = "Ngày hội thanh niên nói không với ma túy (demo)"
+
+
+async def _seed_event(runtime: Runtime, officer: int) -> None:
+    """A ward event three days ahead (once), so /events and its .ics have something to show."""
+    import datetime as dt
+
+    from bot.events import WARD
+
+    events = runtime.services.get("events")
+    if events is None:
+        return
+    ward = f"{DEMO_WARD:05d}"
+    if any(e.title == DEMO_EVENT for e in await events.upcoming("vi", "01", ward, limit=None)):
+        return
+    day = (runtime.clock.now() + dt.timedelta(days=3)).astimezone(runtime.settings.tz)
+    starts = day.replace(hour=8, minute=0, second=0, microsecond=0)
+    await events.create(
+        officer, title=DEMO_EVENT, starts_at=starts, ends_at=starts + dt.timedelta(hours=3),
+        place="Nhà văn hóa phường Ba Đình", description="Giao lưu, trò chơi và tìm hiểu về "
+        "tác hại của ma túy (sự kiện minh họa của bản trình diễn).", scope=WARD, code=ward,
+        photo=None,
+    )
 
 
 # Where each persona's frame opens (paths of its own copy of the app under /p/<name>).

@@ -1,0 +1,17 @@
+"""Demo mode: the seed is idempotent and gives a bound ward unit and a ward event."""
+
+from __future__ import annotations
+
+from bot.channels.web.demo import DEMO_EVENT, DEMO_WARD, seed
+from bot.runtime import Runtime
+
+
+async def test_seed_twice_gives_one_unit_officer_and_event(runtime: Runtime) -> None:
+    first = await seed(runtime)
+    second = await seed(runtime)
+    assert first == second
+    units = runtime.services["units"]
+    assert [u.id for u in await units.officer_units(first.officer_id)] == [first.unit_id]
+    assert units.is_national_admin(first.admin_id)
+    listed = await runtime.services["events"].upcoming("vi", "01", f"{DEMO_WARD:05d}", limit=None)
+    assert [e.title for e in listed].count(DEMO_EVENT) == 1
