@@ -9,6 +9,7 @@ import io
 from typing import Any
 
 from PIL import Image
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
@@ -38,7 +39,16 @@ def _click(driver: Any, element: Any) -> None:
     """Click and wait for the next page (every button is a form submit)."""
     old = driver.find_element(By.TAG_NAME, "html")
     element.click()
-    WebDriverWait(driver, 10).until(expected_conditions.staleness_of(old))
+
+    def replaced(drv: Any) -> bool:
+        try:
+            return bool(expected_conditions.staleness_of(old)(drv))
+        except WebDriverException:  # the old node went away mid-check: replaced
+            return True
+
+    WebDriverWait(driver, 10).until(replaced)
+    WebDriverWait(driver, 10).until(
+        lambda drv: drv.execute_script("return document.readyState") == "complete")
 
 
 def _press(driver: Any, label: str) -> None:
