@@ -35,8 +35,34 @@ async def _file_tip(server: Server, text: str) -> str:
     return str((await tips.submit(secrets.randbelow(10**9) + 10**6, draft)).code)
 
 
+# Accessibility rules every page keeps (WCAG 2.2 AA in spirit, checked in the page itself):
+# a language, labelled form controls, named buttons and links, images with text, a viewport
+# that allows zoom, nothing wider than the screen at 400 px.
+_A11Y = """
+const out = [];
+if (!['vi', 'en'].includes(document.documentElement.lang)) out.push('lang');
+for (const el of document.querySelectorAll('input:not([type=hidden]), textarea, select')) {
+  const labelled = el.id && document.querySelector('label[for="' + el.id + '"]');
+  if (!labelled && !el.getAttribute('aria-label')) out.push('unlabelled ' + el.outerHTML.slice(0, 60));
+}
+for (const el of document.querySelectorAll('button, a')) {
+  if (!el.textContent.trim() && !el.getAttribute('aria-label')) out.push('unnamed ' + el.outerHTML.slice(0, 60));
+}
+for (const img of document.querySelectorAll('img')) if (!img.alt) out.push('img without alt');
+const vp = document.querySelector('meta[name=viewport]');
+if (!vp || /user-scalable=no|maximum-scale=1/.test(vp.content)) out.push('viewport');
+if (document.documentElement.scrollWidth > window.innerWidth + 1) out.push('horizontal scroll');
+return out;
+"""
+
+
+def _check_page(driver: Any) -> None:
+    problems = driver.execute_script(_A11Y)
+    assert not problems, problems
+
+
 def _click(driver: Any, element: Any) -> None:
-    """Click and wait for the next page (every button is a form submit)."""
+    """Click and wait for the next page (every button is a form submit); check the page."""
     old = driver.find_element(By.TAG_NAME, "html")
     element.click()
 
@@ -49,6 +75,8 @@ def _click(driver: Any, element: Any) -> None:
     WebDriverWait(driver, 10).until(replaced)
     WebDriverWait(driver, 10).until(
         lambda drv: drv.execute_script("return document.readyState") == "complete")
+    if not driver.find_elements(By.TAG_NAME, "iframe"):
+        _check_page(driver)
 
 
 def _press(driver: Any, label: str) -> None:
