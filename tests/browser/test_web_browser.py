@@ -1,7 +1,6 @@
-"""Journeys in a real browser (Chromium), with JavaScript on and off.
-
-The tip is filed through the tip service here (a stand-in): the tip conversation is being
-moved onto the engine on another branch; once it is, the citizen files it through the page."""
+"""Journeys in a real browser (Chromium), with JavaScript on and off: a citizen files a tip
+with a photo, the ward police console shows the card and acknowledges it and asks a question,
+the tipster reads it by receipt in another session and answers; the demo page."""
 
 from __future__ import annotations
 
@@ -80,7 +79,7 @@ def _click(driver: Any, element: Any) -> None:
 
 
 def _press(driver: Any, label: str) -> None:
-    buttons = [b for b in driver.find_elements(By.CSS_SELECTOR, "button, a.button")
+    buttons = [b for b in driver.find_elements(By.CSS_SELECTOR, "main button, main a.button, nav button")
                if b.text.strip().startswith(label)]
     assert buttons, f"no button {label!r} in {[b.text for b in driver.find_elements(By.TAG_NAME, 'button')]}"
     _click(driver, buttons[-1])
@@ -107,6 +106,53 @@ def _citizen_learns(personas: Personas, name: str) -> None:
         assert "Trang 2" in _text(d) or "Page 2" in _text(d)
 
 
+def _type(driver: Any, text: str) -> None:
+    box = driver.find_element(By.ID, "msg")
+    box.clear()
+    box.send_keys(text)
+    _click(driver, driver.find_element(By.CSS_SELECTOR, "form.composer button[type=submit]"))
+
+
+def _citizen_files_tip(personas: Personas, name: str, text: str, tmp: Any) -> str:
+    """The whole tip through the page, a photo uploaded through the file input; returns the
+    receipt (shown once)."""
+    import re
+
+    d = personas.driver
+    personas.be(name)
+    _type(d, "/tip")
+    _press(d, "✍️")
+    _press(d, "📍")
+    _type(d, "Hà Nội")
+    _type(d, "Ba Đình")
+    _press(d, "Phường Ba Đình")
+    _press(d, "✅")
+    _press(d, "Skip")
+    _type(d, text)
+    photo = tmp / "photo.jpg"
+    photo.write_bytes(_photo())
+    d.find_element(By.ID, "photo").send_keys(str(photo))
+    _click(d, d.find_element(By.CSS_SELECTOR, "form.composer button[type=submit]"))
+    assert "Photo 1 cleaned and added" in _text(d)
+    _press(d, "Done")
+    _press(d, "Today")
+    _press(d, "📨")
+    found = re.search(r"\d{4} \d{4} \d{4} \d{4}", _text(d))
+    assert found, _text(d)[-500:]
+    return found.group(0)
+
+
+def _tipster_reads_and_answers(personas: Personas, name: str, receipt: str) -> None:
+    d = personas.driver
+    personas.be(name)
+    _type(d, "/followup")
+    _type(d, receipt)
+    assert "Which house number?" in _text(d)
+    _press(d, "✍️")
+    _type(d, "Number 12, the blue gate")
+    assert "sent" in _text(d).lower()
+
+
 def _officer_acknowledges(personas: Personas, server: Server, code: str, name: str) -> None:
     from bot.channels.web.links import officer_link
 
@@ -125,22 +171,36 @@ def _officer_acknowledges(personas: Personas, server: Server, code: str, name: s
     status = d.find_element(By.CSS_SELECTOR, "[role=status]").text
     assert status
     assert not d.find_elements(By.XPATH, "//button[contains(., '✅')]")
+    d.find_element(By.ID, "q").send_keys("Which house number?")
+    _press(d, "Send question")
+    assert "Question sent" in _text(d)
 
 
-def test_journeys_with_javascript(personas: Personas, server: Server) -> None:
+def _latest_code(server: Server) -> str:
+    row = server.run(server.runtime.db.fetchone("SELECT code FROM tips ORDER BY id DESC LIMIT 1"))
+    return str(row["code"])
+
+
+def test_journeys_with_javascript(personas: Personas, server: Server, tmp_path: Any) -> None:
     personas.javascript(True)
     _citizen_learns(personas, "citizen")
-    code = server.run(_file_tip(server, "Có người đang bán ma túy ở quán nước cuối ngõ."))
+    receipt = _citizen_files_tip(personas, "citizen", "Có người đang bán ma túy ở quán nước.", tmp_path)
+    code = _latest_code(server)
     _officer_acknowledges(personas, server, code, "police")
+    _tipster_reads_and_answers(personas, "tipster later", receipt)
+    personas.be("police", f"/officer/tip/{code}")
+    assert "Number 12, the blue gate" in _text(personas.driver)
 
 
-def test_journeys_without_javascript(personas: Personas, server: Server) -> None:
+def test_journeys_without_javascript(personas: Personas, server: Server, tmp_path: Any) -> None:
     personas.javascript(False)
     _citizen_learns(personas, "citizen without JS")
     # The location button needs JavaScript: without it, it stays hidden and nothing needs it.
     assert not personas.driver.find_element(By.CSS_SELECTOR, "form.geo").is_displayed()
-    code = server.run(_file_tip(server, "Nhóm thanh niên đang bán bóng cười ở công viên."))
-    _officer_acknowledges(personas, server, code, "police without JS")
+    receipt = _citizen_files_tip(personas, "citizen without JS",
+                                 "Nhóm thanh niên đang bán bóng cười ở công viên.", tmp_path)
+    _officer_acknowledges(personas, server, _latest_code(server), "police without JS")
+    _tipster_reads_and_answers(personas, "tipster later without JS", receipt)
 
 
 def test_demo_page_shows_personas_as_separate_sessions(personas: Personas, server: Server) -> None:

@@ -4,6 +4,7 @@ acknowledgement shows nothing), links point at BOT_PUBLIC_URL."""
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote
 
 from bot.channels.web.render import esc, text_html
@@ -12,6 +13,9 @@ from bot.engine.conversation import Capabilities, Chat, Person
 from bot.screens import Screen
 
 CHANNEL = "web"
+# A tip receipt (16 digits in groups of four): it must exist only in the page that shows it
+# once, not in a transcript the browser can fetch again later (a seized phone, a shared PC).
+_RECEIPT = re.compile(r"\b\d{4} \d{4} \d{4} \d{4}\b")
 CAPABILITIES = Capabilities(
     channel=CHANNEL,
     buttons=True,
@@ -47,6 +51,7 @@ class WebConversation:
         return self.session.add(
             text_html(screen.text, self.public_url), buttons=screen.buttons,
             photo=screen.photo, document=screen.document, replace=replace,
+            once=bool(_RECEIPT.search(screen.text)),
         )
 
     async def notice(self, text: str | None = None, *, alert: bool = False) -> None:

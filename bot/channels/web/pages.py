@@ -38,7 +38,12 @@ def bubble_html(bubble: Bubble, csrf: str, t: Translator) -> str:
     parts = [f'<article class="b {who}" id="b{bubble.id}">']
     if bubble.photo is not None:
         parts.append(f'<img src="media/{bubble.id}" alt="{esc(_("Picture"))}">')
-    parts.append(f'<div class="t">{bubble.html}</div>')
+    if bubble.once and bubble.shown:
+        parts.append(f'<div class="t"><i>{esc(_("This message was shown once and is now hidden."))}</i></div>')
+    else:
+        parts.append(f'<div class="t">{bubble.html}</div>')
+        if bubble.once:  # forgotten once rendered
+            bubble.shown, bubble.html = True, ""
     if bubble.document is not None:
         name = bubble.document[0]
         parts.append(f'<p><a class="button" href="media/{bubble.id}" download>'
@@ -125,6 +130,7 @@ def not_found(t: Translator, base: str = "") -> str:
 # Babel cannot look inside f-strings (Python 3.11): these marks put the strings used in
 # them into the catalog.
 _IN_F_STRINGS = (
+    N_('This message was shown once and is now hidden.'),
     N_('Skip to the message box'),
     N_('Shortcuts'),
     N_('Your message (or a command such as /learn)'),

@@ -45,6 +45,8 @@ class Bubble:
     buttons: list[list[Any]] = field(default_factory=list)  # bot.screens.Button rows
     photo: bytes | None = None
     document: tuple[str, bytes] | None = None
+    once: bool = False  # shown in one page only (a tip receipt), then hidden
+    shown: bool = False
 
 
 @dataclass
@@ -71,14 +73,15 @@ class WebSession:
 
     def add(self, html: str, *, mine: bool = False, buttons: list[list[Any]] | None = None,
             photo: bytes | None = None, document: tuple[str, bytes] | None = None,
-            replace: bool = False) -> Bubble:
+            replace: bool = False, once: bool = False) -> Bubble:
         if replace and self.bubbles and not self.bubbles[-1].mine:
             bubble = self.bubbles[-1]
             bubble.html, bubble.buttons = html, buttons or []
             bubble.photo, bubble.document = photo, document
+            bubble.once, bubble.shown = once, False
             bubble.id = self.next_bubble  # a new id: a stale form for the old one is refused
         else:
-            bubble = Bubble(self.next_bubble, mine, html, buttons or [], photo, document)
+            bubble = Bubble(self.next_bubble, mine, html, buttons or [], photo, document, once)
             self.bubbles.append(bubble)
             del self.bubbles[:-MAX_BUBBLES]
         self.next_bubble += 1
