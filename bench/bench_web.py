@@ -163,7 +163,7 @@ async def telegram_phase(tipsters: int, n_wards: int, concurrency: int) -> dict[
     from bench.bench_tips import main as tips_main
 
     result = await tips_main(tipsters, n_wards, concurrency)
-    updates = tipsters * 11  # /tip, 8 presses, 2 typed place names (bench_tips's flow) + text
+    updates = tipsters * 12  # /tip, 9 presses, 2 typed place names, the text (bench_tips)
     result["channel"] = "telegram (fakegram)"
     result["updates_per_s"] = round(updates / result["flow_wall_s"], 1) if result["flow_wall_s"] else None
     return result
