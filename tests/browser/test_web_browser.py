@@ -224,13 +224,6 @@ def test_demo_page_shows_personas_as_separate_sessions(personas: Personas, serve
     assert len(d.find_elements(By.TAG_NAME, "iframe")) == 5
 
 
-def _type(driver: Any, text: str) -> None:
-    box = driver.find_element(By.ID, "msg")
-    box.clear()
-    box.send_keys(text)
-    _click(driver, driver.find_element(By.CSS_SELECTOR, "form.composer button[type=submit]"))
-
-
 def test_events_with_ics_download(personas: Personas, server: Server) -> None:
     """An event of the national calendar opens, and its calendar file downloads from the page."""
     personas.javascript(False)
