@@ -465,7 +465,7 @@ def make_app(runtime: Runtime, *, demo: bool = False, base: str = "", cookie: st
              frameable: bool = False) -> web.Application:
     """The web channel over a running runtime (features installed, engine built). `base`,
     `cookie` and `frameable` serve the demo's personas (bot/channels/web/demo.py)."""
-    from bot.channels.web import console
+    from bot.channels.web import board, console
 
     app = web.Application(middlewares=[guard], client_max_size=FORM_LIMIT)
     app[RUNTIME] = runtime
@@ -488,6 +488,7 @@ def make_app(runtime: Runtime, *, demo: bool = False, base: str = "", cookie: st
     r.add_get("/healthz", health)
     r.add_get("/favicon.ico", _no_content)
     console.install(app)
+    board.install(app)
     if demo:
         from bot.channels.web import demo as demo_pages
 
