@@ -251,3 +251,18 @@ async def test_an_officer_bound_on_the_web_gets_tips_in_the_console_not_on_teleg
     route = await units.route_for_ward(4)
     assert route.primary is not None and route.primary.id == invite.unit.id
     assert await units.destinations(invite.unit.id) == []
+
+
+async def test_a_screen_sent_outside_a_turn_reaches_an_open_page(browser: Browser,
+                                                                 runtime: Runtime) -> None:
+    from bot.engine.messenger import SendOutcome, send_to_user
+    from bot.screens import Screen
+
+    await browser.get("/")
+    await browser.say("/language")
+    await browser.press("🇬🇧")  # creates the person's web account
+    [(user_id,)] = [(r["user_id"],) for r in await runtime.db.fetchall(
+        "SELECT user_id FROM accounts WHERE channel = 'web'")]
+    assert await send_to_user(runtime, int(user_id), Screen("🏁 <b>Final ranking</b>")) == SendOutcome.SENT
+    assert "🏁 <b>Final ranking</b>" in await browser.get("/")
+    assert await runtime.messengers["web"].send("web:person:nobody", Screen("x")) == SendOutcome.UNREACHABLE

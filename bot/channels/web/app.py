@@ -473,6 +473,11 @@ def make_app(runtime: Runtime, *, demo: bool = False, base: str = "", cookie: st
     app[COOKIE_NAME] = cookie
     app[FRAMEABLE] = frameable
     app[SESSIONS] = WebSessions(runtime.keyring, runtime.clock)
+    from bot.channels.web.messenger import WebMessenger
+
+    messenger = runtime.messengers.setdefault("web", WebMessenger(runtime.settings.web.public_url))
+    if isinstance(messenger, WebMessenger):
+        messenger.stores.append(app[SESSIONS])
     r = app.router
     r.add_get("/", chat)
     r.add_get("/s/{payload}", start_link)

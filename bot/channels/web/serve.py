@@ -54,6 +54,7 @@ async def run_alone(*, demo: bool = False) -> int:
 
             await seed(runtime)
         runner = await serve(runtime, demo=demo)
+        await runtime.started()  # e.g. contest questions owed since before a restart
         where = f"{settings.web.public_url}/demo" if demo else f"{settings.web.public_url}/"
         print(f"Web channel at {where} — press Ctrl+C to stop.", flush=True)
         try:

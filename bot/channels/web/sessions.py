@@ -162,6 +162,16 @@ class WebSessions:
         self._live[session.sid] = session
         return session
 
+    def by_person(self, person_id: str) -> WebSession | None:
+        """The live session of a person id (the Messenger port; linear, sessions are few)."""
+        now = self.clock.timestamp()
+        return next((s for s in reversed(self._live.values())
+                     if s.person_id == person_id and s.expires > now), None)
+
+    def by_chat_key(self, chat_key: str) -> WebSession | None:
+        session = self._live.get(chat_key.removeprefix("web:"))
+        return session if session is not None and session.expires > self.clock.timestamp() else None
+
     def forget_all(self) -> list[WebSession]:
         """Every live session, forgotten (the demo's reset); returns them so their flow state
         can be cleared too."""
