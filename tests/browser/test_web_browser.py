@@ -245,3 +245,62 @@ def test_events_with_ics_download(personas: Personas, server: Server) -> None:
     with urllib.request.urlopen(request) as resp:
         body = resp.read().decode()
     assert "BEGIN:VCALENDAR" in body and "AIDS" in body
+
+
+def test_student_joins_by_link_and_the_projector_board_updates(personas: Personas,
+                                                               server: Server) -> None:
+    """The teacher creates a contest in the page and opens the projector view; a student
+    joins from the link with a display name and answers; the board (JavaScript on: server-
+    sent events) shows the student without anyone touching it."""
+    import re
+
+    personas.javascript(True)
+    d = personas.driver
+    personas.be("teacher")
+    _type(d, "/newcontest")
+    _type(d, "Lớp 9A")
+    for label in ("5", "All topics", "Mixed", "20 s", "Correct answers only", "Now", "1 h",
+                  "✅ Create"):
+        _press(d, label)
+    found = re.search(r"/c/([A-Z0-9]{4,8})", _text(d))
+    assert found, _text(d)[-300:]
+    code = found.group(1)
+    personas.be("teacher", f"/board/{code}")
+    assert "Chi 9A" not in _text(d)
+    board_cookies = d.get_cookies()
+
+    personas.javascript(False)  # the student's phone at "safest"
+    personas.be("student", f"/c/{code}")
+    _type(d, "Chi 9A")
+    _press(d, "▶️")
+    options = d.find_elements(By.CSS_SELECTOR, "article.b.bot:last-of-type button")
+    _click(d, options[0])
+
+    personas.javascript(True)
+    personas.jars["student"] = d.get_cookies()
+    personas.current = None
+    d.delete_all_cookies()
+    for cookie in board_cookies:
+        d.add_cookie(cookie)
+    personas.current = "teacher"
+    d.get(server.url + f"/board/{code}")
+    assert "Chi 9A" in _text(d)  # the page as loaded now
+    # and live: a second student answers while the board is open
+    other = server.run(_second_student(server, code))
+    WebDriverWait(d, 15).until(lambda drv: other in drv.find_element(By.TAG_NAME, "body").text)
+
+
+async def _second_student(server: Server, code: str) -> str:
+    """Another student, through HTTP (aiohttp), while the browser shows the board."""
+    import aiohttp
+
+    from tests.web.browser import WebBrowser
+
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True),
+                                     headers={"Accept-Language": "en"}) as http:
+        b = WebBrowser(http, server.url)
+        await b.get(f"/c/{code}")
+        await b.say("Binh 9B")
+        await b.press("▶️")
+        await b.press(b.buttons()[-1][2][:1])
+    return "Binh 9B"
