@@ -219,7 +219,8 @@ def test_demo_page_shows_personas_as_separate_sessions(personas: Personas, serve
         d.switch_to.default_content()
     assert "113" in seen["citizen"]
     assert f"#{code}" in seen["police"]  # the ward police console, signed in as the demo officer
-    assert "113" in seen["student"] and "#" not in seen["student"]
+    assert "Lớp 9A" in seen["student"] and "#" not in seen["student"]  # the class contest
+    assert "/c/" in seen["teacher"] and "9A" in seen["teacher"]  # its projector view
     _press(d, "Đặt lại") if "Đặt lại" in _text(d) else _press(d, "Reset")
     assert len(d.find_elements(By.TAG_NAME, "iframe")) == 5
 

@@ -15,3 +15,6 @@ async def test_seed_twice_gives_one_unit_officer_and_event(runtime: Runtime) -> 
     assert units.is_national_admin(first.admin_id)
     listed = await runtime.services["events"].upcoming("vi", "01", f"{DEMO_WARD:05d}", limit=None)
     assert [e.title for e in listed].count(DEMO_EVENT) == 1
+    teacher = await runtime.accounts.user_id("web", "demo:teacher", create=False)
+    assert teacher is not None and first.contest_code
+    assert [c.code for c in await runtime.services["quiz"].my_contests(teacher)] == [first.contest_code]

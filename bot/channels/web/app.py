@@ -58,6 +58,8 @@ NEW_SESSION = web.RequestKey("new_session", tuple)  # (the app that made it, the
 BASE = web.AppKey("base", str)  # "" or the demo persona's prefix "/p/<name>"
 COOKIE_NAME = web.AppKey("cookie_name", str)
 FRAMEABLE = web.AppKey("frameable", bool)
+# Demo personas only: every session of this app acts as this web account (the demo teacher).
+FIXED_PERSON = web.AppKey("fixed_person", str)
 # How the server is started, here and in the tests: no access log (it would hold addresses).
 RUNNER_OPTIONS: dict[str, object] = {"access_log": None, "handle_signals": False,
                                      "shutdown_timeout": 2.0}
@@ -102,6 +104,8 @@ def base_of(request: web.Request) -> str:
 def new_session(request: web.Request, ttl: int = CITIZEN_TTL) -> WebSession:
     session = request.app[SESSIONS].create(ttl)
     session.locale = _first_language(request)
+    if FIXED_PERSON in request.app:
+        session.person_id = request.app[FIXED_PERSON]
     request[NEW_SESSION] = (request.app, session)
     return session
 

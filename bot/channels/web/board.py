@@ -15,6 +15,7 @@ from bot.channels.web import pages
 from bot.channels.web.app import (
     CSP,
     base_of,
+    ensure_session,
     html_response,
     runtime_of,
     session_of,
@@ -32,9 +33,9 @@ from bot.runtime import Runtime
 async def _contest(request: web.Request) -> tuple[Runtime, object] | None:
     """(runtime, contest) when this browser's account owns the contest in the URL, else None."""
     runtime = runtime_of(request)
-    session = session_of(request)
+    session = ensure_session(request)
     quiz = runtime.services.get("quiz")
-    if session is None or quiz is None:
+    if quiz is None:
         return None
     user_id = await runtime.accounts.user_id("web", session.person_id, create=False)
     if user_id is None:

@@ -25,6 +25,7 @@ class Demo:
     unit_id: int
     officer_id: int
     admin_id: int
+    contest_code: str = ""
 
 
 
@@ -48,7 +49,29 @@ async def seed(runtime: Runtime) -> Demo:
         await units.redeem(officer, invite.code, None)
         current = await units.officer_units(officer)
     await _seed_event(runtime, officer)
-    return Demo(DEMO_WARD, current[0].id, officer, DEMO_ADMIN_ID)
+    contest = await _seed_contest(runtime)
+    return Demo(DEMO_WARD, current[0].id, officer, DEMO_ADMIN_ID, contest)
+
+
+DEMO_TEACHER = "demo:teacher"  # the web account of every demo teacher session
+
+
+async def _seed_contest(runtime: Runtime) -> str:
+    """The demo teacher's class contest, open for 30 days (once); returns its join code."""
+    quiz = runtime.services.get("quiz")
+    if quiz is None:
+        return ""
+    teacher = await runtime.accounts.user_id("web", DEMO_TEACHER)
+    assert teacher is not None
+    now = runtime.clock.timestamp()
+    for contest in await quiz.my_contests(teacher):
+        if contest.ends_at > now + 86400:
+            return str(contest.code)
+    contest = await quiz.create_contest(
+        teacher, title="Lớp 9A — phòng, chống ma túy (demo)", count=5, topics=[],
+        difficulty="", seconds=30, speed_bonus=False, starts_at=now,
+        ends_at=now + 30 * 86400, locale="vi")
+    return str(contest.code)
 
 
 DEMO_EVENT = "Ngày hội thanh niên nói không với ma túy (demo)"
@@ -95,11 +118,15 @@ def install(app: web.Application) -> None:
 
     runtime = app[RUNTIME]
     apps: dict[str, web.Application] = {}
+    from bot.channels.web.app import FIXED_PERSON
+
     accounts: dict[str, dict[str, int]] = {"police": {}, "admin": {"user": DEMO_ADMIN_ID}}
     for name in PERSONAS:
         sub = make_app(runtime, base=f"/p/{name}", cookie=f"kmt_{name}", frameable=True)
         if name in accounts:
             sub[DEMO_SIGN_IN] = accounts[name]  # filled at start-up, once the demo is seeded
+        if name == "teacher":
+            sub[FIXED_PERSON] = DEMO_TEACHER
         apps[name] = sub
         app.add_subapp(f"/p/{name}", sub)
     app[APPS] = apps
@@ -116,9 +143,13 @@ def install(app: web.Application) -> None:
         t = await translator_of(runtime_of(request), session)
         _ = t.gettext
         labels = _labels(t)
+        code = (await seed(runtime)).contest_code
+        start = dict(START)
+        if code:  # the student opens the class contest's link, the teacher its projector view
+            start["student"], start["teacher"] = f"/c/{code}", f"/board/{code}"
         frames = "".join(
             f'<section><h2>{esc(labels[name])}</h2>'
-            f'<iframe src="p/{name}{START[name]}" title="{esc(labels[name])}"></iframe></section>'
+            f'<iframe src="p/{name}{start[name]}" title="{esc(labels[name])}"></iframe></section>'
             for name in PERSONAS
         )
         body = (
