@@ -2,13 +2,16 @@
 Telegram adapter (bench/bench_tips.py).
 
     .venv/bin/python bench/bench_web.py [--tipsters 1000] [--wards 100] [--concurrency 100]
-                                         [--skip-telegram]
+                                         [--students 2000] [--skip-telegram]
 
 Web phase: N simulated browsers (each its own cookie jar, real HTTP on 127.0.0.1) file the
 whole tip — /tip, category, province and ward typed and chosen, text, (with --photos one photo
 uploaded and cleaned), when, send — at most `concurrency` mid-flow at once, against the app
 served in this process; a "request" is a form POST with the page it redirects to. Reports receipts vs tips stored (lost, duplicates), requests, p50/p99 per request,
 requests/s, wall time and peak RSS. Telegram phase: bench_tips.main with the same numbers.
+Contest phase (--students): N browsers joined by the link answer question 1 within --window
+seconds (a share double-taps); answers lost and duplicates accepted come from the database;
+beside bench_quiz's run through the Telegram adapter.
 """
 
 from __future__ import annotations
@@ -159,6 +162,100 @@ async def web_phase(tipsters: int, n_wards: int, concurrency: int,
     }
 
 
+async def contest_phase(students: int, window: float, dup_share: float) -> dict[str, Any]:
+    """N students, each a browser session that joined the contest by its link and opened
+    question 1 (untimed set-up), answer it spread over `window` seconds; every
+    1/dup_share-th student double-taps (the second press is of a replaced screen)."""
+    from bench.bench_quiz import _verify
+
+    with tempfile.TemporaryDirectory() as tmp, socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+        probe.close()
+        base = f"http://127.0.0.1:{port}"
+        settings = dataclasses.replace(load_settings({}), data_dir=Path(tmp) / "data",
+                                       web=WebSettings("127.0.0.1", port, base))
+        runtime = await Runtime.open(settings)
+        try:
+            await install_services(runtime)
+            quiz = runtime.services["quiz"]
+            teacher = await runtime.accounts.user_id("web", "bench-teacher")
+            now = runtime.clock.timestamp()
+            contest = await quiz.create_contest(
+                teacher, title="Benchmark", count=5, topics=[], difficulty="", seconds=600,
+                speed_bonus=False, starts_at=now, ends_at=now + 3600, locale="vi")
+            runner = web.AppRunner(make_app(runtime), **RUNNER_OPTIONS)  # type: ignore[arg-type]
+            await runner.setup()
+            await web.TCPSite(runner, "127.0.0.1", port).start()
+            connector = aiohttp.TCPConnector(limit=200)
+            sessions: list[aiohttp.ClientSession] = []
+            browsers: list[WebBrowser] = []
+            gate = asyncio.Semaphore(100)
+
+            async def join(i: int) -> None:
+                http = aiohttp.ClientSession(connector=connector, connector_owner=False,
+                                             cookie_jar=aiohttp.CookieJar(unsafe=True))
+                sessions.append(http)
+                b = WebBrowser(http, base)
+                async with gate:
+                    await b.get(f"/c/{contest.code}")
+                    await b.say(f"HS {i}")
+                    await b.press("▶️")
+                browsers.append(b)
+
+            t0 = time.perf_counter()
+            await asyncio.gather(*(join(i) for i in range(students)))
+            setup_s = time.perf_counter() - t0
+            latencies: list[float] = []
+            errors: Counter[str] = Counter()
+            every = max(1, round(1 / dup_share)) if dup_share > 0 else 0
+            step = window / students
+
+            async def answer(i: int, b: WebBrowser) -> None:
+                await asyncio.sleep(i * step)
+                bubble, action, _label = b.buttons()[-1]
+                form = {"csrf": b.csrf, "b": bubble, "a": action}
+                presses = 2 if every and i % every == 0 else 1
+                for _ in range(presses):
+                    started = time.perf_counter()
+                    try:
+                        async with b.client.post(base + "/act", data=form) as resp:
+                            await resp.read()
+                            if resp.status != 200:
+                                errors[str(resp.status)] += 1
+                    except Exception as exc:
+                        errors[type(exc).__name__] += 1
+                    latencies.append(time.perf_counter() - started)
+
+            wall0 = time.perf_counter()
+            await asyncio.gather(*(answer(i, b) for i, b in enumerate(browsers)))
+            wall = time.perf_counter() - wall0
+            lost, over = await _verify(runtime.db, contest.id, students)
+            for http in sessions:
+                await http.close()
+            await connector.close()
+            await runner.cleanup()
+        finally:
+            await runtime.close()
+    lat = sorted(x * 1000 for x in latencies)
+    q = statistics.quantiles(lat, n=100) if len(lat) >= 2 else [0.0] * 99
+    return {
+        "channel": "web contest", "students": students, "window_s": window,
+        "answer_requests": len(lat), "lost": lost, "duplicates_accepted": over,
+        "errors": dict(errors), "request_ms_p50": round(q[49], 1),
+        "request_ms_p99": round(q[98], 1), "requests_per_s": round(len(lat) / wall, 1),
+        "answers_wall_s": round(wall, 1), "setup_s": round(setup_s, 1), "peak_rss_mb": rss_mb(),
+    }
+
+
+async def telegram_contest_phase(students: int, window: float, dup_share: float) -> dict[str, Any]:
+    from bench.bench_quiz import fake_server_path
+
+    result = await fake_server_path(students, window, dup_share)
+    result["channel"] = "telegram contest (fakegram)"
+    return {k: round(v, 1) if isinstance(v, float) else v for k, v in result.items()}
+
+
 async def telegram_phase(tipsters: int, n_wards: int, concurrency: int) -> dict[str, Any]:
     from bench.bench_tips import main as tips_main
 
@@ -170,11 +267,20 @@ async def telegram_phase(tipsters: int, n_wards: int, concurrency: int) -> dict[
 
 
 async def main(args: argparse.Namespace) -> list[dict[str, Any]]:
-    results = [await web_phase(args.tipsters, args.wards, args.concurrency, args.photos)]
-    print(json.dumps(results[-1], indent=2, ensure_ascii=False), flush=True)
-    if not args.skip_telegram:
-        results.append(await telegram_phase(args.tipsters, args.wards, args.concurrency))
-        print(json.dumps(results[-1], indent=2, ensure_ascii=False), flush=True)
+    results: list[dict[str, Any]] = []
+
+    def show(result: dict[str, Any]) -> None:
+        results.append(result)
+        print(json.dumps(result, indent=2, ensure_ascii=False), flush=True)
+
+    if args.tipsters:
+        show(await web_phase(args.tipsters, args.wards, args.concurrency, args.photos))
+        if not args.skip_telegram:
+            show(await telegram_phase(args.tipsters, args.wards, args.concurrency))
+    if args.students:
+        show(await contest_phase(args.students, args.window, args.dup_share))
+        if not args.skip_telegram:
+            show(await telegram_contest_phase(args.students, args.window, args.dup_share))
     return results
 
 
@@ -185,4 +291,7 @@ if __name__ == "__main__":
     parser.add_argument("--concurrency", type=int, default=100)
     parser.add_argument("--skip-telegram", action="store_true")
     parser.add_argument("--photos", action="store_true", help="each web tip uploads a photo")
+    parser.add_argument("--students", type=int, default=0, help="contest phase (e.g. 2000)")
+    parser.add_argument("--window", type=float, default=20.0)
+    parser.add_argument("--dup-share", type=float, default=0.1)
     asyncio.run(main(parser.parse_args()))
