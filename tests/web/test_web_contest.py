@@ -9,8 +9,15 @@ import re
 from aiohttp.test_utils import TestClient
 
 from bot.channels.web.app import make_app
+from bot.quiz import LETTERS
+from bot.quiz_logic import ShuffledQuestion
 from bot.runtime import Runtime
 from tests.web.conftest import Browser, started
+
+
+async def _web_accounts(runtime: Runtime) -> list[int]:
+    rows = await runtime.db.fetchall("SELECT user_id FROM accounts WHERE channel = 'web'")
+    return [int(r["user_id"]) for r in rows]
 
 
 async def make_contest(teacher: Browser) -> str:
@@ -42,6 +49,30 @@ async def test_student_joins_by_link_and_the_teacher_sees_them(runtime: Runtime)
         assert "Question 2" in student.page or "2/5" in student.page
         page = await teacher.say(f"/leaderboard {code}")
         assert "An &lt;b&gt;9A&lt;/b&gt;" in page
+        # the results CSV: a download button in the page
+        await teacher.press("📥")
+        links = re.findall(r'href="(media/\d+)" download>⬇ ([^<]+)<', teacher.page)
+        assert links, teacher.last_bubble()
+        async with t_client.get("/" + links[0][0]) as resp:
+            assert resp.status == 200 and "attachment" in resp.headers["Content-Disposition"]
+            assert "An <b>9A</b>" in (await resp.read()).decode("utf-8-sig")
+        async with s_client.get("/" + links[0][0]) as resp:  # another session: not theirs
+            assert resp.status == 404
+        # the student finishes (all right from here: 80% needed) and downloads a certificate
+        quiz = runtime.services["quiz"]
+        contest = await quiz.find(code)
+        [student_id] = [e.user_id for e in [await quiz.entry(contest, uid) for uid in
+                        await _web_accounts(runtime)] if e is not None]
+        for _ in range(4):
+            entry = await quiz.entry(contest, student_id)
+            qid, order = entry.plan[entry.position]
+            right = ShuffledQuestion(quiz.bank.get(qid), order).correct_displayed[0]
+            await student.press(LETTERS[right])
+        await student.press("🎓")
+        media = re.findall(r'(?:src|href)="(media/\d+)"', student.page)
+        assert media, student.last_bubble()
+        async with s_client.get("/" + media[-1]) as resp:
+            assert resp.status == 200 and len(await resp.read()) > 1000
         page = await teacher.get(f"/board/{code}")
         assert teacher.status == 200 and "An &lt;b&gt;9A&lt;/b&gt;" in page
         assert f"/c/{code}" in page and 'src="data:image/png;base64,' in page  # link and QR
