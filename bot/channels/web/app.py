@@ -14,6 +14,7 @@ Safety rules every route keeps (docs/WEB.md):
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import hmac
 import logging
 import re
@@ -419,6 +420,28 @@ async def stream_versions(request: web.Request, version: Callable[[], int],
                 await asyncio.wait_for(event().wait(), timeout=20)
             except TimeoutError:
                 await response.write(b": ping\n\n")
+    except (ConnectionResetError, asyncio.CancelledError):
+        pass
+    return response
+
+
+async def stream_changes(request: web.Request, snapshot: Callable[[], Awaitable[object]], *,
+                         every: float, rounds: int) -> web.StreamResponse:
+    """Server-sent events for state that changes elsewhere (the police inbox, a contest's
+    ranking): a digest of `snapshot()` whenever it differs, checked every `every` seconds for
+    `rounds` rounds (EventSource reconnects after that); the script reloads the page."""
+    response = web.StreamResponse(headers={"Content-Type": "text/event-stream",
+                                           "Cache-Control": "no-store",
+                                           "Content-Security-Policy": CSP})
+    await response.prepare(request)
+    last = ""
+    try:
+        for _round in range(rounds):
+            digest = hashlib.sha256(repr(await snapshot()).encode()).hexdigest()[:16]
+            if digest != last:
+                await response.write(f"data: {digest}\n\n".encode())
+                last = digest
+            await asyncio.sleep(every)
     except (ConnectionResetError, asyncio.CancelledError):
         pass
     return response

@@ -5,20 +5,18 @@ account) may open it; the ranking comes from the quiz service, as in the chat.""
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import hashlib
 
 from aiohttp import web
 
 from bot.channels.web import pages
 from bot.channels.web.app import (
-    CSP,
     base_of,
     ensure_session,
     html_response,
     runtime_of,
     session_of,
+    stream_changes,
     translator_of,
 )
 from bot.channels.web.conversation import deep_link
@@ -74,29 +72,13 @@ async def board(request: web.Request) -> web.Response:
 
 
 async def events(request: web.Request) -> web.StreamResponse:
-    """A new version whenever the ranking changes (checked every two seconds); the script
-    reloads the page."""
+    """A new version whenever the ranking changes (checked every two seconds)."""
     found = await _contest(request)
     if found is None:
         raise web.HTTPNotFound()
     runtime, contest = found
     quiz = runtime.services["quiz"]
-    response = web.StreamResponse(headers={"Content-Type": "text/event-stream",
-                                           "Cache-Control": "no-store",
-                                           "Content-Security-Policy": CSP})
-    await response.prepare(request)
-    last = ""
-    try:
-        for _round in range(150):  # five minutes; EventSource reconnects
-            ranking = await quiz.ranking(contest)
-            digest = hashlib.sha256(repr(ranking).encode()).hexdigest()[:16]
-            if digest != last:
-                await response.write(f"data: {digest}\n\n".encode())
-                last = digest
-            await asyncio.sleep(2)
-    except (ConnectionResetError, asyncio.CancelledError):
-        pass
-    return response
+    return await stream_changes(request, lambda: quiz.ranking(contest), every=2, rounds=150)
 
 
 def install(app: web.Application) -> None:

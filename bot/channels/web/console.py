@@ -20,7 +20,6 @@ from aiohttp import web
 
 from bot.channels.web import pages
 from bot.channels.web.app import (
-    CSP,
     SESSIONS,
     BadForm,
     SessionLimit,
@@ -31,6 +30,7 @@ from bot.channels.web.app import (
     redirect,
     runtime_of,
     session_of,
+    stream_changes,
     translator_of,
 )
 from bot.channels.web.links import LINK_TTL, open_link
@@ -326,30 +326,16 @@ async def sign_out(request: web.Request) -> web.Response:
 async def events(request: web.Request) -> web.StreamResponse:
     """Live inbox (JS only): a new version whenever the inbox rows change, checked every few
     seconds; the script reloads the page."""
-    import asyncio
-    import hashlib
-
     runtime = runtime_of(request)
     session = session_of(request)
     user_id = signed_in(runtime, session)
     if user_id is None:
         raise web.HTTPNotFound()
-    response = web.StreamResponse(headers={"Content-Type": "text/event-stream",
-                                           "Cache-Control": "no-store",
-                                           "Content-Security-Policy": CSP})
-    await response.prepare(request)
-    last = ""
-    try:
-        for _round in range(60):
-            rows = await _inbox(runtime, user_id)
-            digest = hashlib.sha256(repr([tuple(r) for r in rows]).encode()).hexdigest()[:16]
-            if digest != last:
-                await response.write(f"data: {digest}\n\n".encode())
-                last = digest
-            await asyncio.sleep(5)
-    except (ConnectionResetError, asyncio.CancelledError):
-        pass
-    return response
+
+    async def snapshot() -> object:
+        return [tuple(r) for r in await _inbox(runtime, user_id)]
+
+    return await stream_changes(request, snapshot, every=5, rounds=60)
 
 
 def install(app: web.Application) -> None:
