@@ -37,13 +37,18 @@ async def run_alone(*, demo: bool = False) -> int:
     from bot.config import ConfigError, load_settings
 
     settings = load_settings()
-    if demo and not settings.web.enabled:  # scripts/run without a token: a local demo
+    if demo:
+        # The demo makes every visitor a ward officer and a national admin: its own data, and
+        # only on this machine.
         from dataclasses import replace
 
         from bot.config import WebSettings
 
+        port = settings.web.port or 8080
+        if settings.web.enabled and settings.web.host not in ("127.0.0.1", "localhost", "::1"):
+            raise ConfigError("the demo serves only on this machine: unset BOT_WEB_HOST")
         settings = replace(settings, data_dir=settings.data_dir / "web-demo",
-                           web=WebSettings("127.0.0.1", 8080, "http://127.0.0.1:8080"))
+                           web=WebSettings("127.0.0.1", port, f"http://127.0.0.1:{port}"))
     if not settings.web.enabled:
         raise ConfigError("BOT_WEB_PORT is required for `python -m bot web` (e.g. 8080)")
     runtime = await Runtime.open(settings)
