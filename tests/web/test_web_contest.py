@@ -78,3 +78,13 @@ async def test_student_joins_by_link_and_the_teacher_sees_them(runtime: Runtime)
         assert f"/c/{code}" in page and 'src="data:image/png;base64,' in page  # link and QR
         page = await student.get(f"/board/{code}")  # not the owner
         assert student.status == 403 and "9A" not in page
+
+
+async def test_practice_quiz_in_the_page(browser: Browser) -> None:
+    await browser.get("/")
+    await browser.say("/quiz")
+    await browser.press("🎲")
+    question = browser.last_bubble()
+    await browser.press(browser.buttons()[-1][2][:1])
+    assert browser.last_bubble() != question
+    assert "✅" in browser.page or "❌" in browser.page
