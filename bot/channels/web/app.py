@@ -388,7 +388,7 @@ async def transcript(request: web.Request) -> web.Response:
     if session is None:
         raise web.HTTPNotFound()
     t = await translator_of(runtime, session)
-    return html_response(pages.transcript_html(session, t))
+    return html_response(pages.transcript_html(session, t, page=False))
 
 
 async def events(request: web.Request) -> web.StreamResponse:

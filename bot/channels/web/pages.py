@@ -32,7 +32,10 @@ def shell(t: Translator, title: str, body: str, *, live: str = "", version: int 
     )
 
 
-def bubble_html(bubble: Bubble, csrf: str, t: Translator) -> str:
+def bubble_html(bubble: Bubble, csrf: str, t: Translator, *, page: bool = True) -> str:
+    """One bubble. A shown-once bubble (a receipt) is shown, and forgotten, only by a whole
+    page load (`page`): the live script's transcript fetch, which can race the page the
+    person's own form submit loads, must not use it up first."""
     _ = t.gettext
     who = "me" if bubble.mine else "bot"
     parts = [f'<article class="b {who}" id="b{bubble.id}">']
@@ -40,6 +43,8 @@ def bubble_html(bubble: Bubble, csrf: str, t: Translator) -> str:
         parts.append(f'<img src="media/{bubble.id}" alt="{esc(_("Picture"))}">')
     if bubble.once and bubble.shown:
         parts.append(f'<div class="t"><i>{esc(_("This message was shown once and is now hidden."))}</i></div>')
+    elif bubble.once and not page:
+        parts.append('<div class="t">…</div>')
     else:
         parts.append(f'<div class="t">{bubble.html}</div>')
         if bubble.once:  # forgotten once rendered
@@ -53,8 +58,8 @@ def bubble_html(bubble: Bubble, csrf: str, t: Translator) -> str:
     return "".join(parts)
 
 
-def transcript_html(session: WebSession, t: Translator) -> str:
-    return "".join(bubble_html(b, session.csrf, t) for b in session.bubbles)
+def transcript_html(session: WebSession, t: Translator, *, page: bool = True) -> str:
+    return "".join(bubble_html(b, session.csrf, t, page=page) for b in session.bubbles)
 
 
 def chat_page(session: WebSession, t: Translator, *, location: bool = True, base: str = "") -> str:
