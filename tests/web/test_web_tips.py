@@ -108,6 +108,8 @@ async def test_tip_from_the_web_reaches_the_console_and_back(runtime: Runtime, t
         await later.say("Number 12, the blue gate")
         page = await police.get(f"/officer/tip/{code.group(1)}")
         assert "Number 12, the blue gate" in page
+        page = await police.get("/officer/stats")  # the unit's figures, as /tipstats gives them
+        assert police.status == 200 and '<article class="b bot">' in page
 
     # the identifier scan: data directory and logs
     secrets_of_the_browser = [AGENT, "TestPhone-7f3a", "198.51.100.23",

@@ -39,7 +39,8 @@ from bot.channels.web.sessions import OFFICER_TTL, WebSession
 from bot.errors import UserError
 from bot.i18n import N_, Translator
 from bot.runtime import Runtime
-from bot.tip_police import Silenced, stats_text
+from bot.stats import period_for, report_text
+from bot.tip_police import Silenced
 from bot.tips import CATEGORIES, OUTCOMES, label
 from storage import tip_inbox
 
@@ -245,18 +246,24 @@ def _strip_tags(text: str) -> str:
 
 
 async def stats(request: web.Request) -> web.Response:
+    """The tip figures of the last six months for each area the officer may see: the same
+    service and suppressed figures as /tipstats."""
     officer = await _officer(request)
     if officer is None:
         return redirect(request, "/officer")
     runtime, session, user_id, t = officer
-    police = runtime.services["tip_police"]
-    try:
-        scopes = await police.stats_scopes(user_id, 0, False)
-        blocks = [f'<article class="b bot">{text_html(stats_text(t, await police.stats(s, user_id)))}</article>'
-                  for s in scopes[:5]]
-    except (UserError, Silenced) as exc:
-        blocks = [f"<p>{text_html(exc.text(t))}</p>" if isinstance(exc, UserError) else ""]
-    return html_response(_console(t, t.gettext("Statistics"), "".join(blocks), session, base=base_of(request)))
+    svc = runtime.services.get("stats")
+    blocks: list[str] = []
+    if svc is not None:
+        try:
+            period = period_for("recent", svc.today())
+            for scope in (await svc.scopes(user_id))[:6]:
+                fig = await svc.figures(user_id, scope.token, period, t)
+                blocks.append(f'<article class="b bot">{text_html(report_text(t, fig, short=True))}</article>')
+        except UserError as exc:
+            blocks = [f"<p>{text_html(exc.text(t))}</p>"]
+    return html_response(_console(t, t.gettext("Statistics"), "".join(blocks), session,
+                                  base=base_of(request)))
 
 
 async def bind(request: web.Request) -> web.Response:
