@@ -1,7 +1,6 @@
 """The web channel beside Telegram on one runtime (`python -m bot run` with BOT_WEB_PORT): a tip
-filed in a browser reaches the ward unit's Telegram group exactly as one from Telegram — the
-same card, the cleaned photo, through the same outbox — and the group's officer acknowledges
-it on Telegram while the console shows the state."""
+filed in a browser reaches the ward unit's Telegram group exactly as one from Telegram: the
+same card and the cleaned photo, through the same outbox."""
 
 from __future__ import annotations
 
