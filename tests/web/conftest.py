@@ -14,7 +14,6 @@ from bot.channels.web.app import RUNNER_OPTIONS, make_app
 from bot.clock import FrozenClock
 from bot.config import WebSettings, load_settings
 from bot.runtime import Runtime
-from handlers import build_engine, feature_modules, is_engine_feature
 from tests.web.browser import WebBrowser
 
 
@@ -63,5 +62,3 @@ async def client(runtime: Runtime) -> AsyncIterator[TestClient]:
 def browser(client: TestClient) -> Browser:
     return Browser(client)
 
-
-__all__ = ["Browser", "build_engine", "feature_modules", "is_engine_feature"]

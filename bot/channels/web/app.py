@@ -218,7 +218,7 @@ async def run_input(runtime: Runtime, session: WebSession, inp: Input,
             session.add(plain_html(echo), mine=True)
         t = await translator_of(runtime, session)
         turn = Turn(WebConversation(session, runtime.settings.web.public_url), chat_of(session),
-                    person_of(session), t, runtime, extras={"web": session})
+                    person_of(session), t, runtime)
         try:
             await runtime.engine.dispatch(turn, inp)
         except UserError as exc:

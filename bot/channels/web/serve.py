@@ -12,19 +12,13 @@ log = logging.getLogger(__name__)
 
 
 async def install_services(runtime: Runtime) -> None:
-    """Without Telegram: every conversation on the engine, and the unit and tip services
-    (created here when no Telegram application created them)."""
+    """Without Telegram: every conversation and its services (the console's among them)."""
     from bot.channels.web.app import web_start_link
-    from handlers import build_engine, feature_modules, is_engine_feature
+    from handlers import build_engine, feature_modules
 
     modules = feature_modules()
     for module in modules:
-        if is_engine_feature(module):
-            await module.setup(runtime)
-    if "tips" not in runtime.services:  # the console's services while tips are not on the engine
-        from handlers.tip_police import ensure_services
-
-        ensure_services(runtime)
+        await module.setup(runtime)
     runtime.engine = build_engine(modules)
     runtime.commands_available = set(runtime.engine.commands)
     runtime.start_link = web_start_link(runtime)
