@@ -88,7 +88,7 @@ async def web_phase(tipsters: int, n_wards: int, concurrency: int,
         runtime = await Runtime.open(settings)
         try:
             await install_services(runtime)
-            units = runtime.services["units"]
+            units = runtime.services.units
             for i, ward in enumerate(wards):  # each ward's unit has an officer on the web
                 officer = await runtime.accounts.user_id("web", f"bench-officer-{i}")
                 invite = await units.issue_invite(ADMIN, WARD, ward.code, OFFICER)
@@ -184,7 +184,7 @@ async def contest_phase(students: int, window: float, dup_share: float) -> dict[
         runtime = await Runtime.open(settings)
         try:
             await install_services(runtime)
-            quiz = runtime.services["quiz"]
+            quiz = runtime.services.quiz
             teacher = await runtime.accounts.user_id("web", "bench-teacher")
             now = runtime.clock.timestamp()
             contest = await quiz.create_contest(

@@ -19,7 +19,7 @@ router = Router("web_console")
 async def console(turn: Turn, cmd: Command) -> None:
     _ = turn.t.gettext
     runtime = turn.runtime
-    units = runtime.services.get("units")
+    units = runtime.services.units
     user_id = await turn.user_id(create=False)
     staff = units is not None and user_id is not None and (
         bool(await units.officer_units(user_id)) or units.is_national_admin(user_id))

@@ -25,7 +25,7 @@ def _photo() -> bytes:
 async def _file_tip(server: Server, text: str) -> str:
     from bot.photos import clean_image
 
-    tips = server.runtime.services["tips"]
+    tips = server.runtime.services.tips
     draft: dict[str, Any] = {"category": "spot", "ward": server.demo.ward_code, "when": "today",
                              "text": text}
     await tips.add_draft_photo(draft, clean_image(_photo()))

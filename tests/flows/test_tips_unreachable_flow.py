@@ -22,7 +22,7 @@ async def test_no_reply_ping_offer_where_nobody_can_be_reached(flow: Flow) -> No
     [view] = await chat.text(receipt)
     assert "received" in view.text and not any(label.startswith("🔔") for label in view.labels)
     [tip] = await flow.runtime.db.fetchall("SELECT id FROM tips")
-    token = flow.runtime.services["tips"].watch_token(int(tip["id"]))
+    token = flow.runtime.services.tips.watch_token(int(tip["id"]))
     assert await chat.press_data(WatchAsk(int(tip["id"]), token).pack()) == []
     assert await chat.press_data(WatchOn(int(tip["id"]), token).pack()) == []
     assert await flow.runtime.db.fetchall("SELECT * FROM tip_watchers") == []

@@ -59,7 +59,7 @@ async def test_student_joins_by_link_and_the_teacher_sees_them(runtime: Runtime)
         async with s_client.get("/" + links[0][0]) as resp:  # another session: not theirs
             assert resp.status == 404
         # the student finishes (all right from here: 80% needed) and downloads a certificate
-        quiz = runtime.services["quiz"]
+        quiz = runtime.services.quiz
         contest = await quiz.find(code)
         [student_id] = [e.user_id for e in [await quiz.entry(contest, uid) for uid in
                         await _web_accounts(runtime)] if e is not None]

@@ -10,14 +10,14 @@ async def test_seed_twice_gives_one_unit_officer_and_event(runtime: Runtime) -> 
     first = await seed(runtime)
     second = await seed(runtime)
     assert first == second
-    units = runtime.services["units"]
+    units = runtime.services.units
     assert [u.id for u in await units.officer_units(first.officer_id)] == [first.unit_id]
     assert units.is_national_admin(first.admin_id)
-    listed = await runtime.services["events"].upcoming("vi", "01", f"{DEMO_WARD:05d}", limit=None)
+    listed = await runtime.services.events.upcoming("vi", "01", f"{DEMO_WARD:05d}", limit=None)
     assert [e.title for e in listed].count(DEMO_EVENT) == 1
     teacher = await runtime.accounts.user_id("web", "demo:teacher", create=False)
     assert teacher is not None and first.contest_code
-    assert [c.code for c in await runtime.services["quiz"].my_contests(teacher)] == [first.contest_code]
+    assert [c.code for c in await runtime.services.quiz.my_contests(teacher)] == [first.contest_code]
 
 
 async def test_the_demo_refuses_to_serve_beyond_this_machine(monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]

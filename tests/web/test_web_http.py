@@ -143,7 +143,7 @@ async def test_officer_signs_in_with_a_code_and_a_citizen_cannot(browser: Browse
     assert resp.status == 403
     resp = await client.get("/officer/tip/ABCDEF")  # not signed in: back to the sign-in page
     assert 'name="code"' in await resp.text()
-    invite = await runtime.services["units"].issue_invite(900001, WARD, 4, OFFICER)
+    invite = await runtime.services.units.issue_invite(900001, WARD, 4, OFFICER)
     resp = await client.post("/officer/bind", data={"csrf": browser.csrf, "code": invite.code})
     page = await resp.text()
     assert resp.status == 200 and "officer/stats" in page
@@ -163,8 +163,8 @@ async def test_signed_link_works_once_and_expires(browser: Browser, client: Test
 
     officer = await runtime.accounts.user_id("web", "test-officer")
     assert officer is not None
-    invite = await runtime.services["units"].issue_invite(900001, WARD, 4, OFFICER)
-    await runtime.services["units"].redeem(officer, invite.code, None)
+    invite = await runtime.services.units.issue_invite(900001, WARD, 4, OFFICER)
+    await runtime.services.units.redeem(officer, invite.code, None)
     link = officer_link(runtime, officer)
     assert link is not None
     path = link[len(runtime.settings.web.public_url):]
@@ -243,7 +243,7 @@ async def test_an_officer_bound_on_the_web_gets_tips_in_the_console_not_on_teleg
     is ever addressed to a web account's id."""
     from bot.units import OFFICER, WARD
 
-    units = runtime.services["units"]
+    units = runtime.services.units
     officer = await runtime.accounts.user_id("web", "some-browser")
     assert officer is not None
     invite = await units.issue_invite(900001, WARD, 4, OFFICER)

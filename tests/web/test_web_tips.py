@@ -72,7 +72,7 @@ async def test_tip_from_the_web_reaches_the_console_and_back(runtime: Runtime, t
             TestClient(server, headers=headers) as police_client, \
             TestClient(server, headers=headers) as later_client:
         # the ward unit's officer binds a browser first (a unit nobody can read is skipped)
-        invite = await runtime.services["units"].issue_invite(900001, WARD, 4, OFFICER)
+        invite = await runtime.services.units.issue_invite(900001, WARD, 4, OFFICER)
         police = Browser(police_client)
         await police.get("/officer")
         await police.post("/officer/bind", {"csrf": police.csrf, "code": invite.code})

@@ -24,15 +24,15 @@ from bot.channels.web.render import esc, text_html
 from bot.errors import UserError
 from bot.i18n import N_
 from bot.qr import qr_png
-from bot.quiz_rules import QuizError
+from bot.quiz_rules import Contest, QuizError
 from bot.runtime import Runtime
 
 
-async def _contest(request: web.Request) -> tuple[Runtime, object] | None:
+async def _contest(request: web.Request) -> tuple[Runtime, Contest] | None:
     """(runtime, contest) when this browser's account owns the contest in the URL, else None."""
     runtime = runtime_of(request)
     session = ensure_session(request)
-    quiz = runtime.services.get("quiz")
+    quiz = runtime.services.quiz
     if quiz is None:
         return None
     user_id = await runtime.accounts.user_id("web", session.person_id, create=False)
@@ -55,8 +55,8 @@ async def board(request: web.Request) -> web.Response:
             t, _("Not found"), _("This contest does not exist or is not yours."),
             base=base_of(request)), status=403)
     _runtime, contest = found
-    quiz = runtime.services["quiz"]
-    code = str(contest.code)  # type: ignore[attr-defined]
+    quiz = runtime.services.quiz
+    code = str(contest.code)
     link = deep_link(runtime.settings.web.public_url, f"c_{code}")
     qr = base64.b64encode(qr_png(link, box_size=8)).decode()
     screen = await quiz.leaderboard_screen(contest, t, for_teacher=False)
@@ -77,7 +77,7 @@ async def events(request: web.Request) -> web.StreamResponse:
     if found is None:
         raise web.HTTPNotFound()
     runtime, contest = found
-    quiz = runtime.services["quiz"]
+    quiz = runtime.services.quiz
     return await stream_changes(request, lambda: quiz.ranking(contest), every=2, rounds=150)
 
 

@@ -50,7 +50,7 @@ DEMO_SIGN_IN = web.AppKey("demo_sign_in", dict)  # {"user": account id}
 
 
 async def is_staff(runtime: Runtime, user_id: int) -> bool:
-    units = runtime.services["units"]
+    units = runtime.services.units
     return bool(await units.officer_units(user_id)) or units.is_national_admin(user_id)
 
 
@@ -99,7 +99,7 @@ def _sign_in_page(t: Translator, session: WebSession, message: str = "", *, base
 
 
 async def _inbox(runtime: Runtime, user_id: int) -> list[Any]:
-    units = runtime.services["units"]
+    units = runtime.services.units
     ids = [u.id for u in await units.officer_units(user_id)]
     return await tip_inbox.held_by(runtime.db, ids, admins=units.is_national_admin(user_id))
 
@@ -153,7 +153,7 @@ async def tip_page(request: web.Request, message: str = "") -> web.Response:
     runtime, session, user_id, t = officer
     _ = t.gettext
     code = request.match_info["code"]
-    police = runtime.services["tip_police"]
+    police = runtime.services.tip_police
     try:
         delivery = await police.details(user_id, code)
     except Silenced:
@@ -216,7 +216,7 @@ async def act(request: web.Request) -> web.Response:
     t = await translator_of(runtime, session)
     _ = t.gettext
     code, what = request.match_info["code"], request.match_info["action"]
-    police = runtime.services["tip_police"]
+    police = runtime.services.tip_police
     try:
         if what == "ack":
             await police.acknowledge(user_id, code)
@@ -252,7 +252,7 @@ async def stats(request: web.Request) -> web.Response:
     if officer is None:
         return redirect(request, "/officer")
     runtime, session, user_id, t = officer
-    svc = runtime.services.get("stats")
+    svc = runtime.services.stats
     blocks: list[str] = []
     if svc is not None:
         try:
@@ -273,7 +273,7 @@ async def bind(request: web.Request) -> web.Response:
     _ = t.gettext
     user_id = await runtime.accounts.user_id("web", session.person_id)
     assert user_id is not None
-    result = await runtime.services["units"].redeem(user_id, fields.get("code", ""), None)
+    result = await runtime.services.units.redeem(user_id, fields.get("code", ""), None)
     if result.status == "enrolled":
         sign_in(runtime, session, user_id)
         await runtime.roles_changed(user_id)

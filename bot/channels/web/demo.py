@@ -37,10 +37,13 @@ async def seed(runtime: Runtime) -> Demo:
     if DEMO_ADMIN_ID not in runtime.settings.admin_ids:
         runtime.settings = replace(runtime.settings,
                                    admin_ids=runtime.settings.admin_ids | {DEMO_ADMIN_ID})
-        for svc in runtime.services.values():  # services read admins from their settings
+        import dataclasses
+
+        for field in dataclasses.fields(runtime.services):  # services read admins there
+            svc = getattr(runtime.services, field.name)
             if hasattr(svc, "settings"):
                 svc.settings = runtime.settings
-    units = runtime.services["units"]
+    units = runtime.services.units
     officer = await runtime.accounts.user_id("web", "demo:ward-police")
     assert officer is not None
     current = await units.officer_units(officer)
@@ -58,7 +61,7 @@ DEMO_TEACHER = "demo:teacher"  # the web account of every demo teacher session
 
 async def _seed_contest(runtime: Runtime) -> str:
     """The demo teacher's class contest, open for 30 days (once); returns its join code."""
-    quiz = runtime.services.get("quiz")
+    quiz = runtime.services.quiz
     if quiz is None:
         return ""
     teacher = await runtime.accounts.user_id("web", DEMO_TEACHER)
@@ -83,7 +86,7 @@ async def _seed_event(runtime: Runtime, officer: int) -> None:
 
     from bot.events import WARD
 
-    events = runtime.services.get("events")
+    events = runtime.services.events
     if events is None:
         return
     ward = f"{DEMO_WARD:05d}"
