@@ -1,4 +1,4 @@
-"""Command line: `python -m bot run|webhook|doctor|db backup PATH|db restore PATH|playground`.
+"""Command line: `python -m bot run|web|webhook|doctor|db backup PATH|db restore PATH|playground`.
 
 Exit codes: 0 stopped normally, 1 a check failed or the Bot API is unreachable, 2 the bot cannot
 run as configured (a setting, the key file, the data directory, another bot on the same data).
@@ -12,6 +12,7 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from telegram.error import InvalidToken, NetworkError
 
@@ -86,9 +87,18 @@ async def _run(mode: str) -> int:
             finally:
                 await runner.cleanup()
         return 0
-    async with running(settings):
+    async with running(settings) as app:
+        web_runner: Any = None
+        if settings.web.enabled:  # the web channel beside polling, same process and runtime
+            from bot.channels.web.app import serve
+
+            web_runner = await serve(app.bot_data["rt"])
         print("Bot is running (long polling). Press Ctrl+C to stop.", flush=True)
-        await _wait_for_signal()
+        try:
+            await _wait_for_signal()
+        finally:
+            if web_runner is not None:
+                await web_runner.cleanup()
     return 0
 
 
@@ -109,6 +119,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub.add_parser("run", help="run every configured channel (Telegram, Zalo) with long polling; "
                    "the playground when no token is set")
     sub.add_parser("webhook", help="run behind a webhook with a /healthz endpoint")
+    web_cmd = sub.add_parser("web", help="run only the web channel (BOT_WEB_PORT), no Telegram")
+    web_cmd.add_argument("--demo", action="store_true", help="seeded demo data and a /demo page")
     sub.add_parser("doctor", help="check settings, database, content and the tokens")
     sub.add_parser("playground", help="chat with the bot locally, no Telegram account needed")
     db = sub.add_parser("db", help="database tools")
@@ -138,6 +150,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.db_command == "restore":
                 return asyncio.run(dbtools.restore_command(settings, args.path))
             return asyncio.run(dbtools.backup_command(settings, args.path, parents=args.parents))
+        if command == "web":
+            from bot.channels.web.serve import run_alone
+
+            return asyncio.run(run_alone(demo=args.demo))
         if command == "playground" or (command == "run" and not _any_channel()):
             from bot.playground import playground
 

@@ -76,6 +76,19 @@ class ZaloSettings:
 
 
 @dataclass(frozen=True)
+class WebSettings:
+    """The web channel (bot/channels/web): off while `port` is 0."""
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    public_url: str = ""  # the https address people use, e.g. https://khongmatuy.example.vn
+
+    @property
+    def enabled(self) -> bool:
+        return self.port > 0
+
+
+@dataclass(frozen=True)
 class Settings:
     token: str = ""
     api_base_url: str = TELEGRAM_API
@@ -95,6 +108,7 @@ class Settings:
     report_national: bool = False
     unit_hotlines: Mapping[str, str] = field(default_factory=dict)
     zalo: ZaloSettings = field(default_factory=ZaloSettings)
+    web: WebSettings = field(default_factory=WebSettings)
 
     @property
     def file_url(self) -> str:
@@ -228,13 +242,15 @@ _TOML_KEYS: dict[str, tuple[str, ...]] = {
     "BOT_QUIET_HOURS": ("broadcast", "quiet_hours"),
     "BOT_REPORT_DATES": ("reports", "dates"),
     "BOT_REPORT_NATIONAL": ("reports", "national"),
-    "BOT_PUBLIC_URL": ("public_url",),
     "ZALO_BOT_TOKEN": ("zalo", "token"),
     "ZALO_API_BASE_URL": ("zalo", "api_base_url"),
     "ZALO_WEBHOOK_SECRET": ("zalo", "webhook_secret"),
     "ZALO_WEBHOOK_PATH": ("zalo", "webhook_path"),
     "ZALO_BROADCAST_RATE": ("zalo", "broadcast_rate"),
     "ZALO_ADMIN_IDS": ("zalo", "admin_ids"),
+    "BOT_WEB_HOST": ("web", "host"),
+    "BOT_WEB_PORT": ("web", "port"),
+    "BOT_PUBLIC_URL": ("web", "public_url"),
 }
 
 
@@ -370,6 +386,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         report_national=_bool("BOT_REPORT_NATIONAL", raw.get("BOT_REPORT_NATIONAL", False)),
         unit_hotlines=hotlines if isinstance(hotlines, dict) else {},
         zalo=zalo,
+        web=_web_settings(raw),
     )
 
 
@@ -434,6 +451,26 @@ def check_zalo_webhook(settings: Settings) -> None:
     if not zalo.public_url.startswith("https://"):
         raise ConfigError("BOT_PUBLIC_URL must be the bot's public https address for the "
                           "Zalo webhook (e.g. https://bot.example.vn)")
+def _web_settings(raw: Mapping[str, object]) -> WebSettings:
+    host = str(raw.get("BOT_WEB_HOST", "127.0.0.1")).strip()
+    if not re.fullmatch(r"[A-Za-z0-9.:_-]{1,253}", host):
+        raise ConfigError(f"BOT_WEB_HOST must be a host name or IP address, got {host!r}")
+    port_raw = str(raw.get("BOT_WEB_PORT", "0")).strip()
+    if not re.fullmatch(r"\d{1,5}", port_raw) or not 0 <= int(port_raw) <= 65535:
+        raise ConfigError(f"BOT_WEB_PORT must be a port number 1-65535 (0: off), got {port_raw!r}")
+    port = int(port_raw)
+    url = str(raw.get("BOT_PUBLIC_URL", "")).strip().rstrip("/")
+    local = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+    if not url:
+        url = local if port else ""
+    elif not re.fullmatch(r"https://[A-Za-z0-9.-]+(:\d{1,5})?(/[A-Za-z0-9._~/-]*)?", url) and \
+            not re.fullmatch(r"http://(127\.0\.0\.1|localhost|[a-z2-7]{56}\.onion)(:\d{1,5})?", url):
+        # Plain http only where nobody on the path can read it: this machine or an onion.
+        raise ConfigError(
+            "BOT_PUBLIC_URL must be the https address people use (e.g. https://bot.example.vn); "
+            f"http only for localhost or a .onion address, got {url!r}"
+        )
+    return WebSettings(host=host, port=port, public_url=url)
 
 
 def ensure_data_dir(settings: Settings) -> Path:

@@ -70,7 +70,9 @@ from bot.unit_types import (
     UnitsError,
     WardStatus,
 )
+from storage import accounts as accounts_repo
 from storage import units as repo
+from storage.accounts import FIRST_ALLOCATED_ID
 from storage.db import Database
 
 __all__ = [
@@ -200,7 +202,15 @@ class UnitService:
             return []
         if unit.group_chat_id is not None:
             return [unit.group_chat_id]
-        return await repo.officers(self.db, unit.id)
+        officers = await repo.officers(self.db, unit.id)
+        # Officers who exist only on the web read tips in its console: no chat can be sent to.
+        # (Telegram accounts have ids below FIRST_ALLOCATED_ID and no account rows needed.)
+        allocated = [u for u in officers if u >= FIRST_ALLOCATED_ID]
+        channels: dict[int, set[str]] = {u: set() for u in allocated}
+        for user_id, channel, _external in await accounts_repo.of_users(self.db, allocated):
+            channels[user_id].add(channel)
+        web_only = {u for u, found in channels.items() if found == {"web"}}
+        return [u for u in officers if u not in web_only]
 
     async def is_officer(self, user_id: int, unit_id: int) -> bool:
         return await repo.is_officer(self.db, int(user_id), int(unit_id))

@@ -26,6 +26,7 @@ FEATURES: tuple[str, ...] = (
     "quiz_teacher",
     "quiz_group",
     "stats",
+    "web_console",
 )
 
 

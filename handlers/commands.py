@@ -46,6 +46,7 @@ OFFICER_COMMANDS: Entries = (
     ("ask", N_("Ask the tipster a question (tip code)")),
     ("transfer", N_("Send a tip to another unit (tip code)")),
     ("newevent", N_("Create a local event")),
+    ("console", N_("Open the police console in a browser")),
 )
 PROVINCE_ADMIN_COMMANDS: Entries = (
     ("units", N_("Police units and coverage")),

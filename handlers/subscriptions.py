@@ -45,9 +45,19 @@ def _ward_page(turn: Turn, province: str, page: int) -> Screen:
     return ward_page(turn.t, province, page, PickWard, WardPage, PickWard("-" + province))
 
 
+def _unreachable(turn: Turn) -> Screen:
+    return Screen(turn.t.gettext(
+        "Updates are sent by messenger (Telegram): a web page cannot reach you after you close "
+        "it. Open the bot in Telegram to subscribe. The events of your area are always under "
+        "/events."))
+
+
 async def home(turn: Turn, *, replace: bool = False) -> None:
     if not turn.chat.private:
         await turn.show(Screen(turn.t.gettext("Subscriptions work in a private chat with me.")))
+        return
+    if not turn.caps.reach_later:  # e.g. the web: nothing could ever be delivered
+        await turn.show(_unreachable(turn), replace=replace)
         return
     # Only looking: no account is created before the person subscribes.
     user_id = await turn.user_id(create=False)
@@ -166,6 +176,9 @@ async def on_subscribe(turn: Turn, act: Subscribe) -> None:
         return
     if not turn.chat.private:
         await turn.notice()
+        return
+    if not turn.caps.reach_later:  # a forged press from a channel that cannot deliver
+        await turn.show(_unreachable(turn))
         return
     user_id = await turn.user_id()
     if user_id is None:

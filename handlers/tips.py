@@ -403,7 +403,17 @@ async def _submit(turn: Turn, session: dict[str, Any]) -> None:
         await turn.show(Screen(exc.text(t), _home_row(t)))
         return
     await _clear(turn)  # the draft is gone with the submit
-    await show_receipt(turn, rules.receipt_screen(t, sub, svc.watch_token(sub.tip_id), HOME))
+    await show_receipt(turn, _without_watch(
+        turn, rules.receipt_screen(t, sub, svc.watch_token(sub.tip_id), HOME)))
+
+
+def _without_watch(turn: Turn, screen: Screen) -> Screen:
+    """Where the bot cannot write to the person later (the web), no reply-ping opt-in is
+    offered: it could never ping, and would only link the chat to the tip."""
+    if turn.caps.reach_later:
+        return screen
+    rows = [row for row in screen.buttons if not any(isinstance(b.action, WatchAsk) for b in row)]
+    return Screen(screen.text, rows, screen.photo, screen.document)
 
 
 async def show_receipt(turn: Turn, screen: Screen) -> None:
@@ -438,7 +448,8 @@ async def show_receipt(turn: Turn, screen: Screen) -> None:
 
 
 async def _watch_tip(turn: Turn, tip_id: int, token: str) -> bool:
-    if not turn.chat.private or tip_id <= 0 or not service(turn).check_watch_token(tip_id, token):
+    if not turn.chat.private or not turn.caps.reach_later or tip_id <= 0 or \
+            not service(turn).check_watch_token(tip_id, token):
         await turn.notice(turn.t.gettext("This button is no longer available."))
         return False
     await turn.notice()
@@ -474,8 +485,8 @@ async def _show_followup(turn: Turn, tip_id: int, *, replace: bool = False,
     if view is None:
         await _say(turn, turn.t.gettext("This tip no longer exists."))
         return
-    await turn.show(rules.followup_screen(turn.t, view, svc.watch_token(tip_id), page),
-                    replace=replace)
+    await turn.show(_without_watch(
+        turn, rules.followup_screen(turn.t, view, svc.watch_token(tip_id), page)), replace=replace)
 
 
 async def _followup(turn: Turn) -> tuple[dict[str, Any], int] | None:

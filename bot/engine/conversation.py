@@ -30,6 +30,9 @@ class Capabilities:
     native_polls: bool = False  # Telegram quiz polls in groups
     groups: bool = False  # the bot takes part in group chats (police groups, class rounds)
     max_text: int = 4096  # one message's text limit after formatting
+    # The bot can write to the person later, unasked (broadcasts, reply pings): not a web page,
+    # which nobody may have open.
+    reach_later: bool = True
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,8 @@ FEATURE_OF |= dict.fromkeys(("unit_types", "unit_codes", "unit_csv", "unit_scree
 # bot/quiz.py split by job: one feature, one domain; Telegram's quiz polls with group rounds.
 FEATURE_OF |= dict.fromkeys(("quiz_practice", "quiz_contests", "quiz_rounds", "quiz_rules"), "quiz")
 FEATURE_OF |= {"quiz_polls": "quiz_group"}
+FEATURE_OF |= {"pages": "web", "console": "web", "demo": "web", "web_console": "web",
+               "board": "web"}
 
 
 def domain_of(path: Path) -> str:
