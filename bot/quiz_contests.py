@@ -22,6 +22,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from bot import directory
 from bot.i18n import N_, Translator
 from bot.quiz_actions import (
     ContestAnswer,
@@ -108,8 +109,14 @@ class ContestService(QuizBase):
     async def create_contest(self, owner_id: int, *, title: str, count: int,
                              topics: list[str], difficulty: str, seconds: int,
                              speed_bonus: bool, starts_at: int, ends_at: int,
-                             locale: str) -> Contest:
+                             locale: str, province: str | None = None) -> Contest:
+        """`province`: the school's province (optional), so the contest counts in that
+        province's reports; never trusted, checked against the directory."""
         title = clean_title(title)
+        info = directory.get_province(province) if province else None
+        if province and info is None:
+            raise QuizError(N_("Unknown province."))
+        province_code = f"{info.code:02d}" if info is not None else None
         if not title:
             raise QuizError(N_("The contest needs a title."))
         if not 1 <= count <= MAX_CONTEST_QUESTIONS:
@@ -131,7 +138,7 @@ class ContestService(QuizBase):
                     question_ids=[q.id for q in questions], topics=topics,
                     difficulty=difficulty, seconds_per_question=seconds,
                     speed_bonus=speed_bonus, starts_at=starts_at, ends_at=ends_at,
-                    locale=locale, now=self.clock.timestamp())
+                    locale=locale, now=self.clock.timestamp(), province_code=province_code)
             except repo.CodeTaken:
                 continue
             contest = await repo.get_contest(self.db, contest_id)

@@ -1,12 +1,15 @@
 """Practice rounds: the quiz menu, topics, one question at a time with the explanation after
 each answer, and the summary. A round lives in the chat's sealed flow state
 (`dump_session` / `load_session`), so it survives a restart; nothing of it is stored per person.
+A finished round leaves one anonymous row for the reports (issue 17): the local day, the
+round's topic, its questions and correct answers; no user, chat, area or time of day.
 """
 
 from __future__ import annotations
 
 import json
 import secrets
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.i18n import Translator
@@ -24,6 +27,7 @@ from bot.quiz_logic import PracticeError, PracticeSession, ScoringRules
 from bot.quiz_rules import LETTERS, PRACTICE_SIZE, QuizBase, _letters
 from bot.screens import Button, Screen, esc
 from content.quiz_bank import TOPICS
+from storage import quiz as repo
 
 
 class PracticeService(QuizBase):
@@ -100,6 +104,17 @@ class PracticeService(QuizBase):
                 f"\n{verdict}\n\n<i>{esc(feedback.explanation)}</i>\n\n{score}")
         label = _("🏁 See my result") if feedback.finished else _("Next question ▶")
         return Screen(text, [[Button(label, action=PracticeNext())]])
+
+    async def finish_practice(self, session: PracticeSession, topic: str,
+                              t: Translator) -> Screen:
+        """The round is over: record it anonymously for the reports, then its summary."""
+        summary = session.summary(self.bank)
+        local = datetime.fromtimestamp(self.clock.timestamp(), UTC).astimezone(self.tz)
+        day = int(local.replace(hour=0, minute=0, second=0, microsecond=0).timestamp())
+        await repo.record_practice_round(
+            self.db, day=day, topic=topic if topic in TOPICS else "mix",
+            questions=summary.total, correct=summary.correct)
+        return self.practice_summary(session, topic, t)
 
     def practice_summary(self, session: PracticeSession, topic: str, t: Translator) -> Screen:
         _ = t.gettext

@@ -317,13 +317,14 @@ class StatsService:
         tips = await repo.tip_figures(self.db, scope.area, start, end, offset)
         quiz = await repo.quiz_figures(self.db, scope.area, start, end)
         reach = await repo.reach_figures(self.db, scope.area, start, end)
+        practice = await repo.practice_figures(self.db, scope.area, start, end)
         if audit and actor_id is not None:
             async with self.db.transaction() as conn:
                 await tips_repo.audit(conn, self.clock.timestamp(), actor_id, None,
                                       scope.area.unit_id, "stats", f"{scope.token} {period.token}")
         return build_figures(t, scope, period, self.min_count, tips, quiz, reach,
                              self.topic_of, datetime.fromtimestamp(self.clock.timestamp(), UTC),
-                             self._text_of(t))
+                             self._text_of(t), practice)
 
     def _text_of(self, t: Translator) -> Callable[[str], str | None] | None:
         question_text = self._question_text
@@ -385,7 +386,8 @@ def _months(start: date, end: date) -> list[date]:
 def build_figures(t: Translator, scope: Scope, period: Period, k: int, tips: dict[str, Any],
                   quiz: dict[str, Any], reach: dict[str, Any],
                   topic_of: Callable[[str], str | None], generated: datetime,
-                  text_of: Callable[[str], str | None] | None = None) -> Figures:
+                  text_of: Callable[[str], str | None] | None = None,
+                  practice: dict[str, Any] | None = None) -> Figures:
     _ = t.gettext
     hidden_word = _("hidden")
     received = int(tips["received"])
@@ -467,6 +469,26 @@ def build_figures(t: Translator, scope: Scope, period: Period, k: int, tips: dic
     score_rows = [(label, int(quiz["score_hist"].get(i, 0)), None) for i, label in enumerate(score_labels)]
     scored = sum(quiz["score_hist"].values())
 
+    # Practice rounds (anonymous rows, national only: they hold no person and no place).
+    practice = practice or {"rounds": 0, "questions": 0, "correct": 0, "by_topic": {},
+                            "national": False}
+    rounds = int(practice["rounds"])
+    rounds_hidden = small(rounds, k)
+    practice_topics = sorted(practice["by_topic"].items())
+    practice_rows = [(_("Mixed") if tp == "mix" else topic_title(tp, t.locale), n, None)
+                     for tp, (n, _q, _ok) in practice_topics]
+    practice_extra: list[tuple[Value, ...]] = [
+        (round(100 * ok / q, 1) if q else NA,) for _tp, (_n, q, ok) in practice_topics
+    ]
+    practice_avg: Value = NA
+    if not practice["national"]:
+        rounds_value: Value = NA
+    else:
+        rounds_value = _count(rounds, k)
+        if practice["questions"]:
+            practice_avg = None if rounds_hidden else round(
+                100 * int(practice["correct"]) / int(practice["questions"]), 1)
+
     # Reach.
     deliveries = reach["deliveries"]
     delivery_total = sum(int(n) for n in deliveries.values())
@@ -504,6 +526,8 @@ def build_figures(t: Translator, scope: Scope, period: Period, k: int, tips: dic
         Row("participants", (_count(participants, k),)),
         Row("avg_percent", (NA if quiz["avg_percent"] is None else
                             None if part_hidden else round(quiz["avg_percent"], 1),)),
+        Row("practice_rounds", (rounds_value,)),
+        Row("practice_percent", (practice_avg,)),
         Row("subscribers", (_count(int(reach["subscribers"]), k),)),
         Row("new_subscribers", (_count(int(reach["new_subscribers"]), k),)),
         Row("campaigns", (int(reach["campaigns"]),)),
@@ -538,6 +562,12 @@ def build_figures(t: Translator, scope: Scope, period: Period, k: int, tips: dic
               item_rows, note=_("Questions answered at least {n} times.").format(n=k)),
         Table("quiz_scores", _("Quiz scores"), (_("Correct answers"), _("Participants")),
               _line(score_rows, k, small(scored, k)), total(scored, small(scored, k))),
+        Table("quiz_practice", _("Quiz practice rounds by topic"),
+              (_("Topic"), _("Rounds"), _("Correct (%)")),
+              _line(practice_rows, k, rounds_hidden, practice_extra),
+              total(rounds, rounds_hidden),
+              note=_("Practice rounds are stored without any person or place, so they are "
+                     "counted for the whole country only.")),
         Table("broadcasts", _("Broadcast reach"), (_("Delivery"), count_h),
               _line(delivery_rows, k, small(delivery_total, k)),
               total(delivery_total, small(delivery_total, k))),
@@ -585,6 +615,8 @@ def summary_labels(t: Translator) -> dict[str, str]:
         "contests": _("Quiz contests"),
         "participants": _("Contest participants"),
         "avg_percent": _("Average share of correct answers (%)"),
+        "practice_rounds": _("Quiz practice rounds (whole country only)"),
+        "practice_percent": _("Practice: average share of correct answers (%)"),
         "subscribers": _("Active subscribers"),
         "new_subscribers": _("New subscribers in the period"),
         "campaigns": _("Broadcast campaigns"),
@@ -657,7 +689,7 @@ def report_text(t: Translator, fig: Figures, *, months: int | None = None,
         lines.append(esc(f"• {row.label}: {cell(t, row.values[0], w)}"))
     keys = ["tips_by_outcome", "tips_by_category", "tips_by_month"]
     if not short:
-        keys += ["tips_by_ward", "quiz_contests", "broadcasts", "events"]
+        keys += ["tips_by_ward", "quiz_contests", "quiz_practice", "broadcasts", "events"]
     for key in keys:
         table = fig.table(key)
         rows = [r for r in table.rows if r.values[0] != 0]

@@ -141,7 +141,9 @@ async def on_practice_next(turn: Turn, act: PracticeNext) -> None:
     svc = service(turn)
     screen = svc.practice_question(session, turn.t)
     if screen is None:
-        screen = svc.practice_summary(session, topic, turn.t)
+        # Recorded before the state is cleared: a crash in between counts the round twice at
+        # worst, never loses it.
+        screen = await svc.finish_practice(session, topic, turn.t)
         await turn.clear_session()
     else:
         await turn.set_session(dump_session(session, topic))

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from bot import directory
 from bot.engine.actions import Action
 from bot.engine.conversation import Turn
 from bot.engine.inputs import Command, Input, Text
@@ -51,6 +52,26 @@ SECONDS = (10, 20, 30, 60)
 START_IN = (0, 10, 60)  # minutes from now
 DURATIONS = (15, 30, 60, 24 * 60, 7 * 24 * 60)  # minutes
 DIFFICULTY_KEYS = ("easy", "medium", "hard", "")
+PROVINCES_PER_PAGE = 12  # 34 provinces: three pages of four rows of three
+
+
+def _province_rows(page: int, t: Translator) -> list[list[Button]]:
+    """The optional "province of your school" step: provinces paged, ◀ ▶, and Skip."""
+    provinces = directory.provinces()
+    pages = max(1, -(-len(provinces) // PROVINCES_PER_PAGE))
+    page = min(max(page, 0), pages - 1)
+    shown = provinces[page * PROVINCES_PER_PAGE:(page + 1) * PROVINCES_PER_PAGE]
+    buttons = [Button(p.short_name, action=Wizard("prov", f"{p.code:02d}")) for p in shown]
+    rows = [buttons[i:i + 3] for i in range(0, len(buttons), 3)]
+    nav = []
+    if page > 0:
+        nav.append(Button("◀", action=Wizard("provpg", str(page - 1))))
+    if page < pages - 1:
+        nav.append(Button("▶", action=Wizard("provpg", str(page + 1))))
+    if nav:
+        rows.append(nav)
+    rows.append([Button(t.gettext("Skip ▶"), action=Wizard("prov", "skip"))])
+    return rows
 
 
 def service(turn: Turn) -> QuizService:
@@ -132,6 +153,13 @@ def wizard_screen(draft: dict[str, Any], step: str, t: Translator, svc: QuizServ
                       [[Button(_duration_label(m, t), action=Wizard("dur", str(m)))
                         for m in DURATIONS],
                        cancel])
+    if step == "province":
+        page = int(draft.get("pp", 0))
+        pages = -(-len(directory.provinces()) // PROVINCES_PER_PAGE)
+        return Screen(_("<b>Province of your school</b> (optional)\n\nThe contest then counts in "
+                        "that province's reports. Choose it, or Skip (page {page} of {pages}).")
+                      .format(page=page + 1, pages=pages),
+                      [*_province_rows(page, t), cancel])
 
     def when(ts: int) -> str:
         return t.datetime(datetime.fromtimestamp(ts, UTC))
@@ -145,6 +173,10 @@ def wizard_screen(draft: dict[str, Any], step: str, t: Translator, svc: QuizServ
              difficulty=svc.difficulty_label(draft["difficulty"], t), topics=esc(topics),
              bonus=_("on") if draft["bonus"] else _("off"), start=when(draft["starts_at"]),
              end=when(draft["ends_at"]))
+    province = directory.get_province(str(draft.get("province") or "")) if draft.get(
+        "province") else None
+    if province is not None:
+        text += "\n" + _("Province: {province}").format(province=esc(province.name))
     return Screen(text, [[Button(_("✅ Create"), action=Wizard("create"))], cancel])
 
 
@@ -203,7 +235,7 @@ async def on_wizard_input(turn: Turn, inp: Input) -> None:
                                          "time:")))
                 return
             draft["ends_at"] = ts
-            step = "confirm"
+            step = "province"
     await _save(turn, step, draft)
     await turn.show(wizard_screen(draft, step, turn.t, svc))
 
@@ -240,6 +272,17 @@ def _next_step(step: str, act: Wizard, draft: dict[str, Any], now: int) -> str |
         return "duration"
     if step == "duration" and what == "dur" and (m := _int(value)) in DURATIONS:
         draft["ends_at"] = draft["starts_at"] + int(m or 0) * 60
+        return "province"
+    if step == "province" and what == "provpg" and (pg := _int(value)) is not None and (
+            pg * PROVINCES_PER_PAGE < len(directory.provinces())):
+        draft["pp"] = pg
+        return "province"
+    if step == "province" and what == "prov" and value == "skip":
+        draft["province"] = None
+        return "confirm"
+    if step == "province" and what == "prov" and value and value.isdigit() and (
+            directory.get_province(value) is not None):
+        draft["province"] = value
         return "confirm"
     return None
 
@@ -281,7 +324,7 @@ async def _create(turn: Turn, draft: dict[str, Any]) -> None:
             user_id, title=draft["title"], count=draft["count"], topics=draft["topics"],
             difficulty=draft["difficulty"], seconds=draft["seconds"],
             speed_bonus=draft["bonus"], starts_at=draft["starts_at"],
-            ends_at=draft["ends_at"], locale=t.locale)
+            ends_at=draft["ends_at"], locale=t.locale, province=draft.get("province"))
     except QuizError as exc:
         await turn.notice(t.gettext(str(exc)), alert=True)
         return

@@ -196,9 +196,23 @@ async def forget_user(db: Database, user_id: int) -> int:
 
 
 async def purge_finished(db: Database, before: int) -> int:
-    """Forget who received old campaigns (the campaign row and its totals stay)."""
-    return await db.execute(
-        "DELETE FROM deliveries WHERE campaign_id IN (SELECT id FROM campaigns"
-        " WHERE status IN ('done', 'cancelled', 'expired') AND finished_at < ?)",
-        (before,),
-    )
+    """Forget who received old campaigns. Their reach (sent, failed, blocked) is first kept on
+    the campaign row, in the same transaction, so the reports still count it."""
+    finished = ("SELECT id FROM campaigns WHERE status IN ('done', 'cancelled', 'expired')"
+                " AND finished_at < ?")
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE campaigns SET"
+            " sent_total = (SELECT COUNT(*) FROM deliveries d"
+            " WHERE d.campaign_id = campaigns.id AND d.status = 'sent'),"
+            " failed_total = (SELECT COUNT(*) FROM deliveries d"
+            " WHERE d.campaign_id = campaigns.id AND d.status = 'failed'),"
+            " blocked_total = (SELECT COUNT(*) FROM deliveries d"
+            " WHERE d.campaign_id = campaigns.id AND d.status = 'blocked')"
+            f" WHERE sent_total IS NULL AND id IN ({finished})",
+            (before,),
+        )
+        cur = await conn.execute(
+            f"DELETE FROM deliveries WHERE campaign_id IN ({finished})", (before,)
+        )
+        return cur.rowcount

@@ -113,15 +113,17 @@ class Standing:
 async def create_contest(db: Database, *, code: str, owner_id: int, title: str,
                          question_ids: list[str], topics: list[str], difficulty: str,
                          seconds_per_question: int, speed_bonus: bool, starts_at: int,
-                         ends_at: int, locale: str, now: int) -> int:
+                         ends_at: int, locale: str, now: int,
+                         province_code: str | None = None) -> int:
     try:
         async with db.transaction() as conn:
             cur = await conn.execute(
                 "INSERT INTO quiz_contests(code, owner_id, title, question_ids, topics, difficulty,"
-                " seconds_per_question, speed_bonus, starts_at, ends_at, locale, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " seconds_per_question, speed_bonus, starts_at, ends_at, locale, created_at,"
+                " province_code) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (code, owner_id, title, json.dumps(question_ids), ",".join(topics), difficulty,
-                 seconds_per_question, int(speed_bonus), starts_at, ends_at, locale, now),
+                 seconds_per_question, int(speed_bonus), starts_at, ends_at, locale, now,
+                 province_code),
             )
             return int(cur.lastrowid or 0)
     except sqlite3.IntegrityError as exc:
@@ -483,3 +485,12 @@ async def add_join_failure(db: Database, key: bytes, now: int, forget_before: in
 
 async def delete_join_failures(db: Database, key: bytes) -> None:
     await db.execute("DELETE FROM quiz_join_failures WHERE key = ?", (key,))
+
+
+# -- practice (anonymous) -----------------------------------------------------------------
+async def record_practice_round(db: Database, *, day: int, topic: str, questions: int,
+                                correct: int) -> None:
+    await db.execute(
+        "INSERT INTO quiz_practice_rounds(day, topic, questions, correct) VALUES (?, ?, ?, ?)",
+        (day, topic, questions, correct),
+    )

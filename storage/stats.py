@@ -164,6 +164,24 @@ async def quiz_figures(db: Database, area: Area, start: int, end: int) -> dict[s
     }
 
 
+async def practice_figures(db: Database, area: Area, start: int, end: int) -> dict[str, Any]:
+    """Practice rounds are stored without a person or a place: national figures only."""
+    if area != Area():
+        return {"rounds": 0, "questions": 0, "correct": 0, "by_topic": {}, "national": False}
+    rows = await db.fetchall(
+        "SELECT topic, COUNT(*), SUM(questions), SUM(correct) FROM quiz_practice_rounds"
+        " WHERE day >= ? AND day < ? GROUP BY topic", [start, end],
+    )
+    by_topic = {str(r[0]): (int(r[1]), int(r[2] or 0), int(r[3] or 0)) for r in rows}
+    return {
+        "rounds": sum(v[0] for v in by_topic.values()),
+        "questions": sum(v[1] for v in by_topic.values()),
+        "correct": sum(v[2] for v in by_topic.values()),
+        "by_topic": by_topic,
+        "national": True,
+    }
+
+
 def _area_filter(area: Area, prov: str, ward: str) -> tuple[str, list[Any]]:
     """Subscribers, broadcasts and events of a ward (ward unit) or a province."""
     if area.ward is not None:
@@ -192,6 +210,16 @@ async def reach_figures(db: Database, area: Area, start: int, end: int) -> dict[
         f" campaigns WHERE {cwhere} AND scheduled_at >= ? AND scheduled_at < ?) GROUP BY d.status",
         [*cparams, start, end],
     )
+    # Campaigns whose deliveries were purged keep their reach as totals on the campaign row.
+    kept = await db.fetchone(
+        "SELECT COALESCE(SUM(sent_total), 0), COALESCE(SUM(failed_total), 0),"
+        f" COALESCE(SUM(blocked_total), 0) FROM campaigns WHERE {cwhere}"
+        " AND scheduled_at >= ? AND scheduled_at < ? AND sent_total IS NOT NULL",
+        [*cparams, start, end],
+    )
+    for status, n in zip(("sent", "failed", "blocked"), kept or (0, 0, 0), strict=True):
+        if int(n):
+            deliveries[status] = deliveries.get(status, 0) + int(n)
     ewhere, eparams = _area_filter(area, "province_code", "ward_code")
     events = await _pairs(
         db,

@@ -72,6 +72,7 @@ async def make_contest(flow: Flow, teacher: StubChat, *, seconds: str = "20 s",
     await teacher.press("Correct answers only")
     await teacher.press(start)
     await teacher.press(duration)
+    await teacher.press("Skip ▶")  # the optional province of the school
     await teacher.press("✅ Create")
     [contest] = await svc(flow).my_contests(await uid(flow, teacher))
     return contest
@@ -106,6 +107,15 @@ async def test_practice_start_answer_and_finish(flow: Flow) -> None:
         [shown] = await chat.press("🏁 See my result" if n == 9 else "Next question ▶")
     assert f"Practice finished: {right}/10 correct." in shown.text
     assert await flow.runtime.sessions.get(chat.chat.key) == {}  # the round is over
+    # One anonymous row for the reports: the local day, topic and score, nothing of the person.
+    rows = await flow.runtime.db.fetchall("SELECT * FROM quiz_practice_rounds")
+    assert [(r["topic"], r["questions"], r["correct"]) for r in rows] == [("mix", 10, right)]
+    assert set(rows[0].keys()) == {"day", "topic", "questions", "correct"}
+    day = flow.runtime.clock.now().astimezone(flow.runtime.settings.tz)
+    assert rows[0]["day"] == int(day.replace(hour=0, minute=0, second=0, microsecond=0)
+                                 .timestamp())
+    assert await chat.press_data("quiz:pn") == []  # "See my result" again: not counted twice
+    assert len(await flow.runtime.db.fetchall("SELECT * FROM quiz_practice_rounds")) == 1
     # A stale answer button after the round: refused, nothing shown.
     assert await chat.press_data("quiz:p:3:0") == []
     assert chat.notices[-1][0] == "This practice round is over. Start a new one with /quiz."
@@ -324,7 +334,9 @@ async def test_wizard_steps_refuse_bad_input(flow: Flow) -> None:
     assert "(8/8)" in end.text
     [shown] = await teacher.text("23:59 01/01/2020")
     assert shown.text == "The end must be after the start. Type another time:"
-    [check] = await teacher.text("23:59 31/12/2099")
+    [province] = await teacher.text("23:59 31/12/2099")
+    assert "Province of your school" in province.text
+    [check] = await teacher.press("Skip ▶")
     assert "Check your contest" in check.text and "Speed bonus: on" in check.text
     assert await teacher.press("✅ Create") == []
     assert "at most 31 days" in (teacher.notices[-1][0] or "") and teacher.notices[-1][1]
@@ -333,6 +345,30 @@ async def test_wizard_steps_refuse_bad_input(flow: Flow) -> None:
     assert cancelled.text == "Cancelled. No contest was created."
     assert await teacher.press_data("quiz_teacher:w:create") == []  # after the wizard: stale
     assert teacher.notices[-1][0] == GONE
+
+
+async def test_wizard_province_of_the_school_is_paged_and_stored(flow: Flow) -> None:
+    teacher = flow.chat(91, "en")
+    await teacher.command("newcontest")
+    await teacher.text("Lớp 9A")
+    for label in ("5", "All topics", "Mixed", "20 s", "Correct answers only", "Now"):
+        await teacher.press(label)
+    [first] = await teacher.press("1 h")
+    assert "Province of your school" in first.text and "(page 1 of 3)" in first.text
+    assert "Skip ▶" in first.labels and "Hồ Chí Minh" not in first.labels
+    assert await teacher.press_data("quiz_teacher:w:prov:99") == []  # no such province
+    assert teacher.notices[-1][0] == GONE
+    assert await teacher.press_data("quiz_teacher:w:provpg:9") == []  # no such page
+    page = first
+    while "Hồ Chí Minh" not in page.labels:
+        [page] = await teacher.press("▶")
+    [check] = await teacher.press("Hồ Chí Minh")
+    assert "Province: Thành phố Hồ Chí Minh" in check.text
+    await teacher.press("✅ Create")
+    [contest] = await svc(flow).my_contests(await uid(flow, teacher))
+    row = await flow.runtime.db.fetchone(
+        "SELECT province_code FROM quiz_contests WHERE id = ?", (contest.id,))
+    assert row is not None and row[0] == "79"
 
 
 async def test_contest_screen_link_qr_and_owner_checks(flow: Flow) -> None:

@@ -24,6 +24,7 @@ from bot.crypto import Keyring
 from bot.i18n import translator
 from bot.stats import (
     Period,
+    Row,
     StatsError,
     StatsService,
     parse_period,
@@ -388,3 +389,52 @@ async def test_automatic_reports_are_created_once(db: Database) -> None:
     # National admins get the country's report only when configured.
     svc.settings = dataclasses.replace(svc.settings, report_national=True)
     assert await stats_reports.create_due(svc, date(2026, 7, 3), 5) == 2  # half + action, "a"
+
+
+# -- practice rounds and the reach of purged campaigns ------------------------------------------------
+async def test_practice_rounds_are_national_figures_by_topic(db: Database) -> None:
+    from storage.quiz import record_practice_round
+
+    await seed(db)
+    day = ts(2026, 3, 2)
+    for topic, questions, correct in [("mix", 10, 7), ("mix", 10, 5), ("mix", 10, 9), ("mix", 10, 8),
+                                      ("law", 10, 4), ("law", 10, 10), ("law", 10, 6),
+                                      ("saying-no", 10, 8)]:
+        await record_practice_round(db, day=day, topic=topic, questions=questions,
+                                    correct=correct)
+    await record_practice_round(db, day=ts(2026, 7, 2), topic="law", questions=10, correct=1)
+    fig = await make(db, min_count=3).figures(ADMIN, "a", H1, VI)
+    assert head(fig, "practice_rounds") == 8  # July's round is outside the period
+    assert head(fig, "practice_percent") == round(100 * 57 / 80, 1)
+    practice = {r.label: r.values for r in fig.table("quiz_practice").rows}
+    assert practice["Trộn lẫn"] == (4, round(100 * 29 / 40, 1))
+    # One round of a topic is a small count: hidden, and the next smallest cell (law's 3) too,
+    # or the total would give it away.
+    assert practice[topic_title("saying-no", "vi")] == (None, None)
+    assert practice[topic_title("law", "vi")] == (None, None)
+    assert fig.table("quiz_practice").total == Row("Tổng cộng", (8,))
+    # A province cannot be told apart: practice is national only.
+    prov = await make(db, min_count=3).figures(PROVINCE_ADMIN_HCM, f"p{HCM}", H1, VI)
+    assert head(prov, "practice_rounds") == "—" and head(prov, "practice_percent") == "—"
+    assert prov.table("quiz_practice").rows == ()
+
+
+async def test_purged_campaigns_keep_their_reach(db: Database) -> None:
+    from storage.broadcasts import purge_finished
+
+    data = await seed(db)
+    svc = make(db)
+    before = rows(await svc.figures(PROVINCE_ADMIN_HCM, f"p{HCM}", H1, VI), "broadcasts")
+    statuses = Counter(d["status"] for d in data.deliveries if d["province"] == HCM)
+    assert (before["Đã gửi tới"], before["Gửi lỗi"], before["Đã chặn bot"]) == (
+        statuses["sent"], statuses["failed"], statuses["blocked"])
+    await db.execute("UPDATE campaigns SET finished_at = ? WHERE target LIKE ?",
+                     (ts(2026, 4, 2), f'%"province": "{HCM}", "ward": null%'))
+    assert await purge_finished(db, ts(2026, 6, 1)) == 8  # the province-wide campaign's rows
+    assert await purge_finished(db, ts(2026, 6, 1)) == 0  # again: the kept totals stay
+    left = await db.fetchone("SELECT COUNT(*) FROM deliveries")
+    assert left is not None and left[0] == 8  # Ben Thanh's 4 and Ha Noi's 4
+    after = rows(await svc.figures(PROVINCE_ADMIN_HCM, f"p{HCM}", H1, VI), "broadcasts")
+    assert after == before
+    national = rows(await svc.figures(ADMIN, "a", H1, VI), "broadcasts")
+    assert national["Đã gửi tới"] == sum(d["status"] == "sent" for d in data.deliveries)
