@@ -261,7 +261,7 @@ def test_student_joins_by_link_and_the_projector_board_updates(personas: Persona
     _type(d, "/newcontest")
     _type(d, "Lớp 9A")
     for label in ("5", "All topics", "Mixed", "20 s", "Correct answers only", "Now", "1 h",
-                  "✅ Create"):
+                  "Skip ▶", "✅ Create"):
         _press(d, label)
     found = re.search(r"/c/([A-Z0-9]{4,8})", _text(d))
     assert found, _text(d)[-300:]

@@ -25,7 +25,7 @@ async def make_contest(teacher: Browser) -> str:
     await teacher.say("/newcontest")
     await teacher.say("Lớp 9A")
     for label in ("5", "All topics", "Mixed", "20 s", "Correct answers only", "Now", "1 h",
-                  "✅ Create"):
+                  "Skip ▶", "✅ Create"):
         await teacher.press(label)
     found = re.search(r"/c/([A-Z0-9]{4,8})", teacher.page)
     assert found, teacher.last_bubble()
