@@ -173,11 +173,12 @@ def bot_factory(name: str) -> Any:
         sys.modules["sniffio"] = stub
     if base == "real":
         import bot.app as bot_app
+        import bot.channels.telegram.application as tg_app
         import storage.updates as updates_repo
 
         for m in mods:
             if re.fullmatch(r"c\d+", m):
-                bot_app.ChatOrderedProcessor.__init__.__defaults__ = (int(m[1:]),)
+                tg_app.ChatOrderedProcessor.__init__.__defaults__ = (int(m[1:]),)
         if "noclaim" in mods:
             async def claim(*_a: Any) -> bool:
                 return True
@@ -188,8 +189,8 @@ def bot_factory(name: str) -> Any:
 
             from telegram.request import HTTPXRequest
 
-            bot_app.DurableUpdateQueue.put = _asyncio.Queue.put  # type: ignore[method-assign]
-            bot_app.InboxedGetUpdatesRequest.do_request = (  # type: ignore[method-assign]
+            tg_app.DurableUpdateQueue.put = _asyncio.Queue.put  # type: ignore[method-assign]
+            tg_app.InboxedGetUpdatesRequest.do_request = (  # type: ignore[method-assign]
                 HTTPXRequest.do_request)
         if "norl" in mods:
             original = bot_app.build_application

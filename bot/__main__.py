@@ -78,7 +78,7 @@ async def _run(mode: str) -> int:
         if not settings.webhook.url:
             raise ConfigError("BOT_WEBHOOK_URL is required for webhook mode (https://host/path)")
         require_webhook_secret(settings)
-        from bot.webhook import serve_webhook
+        from bot.channels.telegram.webhook import serve_webhook
 
         async with running(settings, polling=False) as app:
             runner = await serve_webhook(app, app.bot_data["rt"])

@@ -1,6 +1,6 @@
 """At most `limit` events in any `period` seconds: how Telegram counts a group's 20 messages a
 minute. One implementation for every sender that must respect it: the reply rate limiter
-(`bot.rate_limit`), the tip outbox (`bot.tip_outbox`) and the broadcast pacer (`bot.pacing`)."""
+(`bot.channels.telegram.rate_limit`), the tip outbox (`bot.tip_outbox`) and the broadcast pacer (`bot.pacing`)."""
 
 from __future__ import annotations
 

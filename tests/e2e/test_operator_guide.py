@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 
-from bot.app import installed_commands  # noqa: F401
 from bot.config import Settings
 from bot.runtime import Runtime
 from tests.conftest import NATIONAL_ADMIN_ID

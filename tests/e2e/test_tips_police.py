@@ -362,7 +362,7 @@ async def test_ask_and_transfer_commands_with_bad_input_change_nothing(bot: Any,
 
 # -- 6. pacing into one group -------------------------------------------------------------------------
 # Seconds standing in for Telegram's minute, in the outbox's pacer and the fake's group limit
-# alike. The application's reply limiter (bot/rate_limit.py) counts the outbox's cards but does
+# alike. The application's reply limiter (bot/channels/telegram/rate_limit.py) counts the outbox's cards but does
 # not hold them (they are SELF_PACED), so only the outbox's own sliding window keeps the fake
 # from answering 429 here.
 PACING_WINDOW = 5.0

@@ -13,9 +13,10 @@ from typing import Any
 
 import aiohttp
 
-from bot.app import ChatOrderedProcessor, running
+from bot.app import running
+from bot.channels.telegram.application import ChatOrderedProcessor
+from bot.channels.telegram.webhook import SECRET_HEADER, serve_webhook
 from bot.config import WebhookSettings, load_settings
-from bot.webhook import SECRET_HEADER, serve_webhook
 
 HELP = "How to use this bot"
 

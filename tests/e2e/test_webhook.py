@@ -11,8 +11,8 @@ import aiohttp
 import pytest
 
 from bot.app import running
+from bot.channels.telegram.webhook import SECRET_HEADER, make_web_app, serve_webhook
 from bot.config import ConfigError, WebhookSettings, load_settings
-from bot.webhook import SECRET_HEADER, make_web_app, serve_webhook
 
 
 def _free_port() -> int:

@@ -13,9 +13,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT = ("bot", "handlers", "storage", "content")
 
-# Telegram wiring outside bot/channels/telegram (moves there with the engine's last step).
-TELEGRAM_WIRING = {"bot.__main__", "bot.app", "bot.aiohttp_request", "bot.doctor", "bot.rate_limit",
-                   "bot.webhook"}
+# The process wiring outside bot/channels/: the CLI, starting and stopping every channel
+# (bot.app), and doctor's checks of each configured channel.
+TELEGRAM_WIRING = {"bot.__main__", "bot.app", "bot.doctor"}
 # Reads the upstream unit dataset's own SQLite file at build time, not the bot's database.
 SQL_ELSEWHERE = {"content.directory.build_data"}
 _SQL = re.compile(r"\b(SELECT\s.+\sFROM|INSERT\s+(OR\s+\w+\s+)?INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM)\b",

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.rate_limit import SELF_PACED, ReplyRateLimiter
+from bot.channels.telegram.rate_limit import SELF_PACED, ReplyRateLimiter
 from bot.sliding_window import SlidingWindow
 
 GROUP = -1001234500001

@@ -17,9 +17,9 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application
 
-from bot.aiohttp_request import AiohttpRequest
 from bot.broadcast import LEGACY_TELEGRAM_FILE
 from bot.channels.telegram.render import markup
+from bot.channels.telegram.request import AiohttpRequest
 from bot.delivery import (
     BLOCKED,
     FAILED,

@@ -12,9 +12,9 @@ from typing import Any
 from telegram import Bot, InputFile, InputMediaPhoto, ReplyParameters
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter
 
+from bot.channels.telegram.rate_limit import SELF_PACED
 from bot.channels.telegram.render import markup
 from bot.engine.chat_port import ChatMoved, Destination, Rejected, RetryLater, Undeliverable
-from bot.rate_limit import SELF_PACED
 from bot.screens import Screen
 
 CHANNEL = "telegram"
