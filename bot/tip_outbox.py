@@ -13,9 +13,12 @@ refused the message itself REJECTED_ATTEMPTS times (a 400): then it is failed so
 rows are not held back, and the renderer tells the admins (content-free).
 
 No channel here: the worker sends through the destination channel's chat port
-(bot/engine/chat_port.py; Telegram's is bot/channels/telegram/chat_port.py), which maps its
-errors to `RetryLater` / `Undeliverable` / `Rejected` / `ChatMoved`. Outbox rows name a chat
-id only: every destination is on the port the worker runs with (Telegram today).
+(bot/engine/chat_port.py; Telegram's is bot/channels/telegram/chat_port.py, Zalo's
+bot/channels/zalo/chat_port.py), which maps its errors to `RetryLater` / `Undeliverable` /
+`Rejected` / `ChatMoved`. Each row names its channel (`tip_outbox.channel`) and goes through
+that channel's port; a row whose channel is not running (yet) waits, pending. Chat ids do not
+collide across channels: a Telegram chat id, or a Zalo officer's account id (allocated ids
+start above every Telegram user id), so one sender task per chat id still holds.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -46,6 +49,7 @@ log = logging.getLogger(__name__)
 GROUP_PER_MINUTE = 20
 PRIVATE_PER_SECOND = 1
 MAX_BACKOFF = 60.0
+NO_PORT_WAIT = 30.0  # seconds before a row for a channel that is not running is looked at again
 REJECTED_ATTEMPTS = 3  # a message Telegram refuses this often is failed (admins are told)
 PING = 0  # destination key for opted-in tipster pings (resolved per row, sealed)
 
@@ -154,7 +158,7 @@ class OutboxWorker:
         self.renderer = renderer
         self.now = now
         self.base_backoff = base_backoff
-        self.sender: ChatPort | None = None
+        self.ports: Mapping[str, ChatPort] = {}
         self.running: Callable[[], bool] = lambda: True
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._wake = asyncio.Event()
@@ -170,9 +174,12 @@ class OutboxWorker:
         self._generation += 1
         self._wake.set()
 
-    async def run(self, sender: ChatPort, running: Callable[[], bool], idle: float = 5.0) -> None:
-        """The long-lived loop: drain at start (restart recovery), then on every kick."""
-        self.sender = sender
+    async def run(self, sender: ChatPort, running: Callable[[], bool], idle: float = 5.0, *,
+                  ports: Mapping[str, ChatPort] | None = None) -> None:
+        """The long-lived loop: drain at start (restart recovery), then on every kick.
+        `ports`: the running channels' chat ports by name (a live mapping: a channel that
+        starts later adds its own), else `sender` alone."""
+        self.ports = ports if ports is not None else {sender.channel: sender}
         self.running = running
         try:
             while self.running():
@@ -282,8 +289,16 @@ class OutboxWorker:
         delay = min(MAX_BACKOFF, self.base_backoff * 2 ** min(failures - 1, 8))
         return delay * (0.8 + 0.4 * random.random())
 
+    def _port(self, row: Any) -> ChatPort:
+        channel = str(row["channel"] or "telegram")
+        port = self.ports.get(channel)
+        if port is None:  # that channel is not running (yet): the row stays pending
+            log.info("tip notification waits: channel %s is not running", channel)
+            raise RetryLater(NO_PORT_WAIT)
+        return port
+
     async def _send_row(self, row: Any) -> None:
-        assert self.sender is not None
+        port = self._port(row)
         delivery = await self.renderer.render(row)
         if delivery is None:  # nothing to send any more (acknowledged, closed, purged, unwatched)
             await repo.mark(self.db, int(row["id"]), "skipped", self.now())
@@ -297,7 +312,7 @@ class OutboxWorker:
             if wait > 0 and not await self._sleep(wait):
                 raise RetryLater(0)
             reply_to = anchor if part.reply_to_card else None
-            mid = await send_part(self.sender, chat_id, part, reply_to, anchor)
+            mid = await send_part(port, chat_id, part, reply_to, anchor)
             self._pacer.note(chat_id)
             self.sent_count += 1
             if index == 0 and delivery.card:

@@ -53,6 +53,7 @@ ADMINS = -1  # escalated_to value: the national admins
 class Units(Protocol):
     async def route_for_ward(self, ward_code: int | str) -> Any: ...
     async def destinations(self, unit_id: int) -> list[int]: ...
+    async def chat_channel(self, chat_id: int) -> str: ...
     async def is_officer(self, user_id: int, unit_id: int) -> bool: ...
     async def escalation_target(self, unit_id: int) -> Any: ...
     async def get(self, unit_id: int) -> Any: ...
@@ -178,6 +179,13 @@ class TipPolice:
         if self.on_outbox is not None:
             self.on_outbox()
 
+    async def _enqueue(self, conn: Any, tip_id: int, kind: str, chat_id: int | None, now: int,
+                       **kw: Any) -> None:
+        """An outbox row for `chat_id`, naming its channel (an officer on Zalo is reached
+        there; every other destination is a Telegram chat)."""
+        channel = "telegram" if chat_id is None else await self.units.chat_channel(chat_id)
+        await repo.enqueue(conn, tip_id, kind, chat_id, now, channel=channel, **kw)
+
     async def _unit_chats(self, unit_id: int | None) -> list[int]:
         if unit_id is None or unit_id == ADMINS:
             return self.units.national_admin_ids()
@@ -189,10 +197,10 @@ class TipPolice:
         primary = route.primary.id if route.primary is not None else None
         await repo.update(conn, tip_id, unit_id=primary)
         for chat in await self._unit_chats(primary):
-            await repo.enqueue(conn, tip_id, "card", chat, now, unit_id=primary, role="primary")
+            await self._enqueue(conn, tip_id, "card", chat, now, unit_id=primary, role="primary")
         for copy in route.info_copies:
             for chat in await self.units.destinations(copy.id):
-                await repo.enqueue(conn, tip_id, "card", chat, now, unit_id=copy.id, role="info")
+                await self._enqueue(conn, tip_id, "card", chat, now, unit_id=copy.id, role="info")
         await repo.audit(conn, now, None, tip_id, primary, "routed",
                          "national_admins" if primary is None else "")
 
@@ -207,11 +215,11 @@ class TipPolice:
 
     async def on_tipster_message(self, conn: Any, tip: Any, msg_id: int, now: int) -> None:
         for chat in await self._holder_chats(tip):
-            await repo.enqueue(conn, int(tip["id"]), "answer", chat, now, ref=msg_id)
+            await self._enqueue(conn, int(tip["id"]), "answer", chat, now, ref=msg_id)
 
     async def on_tipster_photo(self, conn: Any, tip: Any, att_id: int, now: int) -> None:
         for chat in await self._holder_chats(tip):
-            await repo.enqueue(conn, int(tip["id"]), "photo", chat, now, ref=att_id)
+            await self._enqueue(conn, int(tip["id"]), "photo", chat, now, ref=att_id)
 
     async def _holder_chats(self, tip: Any) -> list[int]:
         return list(await self._unit_chats(self.holder(tip)))
@@ -334,7 +342,7 @@ class TipPolice:
         async with self.db.transaction() as conn:
             msg_id = await repo.add_message(conn, int(tip["id"]), "police", sealed, now, actor_id)
             if await repo.watcher(self.db, int(tip["id"])) is not None:
-                await repo.enqueue(conn, int(tip["id"]), "ping", None, now, ref=msg_id)
+                await self._enqueue(conn, int(tip["id"]), "ping", None, now, ref=msg_id)
             await repo.audit(conn, now, actor_id, int(tip["id"]), tip["unit_id"], "ask")
         self._wake()
         return tip
@@ -360,7 +368,7 @@ class TipPolice:
             )
             for chat in await self._unit_chats(new_unit):
                 await repo.forget_card_rows(conn, int(tip["id"]), chat)
-                await repo.enqueue(conn, int(tip["id"]), "card", chat, now, unit_id=new_unit,
+                await self._enqueue(conn, int(tip["id"]), "card", chat, now, unit_id=new_unit,
                                    role="primary")
             new_chats = await self._unit_chats(new_unit)
             # Every unit the tip leaves loses read access too (details, thread, /tipaudit, later
@@ -370,7 +378,7 @@ class TipPolice:
             for chat in dict.fromkeys([*old_chats, *revoked]):
                 if chat not in new_chats:  # the old unit learns, under its card, where it went
                     await repo.skip_pending(conn, int(tip["id"]), chat, now)
-                    await repo.enqueue(conn, int(tip["id"]), "notice", chat, now, ref=now,
+                    await self._enqueue(conn, int(tip["id"]), "notice", chat, now, ref=now,
                                        role="transferred")
             await repo.audit(conn, now, actor_id, int(tip["id"]), tip["unit_id"], "transfer",
                              f"to_unit={new_unit} ward={ward.code:05d}")
@@ -438,7 +446,7 @@ class TipPolice:
                                          reminded_at=now):
                     continue
                 for chat in await self._holder_chats(tip):
-                    await repo.enqueue(conn, int(tip["id"]), "remind", chat, now, ref=now)
+                    await self._enqueue(conn, int(tip["id"]), "remind", chat, now, ref=now)
                 await repo.audit(conn, now, None, int(tip["id"]), tip["unit_id"], "reminder")
             reminded += 1
         for tip in await repo.due_escalations(self.db, now - int(lim.escalate_after_hours * 3600)):
@@ -452,11 +460,11 @@ class TipPolice:
                     continue
                 if target is not None:
                     for chat in await self._unit_chats(target):
-                        await repo.enqueue(conn, int(tip["id"]), "card", chat, now,
+                        await self._enqueue(conn, int(tip["id"]), "card", chat, now,
                                            unit_id=None if target == ADMINS else target, role="escalated")
                     # The ward unit learns that the tip left it (its buttons now refuse).
                     for chat in await self._unit_chats(tip["unit_id"]):
-                        await repo.enqueue(conn, int(tip["id"]), "notice", chat, now, ref=now,
+                        await self._enqueue(conn, int(tip["id"]), "notice", chat, now, ref=now,
                                            role="escalated")
                 await repo.audit(conn, now, None, int(tip["id"]), tip["unit_id"], "escalated",
                                  f"to={target}")
@@ -501,11 +509,11 @@ class TipPolice:
         async with self.db.transaction() as conn:
             if chats:
                 for c in chats:
-                    await repo.enqueue(conn, int(tip["id"]), kind, c, now, unit_id=row["unit_id"],
+                    await self._enqueue(conn, int(tip["id"]), kind, c, now, unit_id=row["unit_id"],
                                        role=role, ref=int(row["ref"]))
                     if kind != "card" and await repo.card(self.db, int(tip["id"]), c) is None:
                         # a question's answer makes no sense without the card it answers
-                        await repo.enqueue(conn, int(tip["id"]), "card", c, now,
+                        await self._enqueue(conn, int(tip["id"]), "card", c, now,
                                            unit_id=row["unit_id"], role="rerouted")
             else:
                 holder = self.holder(tip)
@@ -518,7 +526,7 @@ class TipPolice:
                                   escalated_at=tip["escalated_at"] or now)
                 for c in await self._unit_chats(target):
                     if c not in failed:
-                        await repo.enqueue(conn, int(tip["id"]), "card", c, now,
+                        await self._enqueue(conn, int(tip["id"]), "card", c, now,
                                            unit_id=None if target == ADMINS else target,
                                            role="rerouted")
                 await repo.audit(conn, now, None, int(tip["id"]), holder, "rerouted", f"to={target}")
@@ -540,7 +548,7 @@ class TipPolice:
         async with self.db.transaction() as conn:
             await repo.audit(conn, now, None, int(tip["id"]), row["unit_id"], "rejected", kind)
             for admin in admins:
-                await repo.enqueue(conn, int(tip["id"]), "notice", admin, now,
+                await self._enqueue(conn, int(tip["id"]), "notice", admin, now,
                                    unit_id=row["unit_id"], role="rejected", ref=int(row["id"]))
         self._wake()
 

@@ -4,7 +4,8 @@ A unit is the police of one commune/ward (kind "ward", keyed by the official 5-d
 e.g. "26740") or a province-level drug police unit (kind "province", keyed by the 2-digit
 province code, e.g. "79"). Units are created lazily (by an invite or a CSV import). A unit is
 *reachable* when it has a bound Telegram group or at least one enrolled officer (tips are
-delivered on Telegram today; a group bound on another channel is kept, see GroupRef).
+delivered on Telegram, and to officers on Zalo in their private chat; a group bound on another
+channel is kept, see GroupRef).
 
 Roles: national admins (configuration), province admins (per province, stored), officers (per
 unit). Every action re-checks the actor's role here; handlers only translate and render.
@@ -196,21 +197,29 @@ class UnitService:
         return Route(None, [], True)
 
     async def destinations(self, unit_id: int) -> list[int]:
-        """The bound group's chat id if any, else the officers' user ids (private chats)."""
+        """The bound group's chat id if any, else the officers' private chats: a Telegram
+        officer's user id, or a Zalo officer's account id (`chat_channel` says which)."""
         unit = await self.get(unit_id)
         if unit is None:
             return []
         if unit.group_chat_id is not None:
             return [unit.group_chat_id]
         officers = await repo.officers(self.db, unit.id)
-        # Officers who exist only on the web read tips in its console: no chat can be sent to.
-        # (Telegram accounts have ids below FIRST_ALLOCATED_ID and no account rows needed.)
-        allocated = [u for u in officers if u >= FIRST_ALLOCATED_ID]
-        channels: dict[int, set[str]] = {u: set() for u in allocated}
-        for user_id, channel, _external in await accounts_repo.of_users(self.db, allocated):
-            channels[user_id].add(channel)
-        web_only = {u for u, found in channels.items() if found == {"web"}}
-        return [u for u in officers if u not in web_only]
+        # Telegram accounts have ids below FIRST_ALLOCATED_ID (their chat); an allocated account
+        # is reachable only on Zalo. Officers who exist only on the web read tips in its
+        # console: no chat can be sent to.
+        zalo = await self._on_zalo([u for u in officers if u >= FIRST_ALLOCATED_ID])
+        return [u for u in officers if u < FIRST_ALLOCATED_ID or u in zalo]
+
+    async def _on_zalo(self, user_ids: list[int]) -> set[int]:
+        return {u for u, channel, _ext in await accounts_repo.of_users(self.db, user_ids)
+                if channel == "zalo"}
+
+    async def chat_channel(self, chat_id: int) -> str:
+        """The channel of a tip destination from `destinations` (or an admin's chat)."""
+        if chat_id >= FIRST_ALLOCATED_ID and await self._on_zalo([chat_id]):
+            return "zalo"
+        return "telegram"
 
     async def is_officer(self, user_id: int, unit_id: int) -> bool:
         return await repo.is_officer(self.db, int(user_id), int(unit_id))

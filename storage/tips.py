@@ -133,12 +133,12 @@ async def message(db: Database, msg_id: int) -> sqlite3.Row | None:
 # -- cards and outbox ------------------------------------------------------------------------
 async def enqueue(
     conn: Conn, tip_id: int, kind: str, chat_id: int | None, now: int, *,
-    unit_id: int | None = None, role: str = "", ref: int = 0,
+    unit_id: int | None = None, role: str = "", ref: int = 0, channel: str = "telegram",
 ) -> None:
     await conn.execute(
-        "INSERT OR IGNORE INTO tip_outbox(tip_id, kind, chat_id, unit_id, role, ref, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (tip_id, kind, chat_id, unit_id, role, ref, now),
+        "INSERT OR IGNORE INTO tip_outbox(tip_id, kind, chat_id, unit_id, role, ref, created_at,"
+        " channel) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (tip_id, kind, chat_id, unit_id, role, ref, now, channel),
     )
 
 

@@ -31,7 +31,7 @@ CORE = {
     "command_menus", "dispatch", "conversation", "render", "inputs", "router", "actions",
 }
 # Channel-only modules whose strings belong to a feature's domain.
-FEATURE_OF = {"inline": "learn"}
+FEATURE_OF = {"inline": "learn", "chat_port": "tip_police"}  # (Zalo's chat port: tip cards)
 # bot/units.py split by job: one feature, one domain.
 FEATURE_OF |= dict.fromkeys(("unit_types", "unit_codes", "unit_csv", "unit_screens"), "units")
 # bot/quiz.py split by job: one feature, one domain; Telegram's quiz polls with group rounds.

@@ -52,7 +52,7 @@ class Police:
 
     async def deliver(self) -> None:
         worker = self.flow.runtime.services.tip_outbox
-        worker.sender = self.port
+        worker.ports = {"telegram": self.port}
         await worker.drain()
         await worker.wait_idle(timeout=10)
 

@@ -86,7 +86,8 @@ async def test_card_goes_ahead_of_sixty_queued_answers(db: Database) -> None:
         await _enqueue(db, old, "answer", ref=i + 1)
     await _enqueue(db, urgent, "card")
     worker = OutboxWorker(db, Renderer(), lambda: 0, group_limit=1000, group_window=1.0)
-    worker.sender = sender = Sender()
+    sender = Sender()
+    worker.ports = {"telegram": sender}
     await worker._destination(GROUP)
     assert sender.sent[0] == f"card:{urgent}"
     assert len(sender.sent) == 61
@@ -103,7 +104,8 @@ async def test_card_queued_while_answers_are_sent_jumps_the_queue(db: Database) 
             await _enqueue(db, urgent, "card")
             worker.kick()
 
-    worker.sender = sender = Sender(on_send)
+    sender = Sender(on_send)
+    worker.ports = {"telegram": sender}
     await asyncio.wait_for(worker._destination(GROUP), 10)
     assert sender.sent.index(f"card:{urgent}") == 3  # right after the message in flight
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -44,6 +45,12 @@ async def start_channel(runtime: Runtime, *, webhook: bool, poll_timeout: int = 
     from bot.channels.zalo.messenger import ZaloMessenger
 
     runtime.messengers[CHANNEL] = ZaloMessenger(channel)  # jobs and start-up reach Zalo chats
+    from bot.channels.zalo.chat_port import ZaloChatPort
+    from bot.engine.chat_port import chat_ports
+
+    # Tip cards for officers on Zalo: the outbox worker (run by Telegram, or by zalo_only
+    # below) sends rows of channel "zalo" through this port.
+    chat_ports(runtime)[CHANNEL] = ZaloChatPort(channel)
     if not housekeeping_elsewhere:
         from bot.jobs import housekeeping
 
@@ -68,6 +75,21 @@ async def serve(channel: ZaloChannel, *, webhook: bool) -> web.AppRunner:
     return runner
 
 
+def _start_outbox(runtime: Runtime, stop: asyncio.Event) -> asyncio.Task[None] | None:
+    """Zalo alone: no Telegram application runs the tip outbox worker; run it here, with the
+    running channels' chat ports (Zalo's). It first re-sends what a stop left pending."""
+    from bot.engine.chat_port import chat_ports
+    from bot.tip_outbox import OutboxWorker
+
+    worker = runtime.services.tip_outbox
+    if not isinstance(worker, OutboxWorker):
+        return None
+    ports = chat_ports(runtime)
+    return asyncio.create_task(
+        worker.run(ports[CHANNEL], lambda: not stop.is_set(), ports=ports),
+        name="tips-outbox")
+
+
 @asynccontextmanager
 async def zalo_only(settings: Settings, *, clock: Clock | None = None, webhook: bool = False,
                     poll_timeout: int = 30, http: bool = True) -> AsyncIterator[ZaloChannel]:
@@ -77,15 +99,21 @@ async def zalo_only(settings: Settings, *, clock: Clock | None = None, webhook: 
     runtime = await Runtime.open(settings, clock)
     runner: web.AppRunner | None = None
     channel: ZaloChannel | None = None
+    outbox: asyncio.Task[None] | None = None
+    stop = asyncio.Event()
     try:
         await install_engine(runtime)
         channel = await start_channel(runtime, webhook=webhook, poll_timeout=poll_timeout,
                                       housekeeping_elsewhere=False)
         if http and (webhook or settings.zalo.public_url):
             runner = await serve(channel, webhook=webhook)
+        outbox = _start_outbox(runtime, stop)
         await runtime.started()  # e.g. contest questions owed since before the stop
         yield channel
     finally:
+        stop.set()
+        if outbox is not None:
+            await asyncio.wait([outbox], timeout=10)
         if runner is not None:
             await runner.cleanup()
         if channel is not None:
