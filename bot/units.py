@@ -205,19 +205,24 @@ class UnitService:
         if unit.group_chat_id is not None:
             return [unit.group_chat_id]
         officers = await repo.officers(self.db, unit.id)
-        # Telegram accounts have ids below FIRST_ALLOCATED_ID (their chat); an allocated account
-        # is reachable only on Zalo. Officers who exist only on the web read tips in its
-        # console: no chat can be sent to.
-        zalo = await self._on_zalo([u for u in officers if u >= FIRST_ALLOCATED_ID])
-        return [u for u in officers if u < FIRST_ALLOCATED_ID or u in zalo]
+        # Officers who exist only on the web read tips in its console: no chat can be sent to.
+        # (Telegram accounts have ids below FIRST_ALLOCATED_ID and no account rows needed; an
+        # officer on Zalo is reached there, see chat_channel.)
+        allocated = [u for u in officers if u >= FIRST_ALLOCATED_ID]
+        channels = await self._channels(allocated)
+        web_only = {u for u in allocated if channels.get(u) == {"web"}}
+        return [u for u in officers if u not in web_only]
 
-    async def _on_zalo(self, user_ids: list[int]) -> set[int]:
-        return {u for u, channel, _ext in await accounts_repo.of_users(self.db, user_ids)
-                if channel == "zalo"}
+    async def _channels(self, user_ids: list[int]) -> dict[int, set[str]]:
+        found: dict[int, set[str]] = {u: set() for u in user_ids}
+        for user_id, channel, _external in await accounts_repo.of_users(self.db, user_ids):
+            found[user_id].add(channel)
+        return found
 
     async def chat_channel(self, chat_id: int) -> str:
-        """The channel of a tip destination from `destinations` (or an admin's chat)."""
-        if chat_id >= FIRST_ALLOCATED_ID and await self._on_zalo([chat_id]):
+        """The channel of a tip destination from `destinations` (or an admin's chat): "zalo"
+        for an officer whose account is on Zalo, else "telegram"."""
+        if chat_id >= FIRST_ALLOCATED_ID and "zalo" in (await self._channels([chat_id]))[chat_id]:
             return "zalo"
         return "telegram"
 

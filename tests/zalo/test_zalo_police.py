@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bot.clock import FrozenClock
 from bot.channels.zalo.conversation import chat_key, save_menu
+from bot.clock import FrozenClock
 from bot.tip_police import Acknowledge
 from fakezalo import FakeZalo
 from fakezalo import option_number as number_of
