@@ -16,43 +16,19 @@ from bot.config import load_settings
 from bot.crypto import Keyring
 from bot.engine.chat_port import Destination, RetryLater
 from bot.screens import Screen
-from bot.tip_outbox import Delivery, OutboxWorker, Part
+from bot.tip_outbox import OutboxWorker
 from bot.units import UnitService
 from storage import tips as repo
 from storage.db import Database
+from tests.unit.test_tip_outbox_priority import GROUP, Renderer, _tip
 
-GROUP = -100555
 ZALO_OFFICER = 2**53 + 5  # an allocated account id
 
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database(tmp_path / "o.sqlite3").open()
-    yield database
-    await database.close()
-
-
-async def _tip(db: Database, code: str = "AAAAAA") -> int:
-    async with db.transaction() as conn:
-        return await repo.insert_tip(
-            conn, code=code, lookup=b"x", receipt_hash="h", category="spot", ward_code="26740",
-            province_code="79", when_code="now", body=b"b", unit_id=None, created_at=0, routed_at=0)
-
-
-class Renderer:
-    async def render(self, row: Any) -> Delivery:
-        return Delivery(int(row["chat_id"]), [Part("text", f"{row['kind']}:{row['tip_id']}")])
-
-    async def card_message(self, tip_id: int, chat_id: int) -> int | None:
-        return None
-
-    async def delivered(self, row: Any, message_id: int) -> None: ...
-
-    async def undeliverable(self, row: Any) -> None: ...
-
-    async def chat_moved(self, old_chat_id: int, new_chat_id: int) -> None: ...
-
-    async def rejected(self, row: Any) -> None: ...
+    async with Database(tmp_path / "o.sqlite3") as database:
+        yield database
 
 
 class Port:
@@ -66,7 +42,7 @@ class Port:
 
 
 async def test_each_row_goes_through_its_own_channels_port(db: Database) -> None:
-    tip = await _tip(db)
+    tip = await _tip(db, "AAAAAA")
     async with db.transaction() as conn:
         await repo.enqueue(conn, tip, "card", GROUP, 0)  # the default: Telegram
         await repo.enqueue(conn, tip, "card", ZALO_OFFICER, 0, channel="zalo")
@@ -81,7 +57,7 @@ async def test_each_row_goes_through_its_own_channels_port(db: Database) -> None
 
 
 async def test_a_row_for_a_channel_not_running_stays_pending(db: Database) -> None:
-    tip = await _tip(db)
+    tip = await _tip(db, "AAAAAA")
     async with db.transaction() as conn:
         await repo.enqueue(conn, tip, "card", ZALO_OFFICER, 0, channel="zalo")
     telegram = Port("telegram")
@@ -119,7 +95,7 @@ async def test_rows_written_before_migration_018_are_telegrams(
     assert len(before) == len(every) - 1
     monkeypatch.setattr(Database, "migration_files", staticmethod(lambda: before))
     async with Database(tmp_path / "bot.db") as db:  # the schema before 018
-        tip = await _tip(db)
+        tip = await _tip(db, "AAAAAA")
         async with db.transaction() as conn:
             await conn.execute(
                 "INSERT INTO tip_outbox(tip_id, kind, chat_id, unit_id, role, ref, created_at)"

@@ -52,6 +52,7 @@ async def test_zalo_officer_gets_the_card_and_acknowledges_by_number(
                     and tip_code.group(1) in (s.text + s.caption)]  # not another unit's card
 
         db = harness.ch.runtime.db
+        await harness.ch.runtime.services.tip_outbox.wait_idle(timeout=5)  # marked after sending
         [row] = await db.fetchall("SELECT channel, state FROM tip_outbox WHERE kind = 'card'")
         assert (row["channel"], row["state"]) == ("zalo", "sent")
 

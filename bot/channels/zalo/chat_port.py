@@ -20,6 +20,7 @@ reached (not found, blocked, no Zalo account) → Undeliverable; any other refus
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 
 from bot.channels.zalo.client import ZaloError, ZaloNetworkError, ZaloRateLimited
@@ -33,6 +34,18 @@ if TYPE_CHECKING:
     from bot.channels.zalo.channel import ZaloChannel
 
 NO_REF = 0  # Zalo messages cannot be replied under or edited: no reference is kept
+
+
+async def _mapped(call: Awaitable[Any]) -> Any:
+    """A client call with Zalo's errors as the port's."""
+    try:
+        return await call
+    except (ZaloRateLimited, ZaloNetworkError):
+        raise RetryLater(QUOTA_PAUSE) from None
+    except ZaloError as exc:
+        if exc.code == 403 or "not found" in exc.description.lower():
+            raise Undeliverable() from None
+        raise Rejected() from None
 
 
 class ZaloChatPort:
@@ -67,16 +80,7 @@ class ZaloChatPort:
 
     async def _text(self, to: Destination, text: str) -> int:
         chat_id, _locale = await self._chat(to)
-        try:
-            await self.zalo.client.send_message(chat_id, text)
-        except ZaloRateLimited:
-            raise RetryLater(QUOTA_PAUSE) from None
-        except ZaloNetworkError:
-            raise RetryLater(QUOTA_PAUSE) from None
-        except ZaloError as exc:
-            if exc.code == 403 or "not found" in exc.description.lower():
-                raise Undeliverable() from None
-            raise Rejected() from None
+        await _mapped(self.zalo.client.send_message(chat_id, text))
         return NO_REF
 
     async def _t(self, to: Destination) -> Translator:
@@ -98,17 +102,7 @@ class ZaloChatPort:
                 text += f"\n{console}/officer"
             return await self._text(to, text)
         for data in photos:
-            url = self.zalo.media.publish(data)
-            try:
-                await self.zalo.client.send_photo(chat_id, url)
-            except ZaloRateLimited:
-                raise RetryLater(QUOTA_PAUSE) from None
-            except ZaloNetworkError:
-                raise RetryLater(QUOTA_PAUSE) from None
-            except ZaloError as exc:
-                if exc.code == 403 or "not found" in exc.description.lower():
-                    raise Undeliverable() from None
-                raise Rejected() from None
+            await _mapped(self.zalo.client.send_photo(chat_id, self.zalo.media.publish(data)))
         return NO_REF
 
     async def send_location(self, to: Destination, latitude: float, longitude: float, *,
