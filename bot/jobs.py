@@ -3,6 +3,7 @@ one place says everything that runs in the background and how often."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ class Job:
     every_seconds: float
     first: float
     fn: JobFn
+    telegram_only: bool = False  # needs the Telegram bot (e.g. native quiz polls)
 
 
 async def housekeeping(bot: Any, runtime: Runtime) -> None:
@@ -46,3 +48,20 @@ def schedule_all(app: Any, runtime: Runtime, jobs: Iterable[Job]) -> None:
                 log.error("job %s failed: %s", name, type(exc).__name__)
 
         app.job_queue.run_repeating(run, interval=timedelta(seconds=every), first=first, name=name)
+
+
+def run_without_telegram(runtime: Runtime, jobs: Iterable[Job]) -> list[asyncio.Task[None]]:
+    """Web or Zalo alone: no Telegram JobQueue, so the channel-neutral jobs run as asyncio
+    tasks (the same list, minus what needs the Telegram bot). Cancel the tasks to stop."""
+
+    async def loop(job: Job) -> None:
+        await asyncio.sleep(job.first)
+        while True:
+            try:
+                await job.fn(None, runtime)
+            except Exception as exc:  # one failing job must not stop the others
+                log.error("job %s failed: %s", job.name, type(exc).__name__)
+            await asyncio.sleep(job.every_seconds)
+
+    return [asyncio.create_task(loop(j), name=f"job-{j.name}")
+            for j in jobs if not j.telegram_only]

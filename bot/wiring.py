@@ -23,7 +23,7 @@ JOBS: tuple[Job, ...] = (
     Job("broadcast", every_seconds=5, first=3, fn=broadcast_tick),
     Job("broadcast_purge", every_seconds=6 * 3600, first=60, fn=broadcast_purge),
     Job("events_automatic", every_seconds=300, first=10, fn=plan_automatic_job),
-    Job("quiz_group_rounds", every_seconds=3, first=3, fn=group_rounds_job),
+    Job("quiz_group_rounds", every_seconds=3, first=3, fn=group_rounds_job, telegram_only=True),
     Job("quiz_final_rankings", every_seconds=30, first=10, fn=send_final_rankings),
     Job("stats_reports", every_seconds=900, first=60, fn=reports_job),
 )

@@ -60,3 +60,28 @@ def test_a_failing_job_does_not_stop_the_others(caplog: Any) -> None:
     asyncio.run(callbacks[0](Ctx()))  # logged, not raised
     assert "job boom failed: ValueError" in caplog.text
     assert "secret words" not in caplog.text
+
+
+async def test_without_telegram_the_neutral_jobs_run_as_tasks() -> None:
+    from bot.jobs import Job, run_without_telegram
+
+    ran: list[str] = []
+
+    async def neutral(bot: Any, runtime: Any) -> None:
+        assert bot is None  # no Telegram bot on web or Zalo alone
+        ran.append("neutral")
+
+    async def polls(bot: Any, runtime: Any) -> None:
+        ran.append("polls")
+
+    tasks = run_without_telegram(None, [Job("n", 0.01, 0, neutral),  # type: ignore[arg-type]
+                                        Job("p", 0.01, 0, polls, telegram_only=True)])
+    await asyncio.sleep(0.05)
+    for task in tasks:
+        task.cancel()
+    assert len(tasks) == 1
+    assert ran.count("neutral") >= 2 and "polls" not in ran  # it repeats; Telegram's is left
+
+
+def test_only_native_quiz_polls_need_telegram() -> None:
+    assert {j.name for j in JOBS if j.telegram_only} == {"quiz_group_rounds"}

@@ -53,12 +53,19 @@ async def run_alone(*, demo: bool = False) -> int:
 
             await seed(runtime)
         runner = await serve(runtime, demo=demo)
+        from bot.jobs import run_without_telegram
+        from bot.wiring import JOBS
+
+        # No Telegram JobQueue here: the channel-neutral jobs run as tasks.
+        jobs = run_without_telegram(runtime, JOBS)
         await runtime.started()  # e.g. contest questions owed since before a restart
         where = f"{settings.web.public_url}/demo" if demo else f"{settings.web.public_url}/"
         print(f"Web channel at {where} — press Ctrl+C to stop.", flush=True)
         try:
             await _wait_for_signal()
         finally:
+            for task in jobs:
+                task.cancel()
             await runner.cleanup()
     finally:
         await runtime.close()

@@ -22,8 +22,8 @@ log = logging.getLogger(__name__)
 SERVICE = "zalo"
 
 
-async def start_channel(runtime: Runtime, *, webhook: bool, poll_timeout: int = 30,
-                        housekeeping_elsewhere: bool = True) -> ZaloChannel:
+async def start_channel(runtime: Runtime, *, webhook: bool, poll_timeout: int = 30
+                        ) -> ZaloChannel:
     """Connect (getMe), handle leftovers, and take updates by webhook or long polling."""
     settings = runtime.settings.zalo
     client = ZaloClient(settings.token, settings.api_base_url)
@@ -51,15 +51,9 @@ async def start_channel(runtime: Runtime, *, webhook: bool, poll_timeout: int = 
     # Tip cards for officers on Zalo: the outbox worker (run by Telegram, or by zalo_only
     # below) sends rows of channel "zalo" through this port.
     chat_ports(runtime)[CHANNEL] = ZaloChatPort(channel)
-    if not housekeeping_elsewhere:
-        from bot.jobs import housekeeping
-
-        # Zalo alone: no Telegram JobQueue runs the bot's jobs; at least purge expired
-        # sessions and drafts. (Feature jobs still need a scheduler of their own: see
-        # docs/ZALO.md.)
-        channel.start_housekeeping(also=lambda: housekeeping(None, runtime))
-    else:
-        channel.start_housekeeping()
+    # Zalo's own dedup keys; the bot's jobs run on Telegram's JobQueue, or (Zalo alone) on
+    # bot.jobs.run_without_telegram, started by zalo_only.
+    channel.start_housekeeping()
     log.info("zalo: connected (%s, groups %s)", "webhook" if webhook else "long polling",
              "yes" if channel.groups else "no")
     return channel
@@ -92,7 +86,8 @@ def _start_outbox(runtime: Runtime, stop: asyncio.Event) -> asyncio.Task[None] |
 
 @asynccontextmanager
 async def zalo_only(settings: Settings, *, clock: Clock | None = None, webhook: bool = False,
-                    poll_timeout: int = 30, http: bool = True) -> AsyncIterator[ZaloChannel]:
+                    poll_timeout: int = 30, http: bool = True,
+                    run_jobs: bool = True) -> AsyncIterator[ZaloChannel]:
     """The bot on Zalo alone: the channel-neutral conversations, no Telegram."""
     from handlers import install_engine
 
@@ -100,17 +95,24 @@ async def zalo_only(settings: Settings, *, clock: Clock | None = None, webhook: 
     runner: web.AppRunner | None = None
     channel: ZaloChannel | None = None
     outbox: asyncio.Task[None] | None = None
+    jobs: list[asyncio.Task[None]] = []
     stop = asyncio.Event()
     try:
         await install_engine(runtime)
-        channel = await start_channel(runtime, webhook=webhook, poll_timeout=poll_timeout,
-                                      housekeeping_elsewhere=False)
+        channel = await start_channel(runtime, webhook=webhook, poll_timeout=poll_timeout)
         if http and (webhook or settings.zalo.public_url):
             runner = await serve(channel, webhook=webhook)
         outbox = _start_outbox(runtime, stop)
+        from bot.jobs import run_without_telegram
+        from bot.wiring import JOBS
+
+        # Reminders, escalations, retention, campaigns, reports: no Telegram JobQueue here.
+        jobs = run_without_telegram(runtime, JOBS) if run_jobs else []
         await runtime.started()  # e.g. contest questions owed since before the stop
         yield channel
     finally:
+        for task in jobs:
+            task.cancel()
         stop.set()
         if outbox is not None:
             await asyncio.wait([outbox], timeout=10)
