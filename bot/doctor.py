@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import re
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -133,7 +134,6 @@ async def check_telegram(report: Report, settings: Settings) -> None:
                     f"({type(exc).__name__}); the token is not checked")
 
 
-# Every channel the bot serves people through, with its check (today only Telegram).
 async def check_zalo(report: Report, settings: Settings) -> None:
     """The Zalo token (getMe), groups, the webhook as Zalo has it, the webhook and photo
     settings. Never prints the token."""
@@ -170,9 +170,62 @@ async def check_zalo(report: Report, settings: Settings) -> None:
                     "photos (certificates, QR codes, tip photos) on Zalo")
 
 
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def _port_free(host: str, port: int) -> str:
+    """'' when host:port can be bound now, else why not (in use: the bot may already run)."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        return f"{host} does not resolve ({type(exc).__name__})"
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(address)
+        except OSError as exc:
+            return exc.strerror or type(exc).__name__
+    return ""
+
+
+async def check_web(report: Report, settings: Settings) -> None:
+    """The web channel when BOT_WEB_PORT is set: where it listens, whether the port is free,
+    and whether the public address people are given is private on the wire (https, or plain
+    http only for an onion service)."""
+    web = settings.web
+    if not web.enabled:
+        report.line("ok", "web", "BOT_WEB_PORT not set (the web channel is off)")
+        return
+    where = f"{web.host}:{web.port}"
+    busy = _port_free(web.host, web.port)
+    if busy:
+        report.line("warn", "web listen", f"{where} cannot be opened now: {busy} (is the bot "
+                    "already running?)")
+    elif web.host in _LOOPBACK:
+        report.line("ok", "web listen", f"{where}, this machine only (a TLS reverse proxy or "
+                    "Tor in front)")
+    else:
+        # Inside a container 0.0.0.0 is normal; on a host it serves plain http to the network.
+        report.line("warn", "web listen", f"{where} is reachable from other machines over plain "
+                    "http; listen on 127.0.0.1 behind a TLS reverse proxy unless a firewall or "
+                    "container port mapping keeps it local")
+    url = web.public_url
+    if url.startswith("https://"):
+        report.line("ok", "web public URL", url)
+    elif re.fullmatch(r"http://[a-z2-7]{56}\.onion(:\d{1,5})?", url):
+        report.line("ok", "web public URL", f"{url} (onion service: Tor encrypts the path)")
+    else:
+        report.line("warn", "web public URL", f"{url} is not https: only this machine can use "
+                    "it; set BOT_PUBLIC_URL to the https address people open (or a .onion)")
+
+
 CHANNELS: tuple[tuple[str, Callable[[Report, Settings], Awaitable[None]]], ...] = (
     ("telegram", check_telegram),
     ("zalo", check_zalo),
+    ("web", check_web),
 )
 
 

@@ -108,3 +108,43 @@ async def test_webhook_without_secret_fails_and_short_secret_warns(
     code, lines = await _run(capsys)
     assert _line(lines, "telegram webhook").startswith("[warn] telegram webhook: ")
     assert code == 0
+
+
+async def test_web_channel_checks_listen_address_port_and_public_url(
+    data: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import socket
+
+    monkeypatch.setenv("BOT_ADMIN_IDS", "42")
+    code, lines = await _run(capsys)
+    assert _line(lines, "web") == "[ok  ] web: BOT_WEB_PORT not set (the web channel is off)"
+
+    with socket.socket() as probe:  # a port free right now
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("BOT_WEB_PORT", str(port))
+    code, lines = await _run(capsys)
+    assert _line(lines, "web listen") == (
+        f"[ok  ] web listen: 127.0.0.1:{port}, this machine only (a TLS reverse proxy or Tor in front)")
+    # No BOT_PUBLIC_URL: links point at this machine over plain http.
+    assert _line(lines, "web public URL").startswith(
+        f"[warn] web public URL: http://127.0.0.1:{port} is not https: only this machine")
+    assert code == 0
+
+    monkeypatch.setenv("BOT_PUBLIC_URL", "https://bot.example.vn")
+    onion = "http://" + "a" * 56 + ".onion"
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", port))
+        busy.listen()
+        code, lines = await _run(capsys)
+        assert _line(lines, "web listen").startswith(
+            f"[warn] web listen: 127.0.0.1:{port} cannot be opened now: ")
+        assert _line(lines, "web public URL") == "[ok  ] web public URL: https://bot.example.vn"
+    monkeypatch.setenv("BOT_PUBLIC_URL", onion)
+    monkeypatch.setenv("BOT_WEB_HOST", "0.0.0.0")
+    code, lines = await _run(capsys)
+    assert _line(lines, "web listen").startswith(
+        f"[warn] web listen: 0.0.0.0:{port} is reachable from other machines over plain http")
+    assert _line(lines, "web public URL") == (
+        f"[ok  ] web public URL: {onion} (onion service: Tor encrypts the path)")
+    assert code == 0
