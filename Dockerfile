@@ -31,4 +31,7 @@ USER bot
 VOLUME ["/data"]
 # Webhook mode listens here (BOT_WEBHOOK_LISTEN=0.0.0.0 inside the container); polling needs no port.
 EXPOSE 8443
+# The web channel, when BOT_WEB_PORT=8080 (BOT_WEB_HOST=0.0.0.0 inside the container, set by
+# compose.yaml): publish it to the host's loopback only, for a TLS reverse proxy or Tor.
+EXPOSE 8080
 CMD ["python", "-m", "bot", "run"]

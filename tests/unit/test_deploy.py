@@ -166,3 +166,38 @@ def test_docker_build() -> None:
     )
     assert user.stdout.split(" ", 1)[0] == "bot"
     assert '"python","-m","bot","run"' in user.stdout
+
+
+def test_web_channel_port_is_exposed_and_published_to_loopback_only() -> None:
+    ins = _instructions()
+    exposed = {port for word, arg in ins if word == "EXPOSE" for port in arg.split()}
+    assert {"8080", "8443"} <= exposed
+    bot = yaml.safe_load(COMPOSE.read_text(encoding="utf-8"))["services"]["bot"]
+    # Inside the container the web channel must accept the mapping's connections ...
+    assert bot["environment"]["BOT_WEB_HOST"] == "0.0.0.0"
+    # ... and on the host only the loopback reaches it (a TLS proxy or Tor in front).
+    published = [str(p) for p in bot["ports"]]
+    web = [p for p in published if p.endswith(":8080")]
+    assert web == ["127.0.0.1:8080:8080"]
+    assert all(p.startswith("127.0.0.1:") for p in published)
+    # The container side is the port bot.env.example tells Docker users to keep.
+    assert "# BOT_WEB_PORT=8080" in ENV_EXAMPLE.read_text(encoding="utf-8").splitlines()
+
+
+def test_env_example_lists_web_and_zalo_settings_with_comments() -> None:
+    from bot.config import _TOML_KEYS
+
+    lines = ENV_EXAMPLE.read_text(encoding="utf-8").splitlines()
+    listed = {line.lstrip("# ").partition("=")[0]: i for i, line in enumerate(lines)
+              if "=" in line and line.lstrip("# ").partition("=")[0] in _TOML_KEYS}
+    wanted = [k for k in _TOML_KEYS if k.startswith(("BOT_WEB_", "ZALO_")) or k == "BOT_PUBLIC_URL"]
+    # BOT_WEBHOOK_* is Telegram's webhook, listed already; the web channel's are BOT_WEB_HOST/PORT.
+    assert {"BOT_WEB_HOST", "BOT_WEB_PORT", "BOT_PUBLIC_URL", "ZALO_BOT_TOKEN"} <= set(wanted)
+    settings = set(listed.values())
+    for name in wanted:
+        assert name in listed, name
+        # each setting, or the block of settings it belongs to, has a prose comment above it
+        i = listed[name] - 1
+        while i in settings:
+            i -= 1
+        assert lines[i].startswith("# ") and i not in settings, (name, lines[i])
