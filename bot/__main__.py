@@ -12,7 +12,6 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from telegram.error import InvalidToken, NetworkError
 
@@ -80,25 +79,17 @@ async def _run(mode: str) -> int:
         require_webhook_secret(settings)
         from bot.channels.telegram.webhook import serve_webhook
 
-        async with running(settings, polling=False) as app:
+        # (The web channel is served beside polling only, as before.)
+        async with running(settings, polling=False, serve_web=False) as app:
             runner = await serve_webhook(app, app.bot_data["rt"])
             try:
                 await _wait_for_signal()
             finally:
                 await runner.cleanup()
         return 0
-    async with running(settings) as app:
-        web_runner: Any = None
-        if settings.web.enabled:  # the web channel beside polling, same process and runtime
-            from bot.channels.web.app import serve
-
-            web_runner = await serve(app.bot_data["rt"])
+    async with running(settings):  # with the web channel when BOT_WEB_PORT is set
         print("Bot is running (long polling). Press Ctrl+C to stop.", flush=True)
-        try:
-            await _wait_for_signal()
-        finally:
-            if web_runner is not None:
-                await web_runner.cleanup()
+        await _wait_for_signal()
     return 0
 
 

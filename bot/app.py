@@ -38,8 +38,11 @@ async def running(
     rate_limit: bool = True,
     jobs: bool = True,
     serve_zalo_media: bool = True,
+    serve_web: bool = True,
 ) -> AsyncIterator[Application]:
-    """Open storage, start the bot (polling by default) and stop everything on exit."""
+    """Open storage, start the bot (polling by default) with every configured channel (Zalo,
+    the web when BOT_WEB_PORT is set and `serve_web`), run the start-up work once they can all
+    send, and stop everything on exit."""
     protect_token(settings.token)
     runtime = await Runtime.open(settings, clock)
     app = build_application(runtime, rate_limit=rate_limit)
@@ -61,28 +64,37 @@ async def running(
                 replayed = await app.update_queue.replay(app.bot)
                 if replayed:
                     log.info("handling %d update(s) fetched before the last stop", replayed)
-            await runtime.started()  # e.g. contest questions owed since before the stop
-            if jobs:
-                from bot.jobs import schedule_all
-                from bot.wiring import JOBS
-
-                schedule_all(app, runtime, JOBS)
-            if polling and app.updater is not None:
-                await app.updater.start_polling(
-                    poll_interval=0, timeout=poll_timeout, drop_pending_updates=False
-                )
-            zalo, zalo_http = None, None
-            if settings.zalo.enabled:  # every configured channel is served
-                from bot.channels.zalo.run import serve, start_channel
-
-                zalo = await start_channel(runtime, webhook=not polling,
-                                           poll_timeout=poll_timeout)
-                if polling and settings.zalo.public_url and serve_zalo_media:
-                    # Signed photo URLs need a server; in webhook mode bot/channels/telegram/webhook.py has one.
-                    zalo_http = await serve(zalo, webhook=False)
+            zalo, zalo_http, web_runner = None, None, None
             try:
+                if settings.zalo.enabled:  # every configured channel is served
+                    from bot.channels.zalo.run import serve, start_channel
+
+                    zalo = await start_channel(runtime, webhook=not polling,
+                                               poll_timeout=poll_timeout)
+                    if polling and settings.zalo.public_url and serve_zalo_media:
+                        # Signed photo URLs need a server; in webhook mode
+                        # bot/channels/telegram/webhook.py has one.
+                        zalo_http = await serve(zalo, webhook=False)
+                if serve_web and settings.web.enabled:  # the web channel, same runtime
+                    from bot.channels.web.app import serve as serve_web_channel
+
+                    web_runner = await serve_web_channel(runtime)
+                # Only now is every channel's Messenger registered: start-up work (contest
+                # questions owed since before the stop) must reach Zalo and web people too.
+                await runtime.started()
+                if jobs:
+                    from bot.jobs import schedule_all
+                    from bot.wiring import JOBS
+
+                    schedule_all(app, runtime, JOBS)
+                if polling and app.updater is not None:
+                    await app.updater.start_polling(
+                        poll_interval=0, timeout=poll_timeout, drop_pending_updates=False
+                    )
                 yield app
             finally:
+                if web_runner is not None:
+                    await web_runner.cleanup()
                 if zalo_http is not None:
                     await zalo_http.cleanup()
                 if zalo is not None:  # no more Zalo updates; its client stays for the sends

@@ -70,7 +70,10 @@ class BotHarness(Restartable):
     async def start(self) -> None:
         self._stack = AsyncExitStack()
         self.app = await self._stack.enter_async_context(
-            running(self.settings, clock=self.clock, poll_timeout=5, jobs=False)
+            # Web tests build their own app on a test server: no real port (tests run in
+            # parallel, and BOT_WEB_PORT in their settings is only for the links).
+            running(self.settings, clock=self.clock, poll_timeout=5, jobs=False,
+                    serve_web=False)
         )
         if self.tg is not None:  # replies end when the bot says it is done, not after silence
             self.app.update_processor.on_handled = self.tg.mark_handled
