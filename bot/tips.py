@@ -656,18 +656,33 @@ class TipService:
 
 
 # -- screens (citizen) ----------------------------------------------------------------------
-def intro_screen(t: Translator) -> Screen:
+def intro_screen(t: Translator, app: str) -> Screen:
+    """`app`: the messenger the person uses ("Telegram", "Zalo"; `Capabilities.app`), or ""
+    on the web, where no app account exists and the browser and network are what can tell."""
     _ = t.gettext
-    text = _(
-        "🛡 <b>Report drug activity anonymously</b>\n\n"
-        "🚨 <b>In immediate danger? Call 113 now.</b> This bot is not an emergency line.\n\n"
-        "<b>What is kept:</b> only what you put in the tip — category, commune/ward, when, your "
-        "text, photos (cleaned of location and camera data) and a location pin if you send one. "
-        "It is encrypted and goes only to the police of that ward.\n"
-        "<b>What is not kept:</b> your Telegram id, chat, username, name or phone. The police "
-        "cannot see who you are.\n\n"
-        "Telegram itself knows you use this bot: see /privacy."
-    )
+    if app:
+        text = _(
+            "🛡 <b>Report drug activity anonymously</b>\n\n"
+            "🚨 <b>In immediate danger? Call 113 now.</b> This bot is not an emergency line.\n\n"
+            "<b>What is kept:</b> only what you put in the tip — category, commune/ward, when, "
+            "your text, photos (cleaned of location and camera data) and a location pin if you "
+            "send one. It is encrypted and goes only to the police of that ward.\n"
+            "<b>What is not kept:</b> your {app} id, chat, username, name or phone. The police "
+            "cannot see who you are.\n\n"
+            "{app} itself knows you use this bot: see /privacy."
+        ).format(app=app)
+    else:
+        text = _(
+            "🛡 <b>Report drug activity anonymously</b>\n\n"
+            "🚨 <b>In immediate danger? Call 113 now.</b> This bot is not an emergency line.\n\n"
+            "<b>What is kept:</b> only what you put in the tip — category, commune/ward, when, "
+            "your text, photos (cleaned of location and camera data) and a location pin if you "
+            "send one. It is encrypted and goes only to the police of that ward.\n"
+            "<b>What is not kept:</b> who you are — no account, name, phone or internet address. "
+            "The police cannot see who you are.\n\n"
+            "Your browser and your network can still show that you opened this site: see "
+            "/privacy."
+        )
     return Screen(
         text,
         [
@@ -701,8 +716,9 @@ def urgent_screen(t: Translator) -> Screen:
     )
 
 
-def province_screen(t: Translator, page: int, *, pin: bool = True) -> Screen:
-    """The provinces, paged; `pin`: the channel lets the person send a location pin."""
+def province_screen(t: Translator, page: int, *, pin: bool = True, hint: str = "") -> Screen:
+    """The provinces, paged; `pin`: the channel lets the person send a location pin; `hint`:
+    how, on that channel (`Capabilities.location_hint`, an untranslated source string)."""
     _ = t.gettext
     provinces = directory.provinces()
     per_page = 12
@@ -719,11 +735,16 @@ def province_screen(t: Translator, page: int, *, pin: bool = True) -> Screen:
         nav.append(Button("▶", action=ProvincePage(page + 1)))
     rows.append(nav)
     rows.append([Button(_("✖️ Cancel"), action=Cancel())])
-    if pin:
+    if pin and hint:
         text = _(
             "<b>2/5 · Where?</b>\n\nChoose the province or city, or type its name. "
             "You can also type the commune/ward name directly, or send a location pin "
-            "(📎 → Location)."
+            "({how})."
+        ).format(how=_(hint))
+    elif pin:
+        text = _(
+            "<b>2/5 · Where?</b>\n\nChoose the province or city, or type its name. "
+            "You can also type the commune/ward name directly, or send a location pin."
         )
     else:
         text = _(
@@ -856,16 +877,30 @@ def review_screen(t: Translator, d: dict[str, Any]) -> Screen:
     return Screen("\n".join(lines), rows)
 
 
-def receipt_screen(t: Translator, sub: Submitted, watch_token: str, home: Action) -> Screen:
-    """`home`: the frame's main-menu action (services do not know the frame)."""
+def receipt_screen(t: Translator, sub: Submitted, watch_token: str, home: Action, *,
+                   app: str) -> Screen:
+    """`home`: the frame's main-menu action (services do not know the frame); `app`: the
+    messenger ("Telegram", "Zalo"), or "" on the web (no chat to delete: the page shows the
+    receipt once and never again)."""
     _ = t.gettext
-    text = _(
-        "✅ <b>Your tip was sent to the police.</b> Thank you.\n\n"
-        "Your receipt number (shown only this once):\n<code>{receipt}</code>\n\n"
-        "Write it down somewhere safe. With it, /followup shows the status and any questions "
-        "from the police, from any Telegram account. It is stored only as a one-way hash: if "
-        "you lose it, nobody can find your tip for you. You may delete this chat afterwards."
-    ).format(receipt=sub.pretty_receipt)
+    if app:
+        text = _(
+            "✅ <b>Your tip was sent to the police.</b> Thank you.\n\n"
+            "Your receipt number (shown only this once):\n<code>{receipt}</code>\n\n"
+            "Write it down somewhere safe. With it, /followup shows the status and any "
+            "questions from the police, from any {app} account. It is stored only as a one-way "
+            "hash: if you lose it, nobody can find your tip for you. You may delete this chat "
+            "afterwards."
+        ).format(receipt=sub.pretty_receipt, app=app)
+    else:
+        text = _(
+            "✅ <b>Your tip was sent to the police.</b> Thank you.\n\n"
+            "Your receipt number (shown only this once):\n<code>{receipt}</code>\n\n"
+            "Write it down somewhere safe. With it, /followup shows the status and any "
+            "questions from the police, from any device. It is stored only as a one-way hash: "
+            "if you lose it, nobody can find your tip for you. This page will not show it "
+            "again, even if you reload it."
+        ).format(receipt=sub.pretty_receipt)
     return Screen(
         text,
         [[Button(_("🔔 Tell me when police reply"), action=WatchAsk(sub.tip_id, watch_token))],

@@ -633,7 +633,7 @@ async def on_input(turn: Turn, inp: Input) -> None:
         await turn.set_session(draft, ttl=TTL)
         await _preview(turn, draft)
     else:
-        await turn.show(Screen(t.gettext("Please use the buttons above, or /cancel.")))
+        await turn.show(Screen(t.gettext("Please choose one of the options above, or /cancel.")))
 
 
 async def setup(runtime: Runtime) -> None:

@@ -426,7 +426,7 @@ async def on_edit_input(turn: Turn, inp: Input) -> None:
                 return
         elif not isinstance(inp, Text):
             await turn.show(Screen(_edit_prompt(t, field) if field in EDITABLE else
-                                   t.gettext("Please use the buttons above, or /cancel.")))
+                                   t.gettext("Please choose one of the options above, or /cancel.")))
             return
         elif field == "time":
             starts = svc.check_start(text)
@@ -663,7 +663,7 @@ async def on_new_input(turn: Turn, inp: Input) -> None:
     if not isinstance(inp, Text):
         text_steps = ("title", "start", "end", "place", "description")
         await turn.show(_prompt(t, step) if step in text_steps else
-                        Screen(t.gettext("Please use the buttons above, or /cancel.")))
+                        Screen(t.gettext("Please choose one of the options above, or /cancel.")))
         return
     text = inp.text.strip()
     try:
@@ -688,7 +688,7 @@ async def on_new_input(turn: Turn, inp: Input) -> None:
             await turn.show(search_results(t, text[:100], prov, ScopeWard, ScopeWholeProvince(prov)))
             return
         else:
-            await turn.show(Screen(t.gettext("Please use the buttons above, or /cancel.")))
+            await turn.show(Screen(t.gettext("Please choose one of the options above, or /cancel.")))
             return
     except EventError as exc:
         await turn.show(Screen(exc.text(t)))

@@ -208,7 +208,7 @@ async def on_wizard_input(turn: Turn, inp: Input) -> None:
     session = await turn.session()
     step, draft = str(session.get("step", "")), dict(session.get("d", {}))
     if not isinstance(inp, Text) or step not in ("title", "start", "duration"):
-        await turn.show(Screen(_("Please use the buttons above, or /cancel.")
+        await turn.show(Screen(_("Please choose one of the options above, or /cancel.")
                                if step not in ("title", "start", "duration")
                                else _("Please type it as text, or /cancel.")))
         return

@@ -88,24 +88,48 @@ def help_screen(t: Translator) -> Screen:
     return Screen(text, [[Button(_("⬅️ Main menu"), action=OpenMenu("home"))]])
 
 
-def privacy_screen(t: Translator) -> Screen:
+def privacy_screen(t: Translator, app: str) -> Screen:
+    """`app`: the messenger the person uses ("Telegram", "Zalo"; `Capabilities.app`), or ""
+    on the web, where no app account exists and the browser and network are what can tell."""
     _ = t.gettext
-    text = _(
-        "<b>Privacy: what this bot keeps</b>\n\n"
-        "<b>Tips.</b> A tip stores only what you write in it: category, ward, when, your text and "
-        "cleaned photos (location data and camera details removed). It never stores your "
-        "Telegram id, chat id, username, name or phone number. Your receipt number is stored only "
-        "as a one-way hash. Tip content is encrypted and deleted some months after the tip is "
-        "closed. While you are writing a tip, the draft is kept encrypted for at most 24 hours "
-        "and deleted when you send or cancel it.\n\n"
-        "<b>Only if you choose.</b> Your language, your subscriptions and your quiz display name "
-        "and scores are kept so the bot can serve you. /deleteme erases them at any time.\n\n"
-        "<b>What Telegram sees.</b> Telegram itself knows which account talks to this bot and "
-        "when. The bot cannot hide that from Telegram. If that worries you, report through "
-        "another channel, such as calling <b>113</b> or VNeID.\n\n"
-        "<b>Who reads tips.</b> Only the police unit of the ward you choose (or the province "
-        "police when the ward has no unit on the bot). They cannot see who you are."
-    )
+    if app:
+        text = _(
+            "<b>Privacy: what this bot keeps</b>\n\n"
+            "<b>Tips.</b> A tip stores only what you write in it: category, ward, when, your text "
+            "and cleaned photos (location data and camera details removed). It never stores your "
+            "{app} id, chat id, username, name or phone number. Your receipt number is stored "
+            "only as a one-way hash. Tip content is encrypted and deleted some months after the "
+            "tip is closed. While you are writing a tip, the draft is kept encrypted for at most "
+            "24 hours and deleted when you send or cancel it.\n\n"
+            "<b>Only if you choose.</b> Your language, your subscriptions and your quiz display "
+            "name and scores are kept so the bot can serve you. /deleteme erases them at any "
+            "time.\n\n"
+            "<b>What {app} sees.</b> {app} itself knows which account talks to this bot and "
+            "when. The bot cannot hide that from {app}. If that worries you, report through "
+            "another channel, such as calling <b>113</b> or VNeID.\n\n"
+            "<b>Who reads tips.</b> Only the police unit of the ward you choose (or the province "
+            "police when the ward has no unit on the bot). They cannot see who you are."
+        ).format(app=app)
+    else:
+        text = _(
+            "<b>Privacy: what this bot keeps</b>\n\n"
+            "<b>Tips.</b> A tip stores only what you write in it: category, ward, when, your text "
+            "and cleaned photos (location data and camera details removed). It never stores who "
+            "you are: no account, name, phone number or internet address. Your receipt number is "
+            "stored only as a one-way hash. Tip content is encrypted and deleted some months "
+            "after the tip is closed. While you are writing a tip, the draft is kept encrypted "
+            "for at most 24 hours and deleted when you send or cancel it.\n\n"
+            "<b>Only if you choose.</b> Your language, your subscriptions and your quiz display "
+            "name and scores are kept so the bot can serve you. /deleteme erases them at any "
+            "time.\n\n"
+            "<b>What others can see.</b> This page needs no account, and the bot does not keep "
+            "your internet address. Your browser history and your network (whoever runs the "
+            "Wi-Fi, your internet provider) can still show that you opened this site. A private "
+            "window or Tor Browser leaves less behind. If that worries you, report through "
+            "another channel, such as calling <b>113</b> or VNeID.\n\n"
+            "<b>Who reads tips.</b> Only the police unit of the ward you choose (or the province "
+            "police when the ward has no unit on the bot). They cannot see who you are."
+        )
     return Screen(text, [[Button(_("⬅️ Main menu"), action=OpenMenu("home"))]])
 
 
@@ -173,7 +197,7 @@ async def help_command(turn: Turn, cmd: Command) -> None:
 
 @router.command("privacy")
 async def privacy_command(turn: Turn, cmd: Command) -> None:
-    await turn.show(privacy_screen(turn.t))
+    await turn.show(privacy_screen(turn.t, turn.caps.app))
 
 
 @router.command("language")

@@ -93,10 +93,13 @@ async def _clear(turn: Turn) -> None:
 def _group_redirect(turn: Turn, payload: str) -> Screen:
     t = turn.t
     link = turn.link(payload)
+    if link is None:  # no deep link on this channel (Zalo): no button to point at
+        return Screen(t.gettext("Tips are taken only in a private chat with me, so nobody in "
+                                "this group sees them. Write to me privately to send one."))
     return Screen(
         t.gettext("Tips are taken only in a private chat with me, so nobody in this group sees "
-                  "them. Tap the button to open it."),
-        [[Button(t.gettext("🛡 Send a tip privately"), url=link)]] if link else [],
+                  "them. Use the button below to open it."),
+        [[Button(t.gettext("🛡 Send a tip privately"), url=link)]],
     )
 
 
@@ -136,7 +139,7 @@ async def start_tip(turn: Turn, *, pressed: bool = False) -> None:
         return
     await turn.set_session(rules.new_draft())
     await turn.notice()
-    await turn.show(rules.intro_screen(t), replace=pressed)
+    await turn.show(rules.intro_screen(t, turn.caps.app), replace=pressed)
 
 
 @router.command("followup")
@@ -166,11 +169,12 @@ def _step_screen(turn: Turn, session: dict[str, Any]) -> Screen:
     step = session.get("step")
     d = session.setdefault("d", {"photos": []})
     screens = {
-        "intro": lambda: rules.intro_screen(t),
+        "intro": lambda: rules.intro_screen(t, turn.caps.app),
         "category": lambda: rules.category_screen(t),
         "urgent": lambda: rules.urgent_screen(t),
         "province": lambda: rules.province_screen(t, int(session.get("page", 0)),
-                                                  pin=turn.caps.location),
+                                                  pin=turn.caps.location,
+                                                  hint=turn.caps.location_hint),
         "ward": lambda: rules.ward_prompt(t, int(session.get("province", 0))),
         "place": lambda: rules.place_prompt(t),
         "text": lambda: rules.text_prompt(t),
@@ -225,7 +229,7 @@ async def _advance(turn: Turn, session: dict[str, Any]) -> None:
 @router.on(Privacy)
 async def on_privacy(turn: Turn, act: Privacy) -> None:
     await turn.notice()
-    await turn.show(privacy_screen(turn.t))
+    await turn.show(privacy_screen(turn.t, turn.caps.app))
 
 
 @router.on(FollowupStart)
@@ -404,7 +408,8 @@ async def _submit(turn: Turn, session: dict[str, Any]) -> None:
         return
     await _clear(turn)  # the draft is gone with the submit
     await show_receipt(turn, _without_watch(
-        turn, rules.receipt_screen(t, sub, svc.watch_token(sub.tip_id), HOME)))
+        turn, rules.receipt_screen(t, sub, svc.watch_token(sub.tip_id), HOME,
+                                  app=turn.caps.app)))
 
 
 def _without_watch(turn: Turn, screen: Screen) -> Screen:
@@ -607,10 +612,10 @@ async def _refuse(turn: Turn, inp: Input) -> bool:
             "a photo."))
     elif inp.kind == "contact":
         await _say(turn, _("Please do not send contacts or phone numbers; they are not kept. "
-                           "Continue with the buttons."))
+                           "Continue with the options above."))
     else:
-        await _say(turn, _("This kind of message cannot be taken here. Please use the buttons "
-                           "above, write text, or /cancel."))
+        await _say(turn, _("This kind of message cannot be taken here. Please choose one of the "
+                           "options above, write text, or /cancel."))
     return True
 
 
@@ -717,7 +722,7 @@ async def on_tip_input(turn: Turn, inp: Input) -> None:
         return
     text = inp.text if isinstance(inp, Text) else ""
     if not text.strip():
-        await _say(turn, _("Please use the buttons above, or /cancel."))
+        await _say(turn, _("Please choose one of the options above, or /cancel."))
         return
     d = session["d"]
     if step == "province":
@@ -744,7 +749,7 @@ async def on_tip_input(turn: Turn, inp: Input) -> None:
             return
         session["step"] = _next(session, "text")
     else:
-        await _say(turn, _("Please use the buttons above, or /cancel."))
+        await _say(turn, _("Please choose one of the options above, or /cancel."))
         return
     await turn.set_session(session)
     await _show_step(turn, session)

@@ -33,6 +33,13 @@ class Capabilities:
     # The bot can write to the person later, unasked (broadcasts, reply pings): not a web page,
     # which nobody may have open.
     reach_later: bool = True
+    # The messenger app people use this channel through, as they know it ("Telegram", "Zalo"):
+    # texts about what that app can see name it. Empty where there is no app account (the
+    # web): those texts use neutral words instead.
+    app: str = ""
+    # How a person sends a map pin here, an English source string marked with N_ that the
+    # conversation translates ("📎 → Location" on Telegram); empty: say only "send a pin".
+    location_hint: str = ""
 
 
 @dataclass(frozen=True)

@@ -103,7 +103,7 @@ async def test_each_wizard_step_refuses_bad_input(flow: Flow) -> None:
     [scope] = await chat.text("-")
     assert "6/7" in scope.text and len(scope.labels) == 1  # only the officer's own ward
     [typed] = await chat.text("somewhere")
-    assert typed.text == "Please use the buttons above, or /cancel."
+    assert typed.text == "Please choose one of the options above, or /cancel."
     draft = await flow.runtime.sessions.get(chat.chat.key)
     assert draft["title"] == "<b>Talk</b>" and draft["description"] == ""
 

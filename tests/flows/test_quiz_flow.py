@@ -309,7 +309,7 @@ async def test_wizard_steps_refuse_bad_input(flow: Flow) -> None:
     [count] = await teacher.text("  Lớp\x00 9A  <i>x</i> ")
     assert "<b>Lớp 9A &lt;i&gt;x&lt;/i&gt;</b> (2/8)" in count.text
     [shown] = await teacher.text("10")  # typed where a button is expected
-    assert shown.text == "Please use the buttons above, or /cancel."
+    assert shown.text == "Please choose one of the options above, or /cancel."
     assert await teacher.press_data("quiz_teacher:w:count:7") == []  # not an offered count
     assert teacher.notices[-1][0] == GONE
     assert await teacher.press_data("quiz_teacher:w:count:²") == []  # a digit int() refuses

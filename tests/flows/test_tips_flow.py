@@ -80,7 +80,7 @@ async def test_whole_flow_with_photo_place_and_receipt(flow: Flow) -> None:
     [cats] = await chat.press("✍️ Start a tip")
     assert cats.replaced and "<b>1/5 · What is it about?</b>" in cats.text
     [prov] = await chat.press("🚚 Trafficking")
-    assert "<b>2/5 · Where?</b>" in prov.text and "📎 → Location" in prov.text
+    assert "<b>2/5 · Where?</b>" in prov.text and "or send a location pin." in prov.text
     await chat.text("Hồ Chí Minh")
     await chat.text("Sài Gòn")
     await chat.press_data(f"tip:w:{SAI_GON}")
@@ -226,6 +226,7 @@ async def test_group_gets_a_private_link_and_nothing_is_recorded(flow: Flow) -> 
     chat = flow.chat(19, "en", private=False)
     [shown] = await chat.command("tip")
     assert "only in a private chat" in shown.text
+    assert "Use the button below to open it." in shown.text
     assert shown.screen.buttons[0][0].url == "stub://bot/tip"
     [shown] = await chat.command("followup")
     assert shown.screen.buttons[0][0].url == "stub://bot/followup"
@@ -240,7 +241,7 @@ async def test_wrong_kinds_of_input_at_each_step_change_nothing(flow: Flow) -> N
     await chat.press("✍️ Start a tip")
     session = await flow.runtime.sessions.get(chat.chat.key)
     [said] = await chat.text("hello")
-    assert said.text == "Please use the buttons above, or /cancel."
+    assert said.text == "Please choose one of the options above, or /cancel."
     [said] = await chat.photo(jpeg())
     assert said.text == "Photos can be added after you describe what happened."
     [said] = await chat.location(10.77, 106.70)
@@ -261,7 +262,7 @@ async def test_text_step_refusals(flow: Flow) -> None:
     [said] = await chat.text("x" * 3001)
     assert "3001" in said.text and "3000" in said.text
     [said] = await chat.text("   ")
-    assert said.text == "Please use the buttons above, or /cancel."
+    assert said.text == "Please choose one of the options above, or /cancel."
     [said] = await chat.send(Unsupported("video"))
     assert "video" in said.text
 

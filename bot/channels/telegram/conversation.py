@@ -20,6 +20,7 @@ from bot.engine.conversation import (
     ShowRefused,
     Unreachable,
 )
+from bot.i18n import N_
 from bot.screens import Screen, esc
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,8 @@ CAPABILITIES = Capabilities(
     native_polls=True,
     groups=True,
     max_text=4096,
+    app="Telegram",
+    location_hint=N_("📎 → Location"),
 )
 
 

@@ -10,6 +10,7 @@ from urllib.parse import quote
 from bot.channels.web.render import esc, text_html
 from bot.channels.web.sessions import Bubble, WebSession
 from bot.engine.conversation import Capabilities, Chat, Person
+from bot.i18n import N_
 from bot.screens import Screen
 
 CHANNEL = "web"
@@ -26,6 +27,9 @@ CAPABILITIES = Capabilities(
     groups=False,
     max_text=100_000,
     reach_later=False,
+    app="",  # no account of any app: privacy texts speak of the browser and the network
+    # The button the page's script shows (bot/channels/web/pages.py), JavaScript only.
+    location_hint=N_("“📍 Share my location” under the message box, if your browser shows it"),
 )
 
 

@@ -26,7 +26,7 @@ MENU_KEY = "zalo_menu"
 def capabilities(groups: bool) -> Capabilities:
     return Capabilities(
         channel=CHANNEL, buttons=False, edit=False, location=False, share_inline=False,
-        native_polls=False, groups=groups, max_text=MAX_TEXT,
+        native_polls=False, groups=groups, max_text=MAX_TEXT, app="Zalo",
     )
 
 
