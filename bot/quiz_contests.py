@@ -273,7 +273,7 @@ class ContestService(QuizBase):
         participants, _finished = await repo.counts(self.db, contest.id)
         page = max(page, 0)
         entries = await repo.entries_page(self.db, contest.id, page * NAMES_PAGE, NAMES_PAGE)
-        text = _("<b>Display names — {title}</b>\n\nTap a name to rename or remove it.").format(
+        text = _("<b>Display names — {title}</b>\n\nChoose a name to rename or remove it.").format(
             title=esc(contest.title))
         if not entries:
             text += "\n\n" + _("Nobody has joined yet.")

@@ -285,7 +285,7 @@ def confirm_screen(t: Translator, province: str, ward: str | None, topics: int, 
     rows.append([Button(_("⬅️ Change area"), action=NewArea())])
     text = _(
         "<b>Your subscription</b>\n\nArea: {area}\nTopics: {topics}\n\n"
-        "Tap a topic to switch it on or off, choose the language, then press Subscribe."
+        "Choose a topic to switch it on or off, choose the language, then Subscribe."
     ).format(area=esc(area_label(province, ward)), topics=esc(topics_text(t, topics)))
     return Screen(text, rows)
 

@@ -125,7 +125,7 @@ def wizard_screen(draft: dict[str, Any], step: str, t: Translator, svc: QuizServ
         rows.append(cancel)
         shown = ", ".join(svc.topic_label(tp, t) for tp in TOPICS if tp in chosen) or _(
             "all topics")
-        return Screen(_("<b>Topics</b> (3/8)\n\nTap topics to choose them, then Done. "
+        return Screen(_("<b>Topics</b> (3/8)\n\nChoose topics, then Done. "
                         "Chosen: {topics}").format(topics=esc(shown)), rows)
     if step == "difficulty":
         return Screen(_("<b>Difficulty</b> (4/8)"), [

@@ -349,8 +349,8 @@ async def test_teacher_renames_and_removes_display_names(bot: Any, tg: Any) -> N
     await teacher.press("✏️ Rename")
     reply = await teacher.send("Nice Name")
     assert "Renamed to Nice Name." in reply.text
-    names = next((m for m in reply.messages if "Tap a name" in m.text), None) or (
-        await teacher.wait_for("Tap a name"))
+    names = next((m for m in reply.messages if "Choose a name" in m.text), None) or (
+        await teacher.wait_for("Choose a name"))
     await teacher.press("Other Name", message=names)
     reply = await teacher.press("🚫 Remove name")
     assert "Name removed" in reply.callback_answer.text
