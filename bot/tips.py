@@ -660,29 +660,27 @@ def intro_screen(t: Translator, app: str) -> Screen:
     """`app`: the messenger the person uses ("Telegram", "Zalo"; `Capabilities.app`), or ""
     on the web, where no app account exists and the browser and network are what can tell."""
     _ = t.gettext
+    kept = _(
+        "🛡 <b>Report drug activity anonymously</b>\n\n"
+        "🚨 <b>In immediate danger? Call 113 now.</b> This bot is not an emergency line.\n\n"
+        "<b>What is kept:</b> only what you put in the tip — category, commune/ward, when, your "
+        "text, photos (cleaned of location and camera data) and a location pin if you send one. "
+        "It is encrypted and goes only to the police of that ward."
+    )
     if app:
-        text = _(
-            "🛡 <b>Report drug activity anonymously</b>\n\n"
-            "🚨 <b>In immediate danger? Call 113 now.</b> This bot is not an emergency line.\n\n"
-            "<b>What is kept:</b> only what you put in the tip — category, commune/ward, when, "
-            "your text, photos (cleaned of location and camera data) and a location pin if you "
-            "send one. It is encrypted and goes only to the police of that ward.\n"
+        not_kept = _(
             "<b>What is not kept:</b> your {app} id, chat, username, name or phone. The police "
             "cannot see who you are.\n\n"
             "{app} itself knows you use this bot: see /privacy."
         ).format(app=app)
     else:
-        text = _(
-            "🛡 <b>Report drug activity anonymously</b>\n\n"
-            "🚨 <b>In immediate danger? Call 113 now.</b> This bot is not an emergency line.\n\n"
-            "<b>What is kept:</b> only what you put in the tip — category, commune/ward, when, "
-            "your text, photos (cleaned of location and camera data) and a location pin if you "
-            "send one. It is encrypted and goes only to the police of that ward.\n"
+        not_kept = _(
             "<b>What is not kept:</b> who you are — no account, name, phone or internet address. "
             "The police cannot see who you are.\n\n"
             "Your browser and your network can still show that you opened this site: see "
             "/privacy."
         )
+    text = f"{kept}\n{not_kept}"
     return Screen(
         text,
         [
