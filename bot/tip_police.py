@@ -621,7 +621,7 @@ class TipPolice:
             return Delivery(int(row["chat_id"]), [Part("text", text, reply_to_card=True)])
         if kind == "notice" and str(row["role"]) == "rejected":
             text = t.gettext(
-                "⚠️ Telegram refused, several times, a message about tip <b>#{code}</b> for "
+                "⚠️ The messaging app refused, several times, a message about tip <b>#{code}</b> for "
                 "{unit}. It was set aside so the unit's later tips still arrive. Please check "
                 "the unit's group (the bot's rights) and the tip's trail with /tipaudit {code}."
             ).format(code=tip["code"], unit=esc(await self._rejected_unit_name(row, t)))
@@ -809,7 +809,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     "escalated": N_("escalated"),
     "undeliverable": N_("could not be delivered"),
     "rerouted": N_("re-routed"),
-    "rejected": N_("refused by Telegram"),
+    "rejected": N_("refused by the messaging app"),
     "stats": N_("statistics"),
     "purged": N_("purged"),
 }

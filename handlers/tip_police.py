@@ -218,11 +218,11 @@ async def _send_private(turn: Turn, what: Delivery | list[Screen]) -> None:
                             "Start, then press the button again."), alert=True)
         return
     except RetryLater:
-        await turn.notice(_("Telegram asks me to slow down. Please try again in a minute."),
+        await turn.notice(_("The messaging app asks me to slow down. Please try again in a minute."),
                           alert=True)
         return
     except Rejected:
-        await turn.notice(_("Telegram refused to deliver this. Please tell an administrator."),
+        await turn.notice(_("The messaging app refused to deliver this. Please tell an administrator."),
                           alert=True)
         return
     if not turn.chat.private:
