@@ -48,7 +48,8 @@ class Runtime:
     # Every command some channel serves (for /help and command menus).
     commands_available: set[str] = field(default_factory=set)
     # Channels that show per-role menus listen here: fn(user_id, force).
-    role_listeners: list[Callable[[int, bool], Awaitable[None]]] = field(default_factory=list)
+    role_listeners: list[Callable[[int, frozenset[str], bool], Awaitable[None]]] = field(
+        default_factory=list)
     # The services (bot/services.py), built once the rest is open.
     services: Services = field(init=False)
     # Channels' chat ports (bot/engine/chat_port.py) and Telegram's published staff menus.
@@ -120,9 +121,10 @@ class Runtime:
         the channels that show per-role menus. Returns the roles."""
         from handlers.commands import roles_of
 
+        roles = await roles_of(self, user_id)
         for listener in self.role_listeners:
-            await listener(user_id, force)
-        return await roles_of(self, user_id)
+            await listener(user_id, roles, force)
+        return roles
 
     async def started(self) -> None:
         """The channels are up: run the start-up work features asked for. One failing task

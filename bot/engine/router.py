@@ -155,14 +155,6 @@ class Engine:
             return self.deep_links[prefix], arg
         return None
 
-    def claims(self, inp: Input, flow: str | None) -> bool:
-        """Whether dispatching `inp` would reach a route (channels bridging older code ask)."""
-        if isinstance(inp, Command):
-            return inp.name in self.commands
-        if isinstance(inp, Pressed):
-            return type(inp.action) in self.actions
-        return bool(flow is not None and flow in self.flows) or bool(self.group_inputs)
-
     async def dispatch(self, turn: Turn, inp: Input) -> bool:
         """Run the handler for `inp`. Returns False when nothing claimed it and no fallback
         ran (the caller decides what that means for its channel)."""

@@ -43,7 +43,7 @@ async def user_id(flow: Flow, chat: StubChat) -> int:
 def role_changes(flow: Flow) -> list[int]:
     changed: list[int] = []
 
-    async def listener(uid: int, force: bool) -> None:
+    async def listener(uid: int, roles: frozenset[str], force: bool) -> None:
         if force:
             changed.append(uid)
 

@@ -31,7 +31,6 @@ from bot.runtime import Runtime
 
 log = logging.getLogger("bot.app")
 
-Installer = Callable[[Application, Runtime], Awaitable[None] | None]
 
 
 class ChatOrderedProcessor(BaseUpdateProcessor):

@@ -58,11 +58,13 @@ async def publish(bot: Bot, available: set[str], runtime: Runtime | None = None)
 
 
 async def sync_menu(bot: Bot, runtime: Runtime, user_id: int, available: set[str],
-                    *, force: bool = False) -> frozenset[str]:
+                    *, force: bool = False, roles: frozenset[str] | None = None
+                    ) -> frozenset[str]:
     """Give a user's private chat the menu of their roles now (or delete it when they have
     none, so the citizens' menu shows). Skips the calls when nothing changed since the last
-    sync in this process. Returns the roles."""
-    roles = await roles_of(runtime, user_id)
+    sync in this process. `roles`: when the caller already looked them up. Returns them."""
+    if roles is None:
+        roles = await roles_of(runtime, user_id)
     synced = runtime.staff_menus  # {user_id: roles} published in this process
     if not force and synced.get(user_id, frozenset()) == roles:
         return roles
@@ -85,8 +87,9 @@ async def sync_menu(bot: Bot, runtime: Runtime, user_id: int, available: set[str
 def attach(bot: Bot, runtime: Runtime) -> None:
     """Keep staff menus in step with role changes made anywhere in the bot."""
 
-    async def changed(user_id: int, force: bool) -> None:
+    async def changed(user_id: int, roles: frozenset[str], force: bool) -> None:
         if user_id < 2**53:  # a Telegram account (see bot/accounts.py)
-            await sync_menu(bot, runtime, user_id, runtime.commands_available, force=force)
+            await sync_menu(bot, runtime, user_id, runtime.commands_available, force=force,
+                            roles=roles)
 
     runtime.role_listeners.append(changed)
